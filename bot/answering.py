@@ -1,0 +1,144 @@
+"""Answering a question: match it to an event, then load that event's card.
+
+This is the one path the terminal chat, `claimbot ask` and the Telegram
+handlers share. It knows nothing of Telegram.
+"""
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.matching import Alias, Candidate, EventDocument, Matcher, Outcome
+from bot.rendering import html_to_text, render_candidates_prompt, render_card, render_no_match
+from db.engine import unit_of_work
+from db.models import Event
+from db.queries import EventCard, load_event_card, visible_events_with_aliases
+
+# Longer questions are cut before matching: no real question is this long, and the
+# matcher's time must stay bounded whatever is pasted into the chat.
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    outcome: Outcome
+    event: EventCard | None
+    candidates: tuple[Candidate, ...]
+
+    def messages(self) -> list[str]:
+        """The reply as Telegram HTML messages."""
+        if self.event is not None:
+            return render_card(self.event)
+        titles = [c.title for c in self.candidates]
+        if self.outcome == Outcome.AMBIGUOUS:
+            return [render_candidates_prompt(titles)]
+        return [render_no_match(titles)]
+
+    def text(self) -> str:
+        """The same reply as plain text, as the terminal shows it."""
+        return "\n\n".join(html_to_text(message) for message in self.messages())
+
+    def to_json(self) -> dict[str, Any]:
+        event = self.event
+        return {
+            "question": self.question,
+            "outcome": self.outcome.value,
+            "event": None
+            if event is None
+            else {
+                "slug": event.slug,
+                "title": event.title,
+                "date": event.start_date.isoformat() if event.start_date else None,
+                "end_date": event.end_date.isoformat() if event.end_date else None,
+                "place": event.place,
+            },
+            "candidates": [
+                {"slug": c.slug, "title": c.title, "score": round(c.score, 1)}
+                for c in self.candidates
+            ],
+            "claims": [] if event is None else [claim_json(c) for c in event.claims],
+            "text": self.text(),
+        }
+
+
+def claim_json(claim: Any) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "key": claim.key,
+        "claimant": claim.claimant.name,
+        "claimant_side": claim.claimant.side.value,
+        "publishers": [a.publisher or a.url or a.document for a in claim.appearances],
+        "metric": claim.metric.value,
+        "subject": claim.subject,
+        "figure": {
+            "qualifier": claim.qualifier.value if claim.qualifier else None,
+            "low": claim.low,
+            "high": claim.high,
+        },
+        "wording": claim.wording,
+        "summary": claim.summary,
+        "status": claim.status.value,
+        "lifecycle": claim.lifecycle.value,
+        "date": claim.stated_on.isoformat() if claim.stated_on else None,
+        "quote": claim.quote,
+    }
+
+
+def event_document(event: Event) -> EventDocument:
+    claim_terms = {c.claimant.name for c in event.claims if not c.hidden}
+    claim_terms |= {c.summary for c in event.claims if not c.hidden}
+    return EventDocument(
+        slug=event.slug,
+        title=event.title,
+        summary=event.summary,
+        place=event.place,
+        region=event.region,
+        country=event.country,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        aliases=tuple(Alias(a.text, a.lang, a.kind.value) for a in event.aliases),
+        claim_terms=tuple(sorted(claim_terms)),
+    )
+
+
+class AnswerService:
+    """Questions in, answers out; keeps the in-memory match index in step with the database."""
+
+    def __init__(self, sessions: sessionmaker[Session], matcher: Matcher) -> None:
+        self._sessions = sessions
+        self._matcher = matcher
+        # The index is rebuilt from handler threads and read concurrently.
+        self._lock = threading.Lock()
+
+    def rebuild_index(self) -> int:
+        with unit_of_work(self._sessions) as session:
+            documents = [event_document(e) for e in visible_events_with_aliases(session)]
+        with self._lock:
+            self._matcher.rebuild(documents)
+        return len(documents)
+
+    def ask(self, question: str) -> Answer:
+        question = question[:MAX_QUESTION_CHARS]
+        with self._lock:
+            result = self._matcher.match(question)
+        if result.outcome == Outcome.ANSWER and result.best is not None:
+            card = self.card(result.best.slug)
+            if card is not None:
+                return Answer(question, Outcome.ANSWER, card, result.candidates)
+            # Hidden since the index was built: answering with nothing beats a stale card.
+            return Answer(question, Outcome.NO_MATCH, None, ())
+        return Answer(question, result.outcome, None, result.candidates)
+
+    def show_event(self, slug: str) -> Answer:
+        """The answer for an event the user picked (a button, /event SLUG, a number)."""
+        card = self.card(slug)
+        if card is None:
+            return Answer(slug, Outcome.NO_MATCH, None, ())
+        return Answer(slug, Outcome.ANSWER, card, ())
+
+    def card(self, slug: str) -> EventCard | None:
+        with unit_of_work(self._sessions) as session:
+            return load_event_card(session, slug)

@@ -1,0 +1,36 @@
+"""The audit log: every change to the data, with who made it and the record before and after."""
+
+import uuid
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from db.models import AuditEntry
+
+
+def new_batch() -> str:
+    """An id shared by all audit entries of one command, so they can be undone together."""
+    return uuid.uuid4().hex
+
+
+def record_change(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    before: BaseModel | None,
+    after: BaseModel | None,
+    batch: str,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before.model_dump(mode="json") if before else None,
+        after=after.model_dump(mode="json") if after else None,
+        batch=batch,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,31 @@
+"""Bringing a database to a usable state: migrate, then load the seed data once."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.engine import unit_of_work
+from db.migrate import upgrade
+from db.queries import is_empty
+from db.seed import load_seed
+from db.transfer import apply_import, plan_import
+
+SEED_ACTOR = "seed"
+
+
+@dataclass(frozen=True)
+class InitResult:
+    seeded: bool
+    summary: str
+
+
+def initialise(engine: Engine, factory: sessionmaker[Session]) -> InitResult:
+    """Migrate to the latest schema and, into an empty database only, load the seed data."""
+    upgrade(engine)
+    with unit_of_work(factory) as session:
+        if not is_empty(session):
+            return InitResult(False, "database already holds data; seed data not loaded again")
+        plan = plan_import(session, load_seed())
+        apply_import(session, plan, actor=SEED_ACTOR)
+        return InitResult(True, plan.summary())

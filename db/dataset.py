@@ -1,0 +1,197 @@
+"""The claimbot data-set format: what `claimbot import`/`export` read and write.
+
+One document holds sources, events (with aliases and links) and claims (with
+where they were reported and every verification status they have had).
+Records refer to each other by natural keys: sources by `name`, events by
+`slug`, claims by `key`. The same schema validates the bundled seed data.
+"""
+
+import datetime as dt
+import re
+from typing import Annotated, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from db.vocabulary import (
+    AliasKind,
+    Basis,
+    DatePrecision,
+    Lifecycle,
+    Metric,
+    Qualifier,
+    Relation,
+    Side,
+    SourceKind,
+    VerificationStatus,
+)
+
+FORMAT_NAME: Final = "claimbot-dataset"
+FORMAT_VERSION: Final = 1
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_RE = re.compile(SLUG_PATTERN)
+URL_PATTERN = r"^https?://[^\s]+$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+Figure = Annotated[int, Field(ge=0, le=10**9)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRecord(Record):
+    name: Name
+    kind: SourceKind
+    side: Side
+    country: Name | None = None
+    description: ShortText | None = None
+
+
+class AliasRecord(Record):
+    text: Name
+    lang: LanguageCode | None = None
+    kind: AliasKind = AliasKind.NAME
+
+
+class RelatedEventRecord(Record):
+    event: Slug
+    relation: Relation
+    note: ShortText | None = None
+
+
+class EventRecord(Record):
+    slug: Slug
+    title: Name
+    summary: LongText
+    place: Name
+    region: Name | None = None
+    country: Name | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    date_precision: DatePrecision = DatePrecision.DAY
+    date_note: ShortText | None = None
+    hidden: bool = False
+    aliases: list[AliasRecord] = []
+    related: list[RelatedEventRecord] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.end_date and not self.start_date:
+            raise ValueError("end_date needs a start_date")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        texts = [alias.text.casefold() for alias in self.aliases]
+        if len(texts) != len(set(texts)):
+            raise ValueError("an alias is listed twice")
+        if any(link.event == self.slug for link in self.related):
+            raise ValueError("an event cannot be related to itself")
+        return self
+
+
+class AppearanceRecord(Record):
+    """Where a claim was reported: the publisher, or the document when no outlet is named."""
+
+    publisher: Name | None = None
+    via: Name | None = Field(
+        default=None, description="The outlet the publisher credits, e.g. TASS or the BBC."
+    )
+    document: ShortText | None = None
+    url: Url | None = None
+    title: ShortText | None = None
+    published_on: dt.date | None = None
+    wording: LongText | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if not (self.publisher or self.document or self.url):
+            raise ValueError("an appearance needs a publisher, a document or a url")
+        return self
+
+
+class AssessmentRecord(Record):
+    status: VerificationStatus
+    rationale: LongText | None = None
+    evidence: list[Url] = []
+    set_by: Name
+    set_at: dt.datetime
+
+
+class ClaimRecord(Record):
+    key: Slug
+    event: Slug
+    claimant: Name
+    metric: Metric
+    subject: ShortText | None = None
+    qualifier: Qualifier | None = None
+    low: Figure | None = None
+    high: Figure | None = None
+    wording: ShortText | None = None
+    summary: ShortText
+    quote: LongText
+    stated_on: dt.date | None = None
+    basis: Basis = Basis.UNKNOWN
+    supersedes: Slug | None = None
+    lifecycle: Lifecycle = Lifecycle.CURRENT
+    status: VerificationStatus = VerificationStatus.UNVERIFIED
+    hidden: bool = False
+    appearances: list[AppearanceRecord] = []
+    assessments: list[AssessmentRecord] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        check_figure(self.qualifier, self.low, self.high, self.wording)
+        if self.supersedes == self.key:
+            raise ValueError("a claim cannot supersede itself")
+        if self.assessments and self.assessments[-1].status != self.status:
+            raise ValueError(
+                f"status is {self.status.value!r} but the last assessment says "
+                f"{self.assessments[-1].status.value!r}"
+            )
+        return self
+
+
+def check_figure(
+    qualifier: Qualifier | None, low: int | None, high: int | None, wording: str | None
+) -> None:
+    """Raise ValueError unless low/high fit the qualifier (mirrored by a DB constraint)."""
+    if qualifier is None:
+        if low is not None or high is not None or wording is not None:
+            raise ValueError("a figure (low, high or wording) needs a qualifier")
+        return
+    if wording is None:
+        raise ValueError("a qualified figure needs its original wording")
+    match qualifier:
+        case Qualifier.EXACT | Qualifier.APPROX:
+            ok = low is not None and low == high
+            need = "low and high equal"
+        case Qualifier.AT_LEAST | Qualifier.MORE_THAN:
+            ok = low is not None and high is None
+            need = "low set and high empty"
+        case Qualifier.UP_TO:
+            ok = low is None and high is not None
+            need = "high set and low empty"
+        case Qualifier.RANGE:
+            ok = low is not None and high is not None and low < high
+            need = "low below high"
+        case Qualifier.VAGUE:
+            ok = low is None and high is None
+            need = "low and high empty"
+        case Qualifier.NONE:
+            ok = low == 0 and high == 0
+            need = "low and high 0"
+    if not ok:
+        raise ValueError(f"qualifier {qualifier.value!r} needs {need}")
+
+
+class DataSet(Record):
+    format: Literal["claimbot-dataset"] = FORMAT_NAME
+    version: Literal[1] = FORMAT_VERSION
+    sources: list[SourceRecord] = []
+    events: list[EventRecord] = []
+    claims: list[ClaimRecord] = []

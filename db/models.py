@@ -1,0 +1,343 @@
+"""The claims database: SQLAlchemy 2.0 typed models.
+
+Rules that keep the data honest live in the database as constraints, not only
+in Python: vocabularies are CHECKed, figures must fit their qualifier, an
+appearance must say where it was seen, and the assessment history and audit
+log are append-only (triggers, see the migrations).
+"""
+
+import datetime as dt
+import enum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.vocabulary import (
+    AliasKind,
+    Basis,
+    DatePrecision,
+    Lifecycle,
+    Metric,
+    Qualifier,
+    Relation,
+    Role,
+    Side,
+    SourceKind,
+    VerificationStatus,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def vocabulary(enum_class: type[enum.StrEnum], name: str) -> Enum:
+    """A VARCHAR column restricted by a CHECK constraint to the vocabulary's values."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(member.value) for member in enum_class),
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime}
+
+
+class TimestampedMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Source(TimestampedMixin, Base):
+    """Anyone who makes a claim (claimant) or reports one (publisher)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[SourceKind] = mapped_column(vocabulary(SourceKind, "source_kind"))
+    side: Mapped[Side] = mapped_column(vocabulary(Side, "side"))
+    country: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Event(TimestampedMixin, Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(200))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    date_precision: Mapped[DatePrecision] = mapped_column(
+        vocabulary(DatePrecision, "date_precision"), default=DatePrecision.DAY
+    )
+    date_note: Mapped[str | None] = mapped_column(String(500))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+
+    aliases: Mapped[list["EventAlias"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventAlias.id"
+    )
+    links: Mapped[list["EventLink"]] = relationship(
+        foreign_keys="EventLink.event_id",
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="EventLink.id",
+    )
+    claims: Mapped[list["Claim"]] = relationship(back_populates="event", order_by="Claim.id")
+
+    __table_args__ = (
+        # SQLite has no regex: these three together keep slugs to lower-case words joined by '-'.
+        CheckConstraint("slug = lower(slug)", name="slug_lowercase"),
+        CheckConstraint(
+            "length(slug) > 0 AND slug NOT LIKE '% %' "
+            "AND slug NOT LIKE '-%' AND slug NOT LIKE '%-'",
+            name="slug_shape",
+        ),
+        CheckConstraint("end_date IS NULL OR start_date IS NOT NULL", name="end_needs_start"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class EventAlias(Base):
+    """Another name people use for an event: a spelling, a transliteration or a keyword."""
+
+    __tablename__ = "event_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str | None] = mapped_column(String(3))
+    kind: Mapped[AliasKind] = mapped_column(vocabulary(AliasKind, "alias_kind"))
+
+    event: Mapped[Event] = relationship(back_populates="aliases")
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "text", name="uq_event_aliases_event_text"),
+        CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
+    )
+
+
+class EventLink(Base):
+    """A directed relation between two events, e.g. one presented as retaliation for the other."""
+
+    __tablename__ = "event_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    related_event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    relation: Mapped[Relation] = mapped_column(vocabulary(Relation, "relation"))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    event: Mapped[Event] = relationship(foreign_keys=[event_id], back_populates="links")
+    related_event: Mapped[Event] = relationship(foreign_keys=[related_event_id])
+
+    __table_args__ = (
+        UniqueConstraint(
+            "event_id", "related_event_id", "relation", name="uq_event_links_pair_relation"
+        ),
+        CheckConstraint("event_id <> related_event_id", name="not_self"),
+    )
+
+
+# Mirrors db.dataset.check_figure: which of low/high a qualifier requires.
+FIGURE_FITS_QUALIFIER = """
+(qualifier IS NULL AND low IS NULL AND high IS NULL AND wording IS NULL)
+OR (qualifier IN ('exact', 'approx') AND low IS NOT NULL AND high = low)
+OR (qualifier IN ('at_least', 'more_than') AND low IS NOT NULL AND high IS NULL)
+OR (qualifier = 'up_to' AND low IS NULL AND high IS NOT NULL)
+OR (qualifier = 'range' AND low IS NOT NULL AND high IS NOT NULL AND low < high)
+OR (qualifier = 'vague' AND low IS NULL AND high IS NULL)
+OR (qualifier = 'none' AND low = 0 AND high = 0)
+"""
+
+
+class Claim(TimestampedMixin, Base):
+    """One statement by one claimant about one event, with its figure typed."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    metric: Mapped[Metric] = mapped_column(vocabulary(Metric, "metric"))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    qualifier: Mapped[Qualifier | None] = mapped_column(vocabulary(Qualifier, "qualifier"))
+    low: Mapped[int | None] = mapped_column(BigInteger)
+    high: Mapped[int | None] = mapped_column(BigInteger)
+    wording: Mapped[str | None] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(String(500))
+    quote: Mapped[str] = mapped_column(Text)
+    stated_on: Mapped[dt.date | None] = mapped_column(Date)
+    basis: Mapped[Basis] = mapped_column(vocabulary(Basis, "basis"), default=Basis.UNKNOWN)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    lifecycle: Mapped[Lifecycle] = mapped_column(
+        vocabulary(Lifecycle, "lifecycle"), default=Lifecycle.CURRENT
+    )
+    status: Mapped[VerificationStatus] = mapped_column(
+        vocabulary(VerificationStatus, "verification_status"),
+        default=VerificationStatus.UNVERIFIED,
+    )
+    hidden: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+
+    event: Mapped[Event] = relationship(back_populates="claims")
+    claimant: Mapped[Source] = relationship()
+    supersedes: Mapped["Claim | None"] = relationship(remote_side=[id])
+    appearances: Mapped[list["Appearance"]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", order_by="Appearance.id"
+    )
+    assessments: Mapped[list["Assessment"]] = relationship(
+        back_populates="claim", order_by="Assessment.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint(FIGURE_FITS_QUALIFIER, name="figure_fits_qualifier"),
+        CheckConstraint("low IS NULL OR low >= 0", name="low_not_negative"),
+        CheckConstraint("high IS NULL OR high >= 0", name="high_not_negative"),
+        CheckConstraint(
+            "supersedes_id IS NULL OR supersedes_id <> id", name="not_self_superseding"
+        ),
+        CheckConstraint("length(trim(quote)) > 0", name="quote_not_blank"),
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Appearance(Base):
+    """Where a claim was reported, in the outlet's own wording."""
+
+    __tablename__ = "appearances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    via_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    document: Mapped[str | None] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str | None] = mapped_column(String(500))
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    wording: Mapped[str | None] = mapped_column(Text)
+
+    claim: Mapped[Claim] = relationship(back_populates="appearances")
+    publisher: Mapped[Source | None] = relationship(foreign_keys=[publisher_id])
+    via: Mapped[Source | None] = relationship(foreign_keys=[via_id])
+
+    __table_args__ = (
+        CheckConstraint(
+            "publisher_id IS NOT NULL OR document IS NOT NULL OR url IS NOT NULL",
+            name="says_where",
+        ),
+        CheckConstraint(
+            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"
+        ),
+    )
+
+
+class Assessment(Base):
+    """One verification status a claim was given; append-only (trigger)."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    status: Mapped[VerificationStatus] = mapped_column(
+        vocabulary(VerificationStatus, "verification_status")
+    )
+    rationale: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="assessments")
+
+
+class AuditEntry(Base):
+    """One change to one row, with who made it and the row before and after; append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.current_timestamp())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Rows changed by one moderator command share a batch, so /undo can revert them together.
+    batch: Mapped[str] = mapped_column(String(40), index=True)
+
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class Moderator(Base):
+    __tablename__ = "moderators"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[Role] = mapped_column(vocabulary(Role, "role"))
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,212 @@
+"""Read-side queries: what users are shown, as plain immutable views.
+
+Views are detached from the session, so answers can be rendered after the
+unit of work has ended. Hidden (deleted) events and claims are never shown.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import Appearance, Claim, Event, EventLink, Source
+from db.vocabulary import (
+    Basis,
+    DatePrecision,
+    Lifecycle,
+    Metric,
+    Qualifier,
+    Relation,
+    Side,
+    SourceKind,
+    VerificationStatus,
+)
+
+
+@dataclass(frozen=True)
+class SourceView:
+    name: str
+    kind: SourceKind
+    side: Side
+
+
+@dataclass(frozen=True)
+class AppearanceView:
+    publisher: str | None
+    via: str | None
+    document: str | None
+    url: str | None
+    title: str | None
+    published_on: dt.date | None
+    wording: str | None
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: int
+    key: str
+    claimant: SourceView
+    metric: Metric
+    subject: str | None
+    qualifier: Qualifier | None
+    low: int | None
+    high: int | None
+    wording: str | None
+    summary: str
+    quote: str
+    stated_on: dt.date | None
+    basis: Basis
+    supersedes_id: int | None
+    lifecycle: Lifecycle
+    status: VerificationStatus
+    appearances: tuple[AppearanceView, ...]
+
+
+@dataclass(frozen=True)
+class RelatedEventView:
+    slug: str
+    title: str
+    relation: Relation
+    # True: this event -> the other ("presented as retaliation for X"); False: the reverse.
+    outgoing: bool
+
+
+@dataclass(frozen=True)
+class EventCard:
+    slug: str
+    title: str
+    summary: str
+    place: str
+    region: str | None
+    country: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    date_precision: DatePrecision
+    date_note: str | None
+    claims: tuple[ClaimView, ...]
+    related: tuple[RelatedEventView, ...]
+
+
+@dataclass(frozen=True)
+class EventListing:
+    slug: str
+    title: str
+    place: str
+    start_date: dt.date | None
+    claim_count: int
+
+
+def _source_view(source: Source) -> SourceView:
+    return SourceView(name=source.name, kind=source.kind, side=source.side)
+
+
+def _claim_view(claim: Claim) -> ClaimView:
+    return ClaimView(
+        id=claim.id,
+        key=claim.key,
+        claimant=_source_view(claim.claimant),
+        metric=claim.metric,
+        subject=claim.subject,
+        qualifier=claim.qualifier,
+        low=claim.low,
+        high=claim.high,
+        wording=claim.wording,
+        summary=claim.summary,
+        quote=claim.quote,
+        stated_on=claim.stated_on,
+        basis=claim.basis,
+        supersedes_id=claim.supersedes_id,
+        lifecycle=claim.lifecycle,
+        status=claim.status,
+        appearances=tuple(
+            AppearanceView(
+                publisher=a.publisher.name if a.publisher else None,
+                via=a.via.name if a.via else None,
+                document=a.document,
+                url=a.url,
+                title=a.title,
+                published_on=a.published_on,
+                wording=a.wording,
+            )
+            for a in claim.appearances
+        ),
+    )
+
+
+def load_event_card(session: Session, slug: str) -> EventCard | None:
+    event = session.scalar(select(Event).where(Event.slug == slug, Event.hidden.is_(False)))
+    if event is None:
+        return None
+    claims = session.scalars(
+        select(Claim)
+        .where(Claim.event_id == event.id, Claim.hidden.is_(False))
+        .options(
+            selectinload(Claim.claimant),
+            selectinload(Claim.appearances).selectinload(Appearance.publisher),
+            selectinload(Claim.appearances).selectinload(Appearance.via),
+        )
+        .order_by(Claim.id)
+    ).all()
+    links = session.scalars(
+        select(EventLink)
+        .where((EventLink.event_id == event.id) | (EventLink.related_event_id == event.id))
+        .options(selectinload(EventLink.event), selectinload(EventLink.related_event))
+        .order_by(EventLink.id)
+    ).all()
+    related = []
+    for link in links:
+        outgoing = link.event_id == event.id
+        other = link.related_event if outgoing else link.event
+        if not other.hidden:
+            related.append(RelatedEventView(other.slug, other.title, link.relation, outgoing))
+    return EventCard(
+        slug=event.slug,
+        title=event.title,
+        summary=event.summary,
+        place=event.place,
+        region=event.region,
+        country=event.country,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        date_precision=event.date_precision,
+        date_note=event.date_note,
+        claims=tuple(_claim_view(c) for c in claims),
+        related=tuple(related),
+    )
+
+
+def list_events(session: Session) -> list[EventListing]:
+    claim_count = (
+        select(func.count(Claim.id))
+        .where(Claim.event_id == Event.id, Claim.hidden.is_(False))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Event.slug, Event.title, Event.place, Event.start_date, claim_count)
+        .where(Event.hidden.is_(False))
+        .order_by(Event.start_date.desc(), Event.title)
+    ).all()
+    return [EventListing(*row) for row in rows]
+
+
+def visible_events_with_aliases(session: Session) -> Sequence[Event]:
+    """Every event users can be answered with, aliases and claimants loaded (for the matcher)."""
+    return session.scalars(
+        select(Event)
+        .where(Event.hidden.is_(False))
+        .options(
+            selectinload(Event.aliases),
+            selectinload(Event.claims).selectinload(Claim.claimant),
+        )
+        .order_by(Event.id)
+    ).all()
+
+
+def list_sources(session: Session) -> list[SourceView]:
+    return [_source_view(s) for s in session.scalars(select(Source).order_by(Source.name))]
+
+
+def is_empty(session: Session) -> bool:
+    return session.scalar(select(func.count(Event.id))) == 0

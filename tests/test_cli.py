@@ -1,0 +1,140 @@
+"""The `claimbot` command as a user runs it, against real SQLite and PostgreSQL databases."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import NewDatabase
+
+CLAIMBOT = Path(sys.executable).with_name("claimbot")
+
+
+def run(
+    *args: str, database_url: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("CLAIMBOT_")
+    }
+    environment |= {"CLAIMBOT_DATABASE_URL": database_url, **(env or {})}
+    return subprocess.run(
+        [str(CLAIMBOT), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'fresh' / 'claimbot.db'}"
+
+
+def test_ask_json_answers_makiivka_with_every_death_toll(sqlite_url: str) -> None:
+    result = run("ask", "--json", "how many died at Makiivka?", database_url=sqlite_url)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["outcome"] == "answer"
+    assert answer["event"]["slug"] == "makiivka-strike"
+    assert answer["event"]["date"] == "2023-01-01"
+    killed = {c["wording"]: c for c in answer["claims"] if c["metric"] == "killed"}
+    figures = {c["figure"]["low"] or c["figure"]["high"] for c in killed.values()}
+    assert {63, 89, 400} <= figures
+    for claim in answer["claims"]:
+        assert claim["claimant"] and claim["status"] and claim["lifecycle"] and claim["quote"]
+    assert "Russian Ministry of Defence" in answer["text"]
+    assert "63" in answer["text"] and "89" in answer["text"] and "400" in answer["text"]
+    # The first use of an empty default SQLite database sets it up, and says so.
+    assert "seed data" in result.stderr
+
+
+def test_ask_reads_one_question_per_line(sqlite_url: str) -> None:
+    questions = "makiivka death toll\n\nwhat is the capital of France\n"
+    result = run("ask", "--json", database_url=sqlite_url, stdin=questions)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["outcome"] for a in answers] == ["answer", "no_match"]
+    assert answers[1]["event"] is None and answers[1]["claims"] == []
+    assert "/events" in answers[1]["text"]
+
+
+def test_run_without_a_token_is_a_terminal_chat(sqlite_url: str) -> None:
+    result = run(
+        "run", database_url=sqlite_url, stdin="How many died in Kramatorsk?\ngood morning\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "more than 600" in result.stdout
+    assert "no event that matches" in result.stdout
+    assert "CLAIMBOT_TOKEN" in result.stderr
+
+
+def test_invalid_settings_fail_with_one_line_naming_the_variable(sqlite_url: str) -> None:
+    result = run("ask", "makiivka", database_url=sqlite_url, env={"CLAIMBOT_ADMIN_IDS": "12,abc"})
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "CLAIMBOT_ADMIN_IDS" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_clear_line() -> None:
+    result = run("ask", "makiivka", database_url="postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert result.stderr.startswith("claimbot: cannot use the database")
+    assert "Traceback" not in result.stderr
+
+
+def test_export_and_import_round_trip_through_the_command_line(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    source, target = new_database(), new_database()
+    assert run("init", database_url=source).returncode == 0
+    exported = tmp_path / "data.json"
+    assert (
+        run("export", "--format", "json", "-o", str(exported), database_url=source).returncode == 0
+    )
+    assert run("db", "upgrade", database_url=target).returncode == 0
+    imported = run("import", str(exported), database_url=target)
+    assert imported.returncode == 0, imported.stderr
+    assert "claims:" in imported.stdout and "new" in imported.stdout
+    again = run("export", "--format", "json", database_url=target)
+    assert again.stdout == exported.read_text(encoding="utf-8")
+
+
+def test_a_malformed_import_changes_nothing_and_names_the_record(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    url = new_database()
+    assert run("init", database_url=url).returncode == 0
+    before = run("export", database_url=url).stdout
+    document = yaml.safe_load(before)
+    document["claims"][0]["summary"] = "changed"
+    document["claims"][4]["low"] = -5
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    result = run("import", str(broken), database_url=url)
+    assert result.returncode == 1
+    assert f"claims[4] ({document['claims'][4]['key']}): low" in result.stderr
+    assert run("export", database_url=url).stdout == before
+
+
+def test_csv_and_claimreview_exports(sqlite_url: str) -> None:
+    csv_out = run("export", "--format", "csv", database_url=sqlite_url)
+    assert csv_out.returncode == 0
+    assert csv_out.stdout.splitlines()[0].startswith("claim_key,event_slug")
+    reviews = json.loads(run("export", "--format", "claimreview", database_url=sqlite_url).stdout)
+    assert reviews and all(r["@type"] == "ClaimReview" for r in reviews)
+
+
+def test_help_lists_every_command() -> None:
+    result = subprocess.run(
+        [str(CLAIMBOT), "--help"], capture_output=True, text=True, check=True, timeout=60
+    )
+    for command in ("init", "ask", "run", "import", "export", "db"):
+        assert command in result.stdout
