@@ -14,7 +14,15 @@ from bot.matching import Alias, Candidate, EventDocument, Matcher, Outcome
 from bot.rendering import html_to_text, render_candidates_prompt, render_card, render_no_match
 from db.engine import unit_of_work
 from db.models import Event
-from db.queries import EventCard, load_event_card, visible_events_with_aliases
+from db.queries import (
+    EventCard,
+    EventListing,
+    SourceView,
+    list_events,
+    list_sources,
+    load_event_card,
+    visible_events_with_aliases,
+)
 
 # Longer questions are cut before matching: no real question is this long, and the
 # matcher's time must stay bounded whatever is pasted into the chat.
@@ -142,3 +150,17 @@ class AnswerService:
     def card(self, slug: str) -> EventCard | None:
         with unit_of_work(self._sessions) as session:
             return load_event_card(session, slug)
+
+    def events(self) -> list[EventListing]:
+        with unit_of_work(self._sessions) as session:
+            return list_events(session)
+
+    def sources(self) -> list[SourceView]:
+        with unit_of_work(self._sessions) as session:
+            return list_sources(session)
+
+    def suggest(self, text: str) -> tuple[Candidate, ...]:
+        """Events whose names come close to a mistyped slug or name."""
+        with self._lock:
+            result = self._matcher.match(text.replace("-", " ")[:MAX_QUESTION_CHARS])
+        return result.candidates

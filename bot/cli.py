@@ -2,85 +2,43 @@
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
-from bot.matching import Matcher, MatchThresholds
-from config import Settings, SettingsError, load_settings
+from bot.app import run_polling
+from bot.runtime import DatabaseNotReady, Runtime, configure_logging
+from config import SettingsError, load_settings
 from db.bootstrap import initialise
-from db.engine import make_engine, make_session_factory, unit_of_work
+from db.engine import unit_of_work
 from db.files import DataSetFileError, claim_reviews, claims_to_csv, dataset_to_text, read_dataset
-from db.migrate import is_up_to_date, upgrade
-from db.queries import is_empty
+from db.migrate import upgrade
 from db.transfer import apply_import, export_dataset, plan_import
-
-log = logging.getLogger("claimbot")
 
 
 class CommandError(Exception):
     """A failure explained to the user in one line; the command exits with status 1."""
 
 
-@dataclass
-class Context:
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-
-    @classmethod
-    def create(cls) -> "Context":
-        settings = load_settings()
-        engine = make_engine(settings.database_url)
-        return cls(settings, engine, make_session_factory(engine))
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
-    def ensure_ready(self) -> None:
-        """An empty SQLite database is set up on first use; others need `claimbot init`."""
-        if is_up_to_date(self.engine):
-            with unit_of_work(self.sessions) as session:
-                if not is_empty(session) or not self.is_sqlite:
-                    return
-        if not self.is_sqlite:
-            raise CommandError(
-                "the database schema is not up to date: run `claimbot init` (or `claimbot db "
-                "upgrade` for an existing database) first"
-            )
-        result = initialise(self.engine, self.sessions)
-        if result.seeded:
-            print("Set up a new database with the bundled seed data.", file=sys.stderr)
-
-    def answer_service(self) -> AnswerService:
-        s = self.settings
-        thresholds = MatchThresholds(
-            answer=s.match_answer_threshold, ask=s.match_ask_threshold, margin=s.match_margin
-        )
-        service = AnswerService(self.sessions, Matcher(thresholds))
-        service.rebuild_index()
-        return service
+def prepare(ctx: Runtime) -> None:
+    if ctx.ensure_ready():
+        print("Set up a new database with the bundled seed data.", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- commands
 
 
-def cmd_init(ctx: Context, _args: argparse.Namespace) -> None:
+def cmd_init(ctx: Runtime, _args: argparse.Namespace) -> None:
     result = initialise(ctx.engine, ctx.sessions)
     print("Database is up to date.")
     print(result.summary)
 
 
-def cmd_db_upgrade(ctx: Context, _args: argparse.Namespace) -> None:
+def cmd_db_upgrade(ctx: Runtime, _args: argparse.Namespace) -> None:
     upgrade(ctx.engine)
     print("Database schema is up to date.")
 
@@ -94,8 +52,8 @@ def read_questions(args: Sequence[str], stdin: TextIO) -> Iterator[str]:
             yield line.rstrip("\n")
 
 
-def cmd_ask(ctx: Context, args: argparse.Namespace) -> None:
-    ctx.ensure_ready()
+def cmd_ask(ctx: Runtime, args: argparse.Namespace) -> None:
+    prepare(ctx)
     service = ctx.answer_service()
     for question in read_questions(args.question, sys.stdin):
         answer = service.ask(question)
@@ -135,8 +93,8 @@ def terminal_chat(service: AnswerService, stdin: TextIO, stdout: TextIO) -> None
         print(file=stdout)
 
 
-def cmd_run(ctx: Context, _args: argparse.Namespace) -> None:
-    ctx.ensure_ready()
+def cmd_run(ctx: Runtime, _args: argparse.Namespace) -> None:
+    prepare(ctx)
     service = ctx.answer_service()
     if ctx.settings.token is None:
         terminal_chat(service, sys.stdin, sys.stdout)
@@ -146,11 +104,11 @@ def cmd_run(ctx: Context, _args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
         return
-    raise CommandError("the Telegram bot is not built yet; unset CLAIMBOT_TOKEN for the chat")
+    run_polling(ctx.settings, service)
 
 
-def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
-    ctx.ensure_ready()
+def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
+    prepare(ctx)
     dataset = read_dataset(Path(args.file))
     with unit_of_work(ctx.sessions) as session:
         plan = plan_import(session, dataset)
@@ -169,8 +127,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
     print("Imported.")
 
 
-def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
-    ctx.ensure_ready()
+def cmd_export(ctx: Runtime, args: argparse.Namespace) -> None:
+    prepare(ctx)
     with unit_of_work(ctx.sessions) as session:
         dataset = export_dataset(session)
     if args.format == "csv":
@@ -237,15 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        ctx = Context.create()
-        logging.basicConfig(
-            level=ctx.settings.log_level, format="%(levelname)s %(name)s: %(message)s"
-        )
+        ctx = Runtime.from_settings(load_settings())
+        configure_logging(ctx.settings.log_level)
         args.handler(ctx, args)
     except SettingsError as error:
         print(f"claimbot: invalid setting {error}", file=sys.stderr)
         return 2
-    except (CommandError, DataSetFileError) as error:
+    except (CommandError, DatabaseNotReady, DataSetFileError) as error:
         print(f"claimbot: {error}", file=sys.stderr)
         return 1
     except OperationalError as error:

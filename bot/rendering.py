@@ -13,7 +13,14 @@ import re
 from collections.abc import Iterable, Sequence
 from itertools import groupby
 
-from db.queries import AppearanceView, ClaimView, EventCard, EventListing, RelatedEventView
+from db.queries import (
+    AppearanceView,
+    ClaimView,
+    EventCard,
+    EventListing,
+    RelatedEventView,
+    SourceView,
+)
 from db.vocabulary import Lifecycle, Metric, Relation, Side, VerificationStatus
 
 # Telegram counts message length in UTF-16 code units after entities are parsed.
@@ -166,6 +173,16 @@ def claim_chains(claims: Sequence[ClaimView]) -> list[list[ClaimView]]:
     return chains
 
 
+def subject_text(claim: ClaimView) -> str:
+    """' — Russian servicemen' after a figure, unless its wording already says whom."""
+    if not (claim.subject and claim.wording):
+        return ""
+    wording = claim.wording.casefold()
+    if any(word in wording for word in claim.subject.casefold().split() if len(word) > 3):
+        return ""
+    return f" — {escape(claim.subject)}"
+
+
 def chain_block(chain: Sequence[ClaimView]) -> str:
     first = chain[0]
     claimant = first.claimant
@@ -175,12 +192,10 @@ def chain_block(chain: Sequence[ClaimView]) -> str:
         if claim.stated_on:
             version += f" ({format_date(claim.stated_on)})"
         versions.append(version)
-    subject = f" — {escape(first.subject)}" if first.subject and first.wording else ""
-    lines = [
-        f"• <b>{escape(claimant.name)}</b> ({SIDE_LABELS[claimant.side]}) said: "
-        + " → ".join(versions)
-        + subject
-    ]
+    label = f"• <b>{escape(claimant.name)}</b> ({SIDE_LABELS[claimant.side]})"
+    # A figure is attributed here; a claim without one has its own attribution in the summary.
+    lead = f"{label} said: " if first.wording else f"{label}: "
+    lines = [lead + " → ".join(versions) + subject_text(first)]
     for claim in chain:
         prefix = f"{escape(claim.wording or claim.summary)}: " if len(chain) > 1 else ""
         lines.append(f"    {prefix}{status_text(claim)} · {reported_text(claim)}")
@@ -253,12 +268,14 @@ def card_blocks(card: EventCard) -> list[str]:
     return blocks
 
 
-def pack_blocks(blocks: Sequence[str], limit: int = CARD_PART_LIMIT) -> list[str]:
+def pack_blocks(
+    blocks: Sequence[str], limit: int = CARD_PART_LIMIT, separator: str = "\n\n"
+) -> list[str]:
     """Join blocks into as few messages as fit the limit, never splitting a block."""
     messages: list[str] = []
     current = ""
     for block in blocks:
-        candidate = f"{current}\n\n{block}" if current else block
+        candidate = f"{current}{separator}{block}" if current else block
         if current and utf16_length(html_to_text(candidate)) > limit:
             messages.append(current)
             current = block
@@ -308,3 +325,90 @@ def html_to_text(markup: str) -> str:
         return text if html.unescape(text) == url else f"{text} ({escape(url)})"
 
     return html.unescape(_TAG.sub("", _LINK.sub(keep_address, markup)))
+
+
+# ---------------------------------------------------------------- other screens
+
+COMPACT_CARD_LIMIT = 3500
+
+
+def render_compact_card(card: EventCard, bot_username: str) -> str:
+    """One forwardable message (inline mode): the header and as many claims as fit."""
+    blocks = card_blocks(card)
+    header, claim_blocks = blocks[0], blocks[1:-1]
+    message = header
+    shown = 0
+    for block in claim_blocks:
+        candidate = f"{message}\n\n{block}"
+        if utf16_length(html_to_text(candidate)) > COMPACT_CARD_LIMIT:
+            break
+        message, shown = candidate, shown + 1
+    if shown < len(claim_blocks):
+        message += (
+            f"\n\n<i>More claims: ask @{escape(bot_username)} about “{escape(card.title)}”.</i>"
+        )
+    return f"{message}\n\n{FOOTER}"
+
+
+def render_events_page(events: Sequence[EventListing], page: int, pages: int) -> str:
+    lines = [f"<b>Events</b> (page {page + 1} of {max(pages, 1)})"]
+    if not events:
+        lines.append("No events have been recorded yet.")
+    for event in events:
+        when = format_event_dates(event)
+        details = " · ".join(filter(None, [when, escape(event.place)]))
+        lines.append(
+            f"• <b>{escape(event.title)}</b>\n    {details} · {event.claim_count} claims · "
+            f"/event {event.slug}"
+        )
+    lines.append("\nTap an event to see its claims.")
+    return "\n".join(lines)
+
+
+def render_sources(sources: Sequence[SourceView]) -> list[str]:
+    blocks = ["<b>Sources</b>\nWho made the claims and who reported them, with their side."]
+    blocks += [
+        f"• <b>{escape(s.name)}</b> — {s.kind.value.replace('_', ' ')}, {SIDE_LABELS[s.side]}"
+        for s in sources
+    ]
+    return pack_blocks(blocks, separator="\n")
+
+
+def render_about() -> str:
+    lines = [
+        "<b>How claimbot keeps claims</b>",
+        "For each event it lists every claim it has recorded, side by side: who made it, "
+        "who reported it, when, and how far it has been verified. Figures are kept in the "
+        "claimant's own words. A revised figure is shown after the one it replaces, which "
+        "is marked superseded (replaced, not false).",
+        "",
+        "Statuses are set by the bot's moderators, each with a reason, and every change is "
+        "kept in an audit log. The bot never decides which side is right on its own.",
+        "",
+        "<b>Statuses</b>",
+    ]
+    lines += [
+        f"{STATUS_MARKERS[status]} <b>{status.value}</b>: {STATUS_MEANINGS[status]}"
+        for status in VerificationStatus
+    ]
+    return "\n".join(lines)
+
+
+START_TEXT = (
+    "<b>claimbot</b> answers questions about contested events with <b>every</b> competing "
+    "claim: who said it, who reported it, and how far it has been verified.\n\n"
+    "Ask in your own words, in any language or spelling, for example "
+    "“how many died at Makiivka?”. Or try one of these:"
+)
+
+HELP_TEXT = (
+    "<b>Ask a question</b> in plain words: “how many died at Makiivka?”, "
+    "“makeevka death toll”, “скільки загинуло в Макіївці?”.\n\n"
+    "<b>Commands</b>\n"
+    "/events — browse all events\n"
+    "/event SLUG — one event's claims, e.g. /event makiivka-strike\n"
+    "/sources — who made and reported the claims\n"
+    "/about — what the statuses mean\n\n"
+    "<b>In groups</b> I answer /ask QUESTION, messages that mention me and replies to me.\n"
+    "<b>Anywhere</b>: type @{username} and an event to share its claims."
+)

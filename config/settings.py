@@ -25,10 +25,11 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org/bot"
     bot_api_file_url: str | None = None
 
-    # Matching thresholds (scores 0..100); defaults come from tests/eval/evaluate.py runs.
-    match_answer_threshold: float = Field(default=78.0, ge=0, le=100)
-    match_ask_threshold: float = Field(default=60.0, ge=0, le=100)
-    match_margin: float = Field(default=8.0, ge=0, le=100)
+    # Matching thresholds (scores 0..100). Unset, the matcher's own defaults apply, which
+    # were chosen by measurement (tests/eval/evaluate.py).
+    match_answer_threshold: float | None = Field(default=None, ge=0, le=100)
+    match_ask_threshold: float | None = Field(default=None, ge=0, le=100)
+    match_margin: float | None = Field(default=None, ge=0, le=100)
 
     log_level: str = "INFO"
 

@@ -33,6 +33,9 @@ SLUG_RE = re.compile(SLUG_PATTERN)
 URL_PATTERN = r"^https?://[^\s]+$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+# Event slugs travel in Telegram callback data (64 bytes at most), hence shorter.
+EVENT_SLUG_MAX = 60
+EventSlug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=EVENT_SLUG_MAX)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
@@ -60,13 +63,13 @@ class AliasRecord(Record):
 
 
 class RelatedEventRecord(Record):
-    event: Slug
+    event: EventSlug
     relation: Relation
     note: ShortText | None = None
 
 
 class EventRecord(Record):
-    slug: Slug
+    slug: EventSlug
     title: Name
     summary: LongText
     place: Name
@@ -124,7 +127,7 @@ class AssessmentRecord(Record):
 
 class ClaimRecord(Record):
     key: Slug
-    event: Slug
+    event: EventSlug
     claimant: Name
     metric: Metric
     subject: ShortText | None = None

@@ -78,7 +78,7 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("slug", sa.String(length=60), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("place", sa.String(length=200), nullable=False),

@@ -1,0 +1,326 @@
+"""Telegram handlers for people asking questions: thin wrappers around AnswerService.
+
+Database work is synchronous, so it runs in a worker thread (`asyncio.to_thread`);
+each service call opens and closes its own session.
+"""
+
+import asyncio
+import logging
+import math
+import re
+from collections.abc import Sequence
+
+from bot.matching import Candidate, Outcome
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.answering import Answer, AnswerService
+from bot.rendering import (
+    HELP_TEXT,
+    START_TEXT,
+    escape,
+    render_about,
+    render_compact_card,
+    render_events_page,
+    render_sources,
+)
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_QUESTIONS = (
+    "How many died at Makiivka?",
+    "Were 600 Ukrainian soldiers killed in Kramatorsk?",
+    "скільки дронів летіло на Київ?",
+)
+EVENTS_PER_PAGE = 8
+MAX_CANDIDATE_BUTTONS = 5
+MAX_INLINE_RESULTS = 10
+BUTTON_TEXT_LIMIT = 60
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _button_text(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
+
+
+def candidate_keyboard(candidates: Sequence[Candidate]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _button_text(c.title), callback_data=callbacks.show_event(c.slug)
+                )
+            ]
+            for c in candidates[:MAX_CANDIDATE_BUTTONS]
+        ]
+    )
+
+
+def answer_keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
+    """Buttons under a reply: candidates to pick from, related events, or the event list."""
+    if answer.event is not None:
+        related = answer.event.related
+        if not related:
+            return None
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        _button_text(f"→ {r.title}"), callback_data=callbacks.open_event(r.slug)
+                    )
+                ]
+                for r in related[:MAX_CANDIDATE_BUTTONS]
+            ]
+        )
+    rows = list(candidate_keyboard(answer.candidates).inline_keyboard)
+    if answer.outcome == Outcome.NO_MATCH:
+        rows.append(
+            (InlineKeyboardButton("Browse all events", callback_data=callbacks.events_page(0)),)
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+class UserHandlers:
+    def __init__(self, service: AnswerService) -> None:
+        self.service = service
+
+    # ------------------------------------------------------------ replies
+
+    async def _reply_answer(self, message: Message, answer: Answer) -> None:
+        parts = answer.messages()
+        keyboard = answer_keyboard(answer)
+        for number, part in enumerate(parts, start=1):
+            await message.reply_html(
+                part,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=keyboard if number == len(parts) else None,
+                do_quote=number == 1 and message.chat.type != ChatType.PRIVATE,
+            )
+
+    async def answer_question(self, message: Message, question: str) -> None:
+        if not question.strip():
+            await message.reply_html(
+                "Ask me about an event, for example: <i>how many died at Makiivka?</i>"
+            )
+            return
+        answer = await asyncio.to_thread(self.service.ask, question)
+        await self._reply_answer(message, answer)
+
+    # ------------------------------------------------------------ messages
+
+    async def private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self.answer_question(message, message.text)
+
+    async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """In groups, answer only messages that mention the bot or reply to it."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        username = context.bot.username
+        mention = re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE) if username else None
+        replied = message.reply_to_message
+        is_reply_to_bot = bool(
+            replied and replied.from_user and replied.from_user.id == context.bot.id
+        )
+        if mention and mention.search(message.text):
+            await self.answer_question(message, mention.sub(" ", message.text))
+        elif is_reply_to_bot:
+            await self.answer_question(message, message.text)
+
+    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        question = " ".join(context.args or [])
+        if not question:
+            await message.reply_html("Usage: /ask QUESTION — for example: /ask makiivka death toll")
+            return
+        await self.answer_question(message, question)
+
+    # ------------------------------------------------------------ commands
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is None:
+            return
+        keyboard = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(q, callback_data=callbacks.example_question(n))]
+                for n, q in enumerate(EXAMPLE_QUESTIONS)
+            ]
+        )
+        await update.effective_message.reply_html(START_TEXT, reply_markup=keyboard)
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is None:
+            return
+        text = HELP_TEXT.format(username=escape(context.bot.username or "claimbot"))
+        await update.effective_message.reply_html(text)
+
+    async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            await update.effective_message.reply_html(render_about())
+
+    async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is None:
+            return
+        for part in render_sources(await asyncio.to_thread(self.service.sources)):
+            await update.effective_message.reply_html(part)
+
+    async def events_screen(self, page: int) -> tuple[str, InlineKeyboardMarkup]:
+        events = await asyncio.to_thread(self.service.events)
+        pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = events[page * EVENTS_PER_PAGE : (page + 1) * EVENTS_PER_PAGE]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    _button_text(e.title), callback_data=callbacks.show_event(e.slug)
+                )
+            ]
+            for e in shown
+        ]
+        navigation = []
+        if page > 0:
+            navigation.append(
+                InlineKeyboardButton("◀ Previous", callback_data=callbacks.events_page(page - 1))
+            )
+        if page < pages - 1:
+            navigation.append(
+                InlineKeyboardButton("Next ▶", callback_data=callbacks.events_page(page + 1))
+            )
+        if navigation:
+            rows.append(navigation)
+        return render_events_page(shown, page, pages), InlineKeyboardMarkup(rows)
+
+    async def events(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is None:
+            return
+        page = int(context.args[0]) - 1 if context.args and context.args[0].isdigit() else 0
+        text, keyboard = await self.events_screen(page)
+        await update.effective_message.reply_html(text, reply_markup=keyboard)
+
+    async def event(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        if not context.args:
+            await message.reply_html(
+                "Usage: /event SLUG — for example /event makiivka-strike. See /events for all."
+            )
+            return
+        slug = context.args[0].lower()[:100]
+        answer = await asyncio.to_thread(self.service.show_event, slug)
+        if answer.event is not None:
+            await self._reply_answer(message, answer)
+            return
+        suggestions = await asyncio.to_thread(self.service.suggest, slug)
+        text = f"There is no event <code>{escape(slug)}</code>."
+        if suggestions:
+            text += " Did you mean one of these?"
+        else:
+            text += " See /events for all events."
+        await message.reply_html(
+            text, reply_markup=candidate_keyboard(suggestions) if suggestions else None
+        )
+
+    # ------------------------------------------------------------ buttons
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        pressed = callbacks.parse(query.data)
+        message = query.message if isinstance(query.message, Message) else None
+        if pressed is None or message is None:
+            await query.answer("This button is no longer valid. Ask again, or see /events.")
+            return
+        if pressed.action == "ev":
+            await query.answer()
+            text, keyboard = await self.events_screen(int(pressed.argument))
+            await _edit(message, text, keyboard)
+        elif pressed.action == "x":
+            index = int(pressed.argument)
+            if index >= len(EXAMPLE_QUESTIONS):
+                await query.answer("This button is no longer valid.")
+                return
+            await query.answer()
+            await self.answer_question(message, EXAMPLE_QUESTIONS[index])
+        else:
+            answer = await asyncio.to_thread(self.service.show_event, pressed.argument)
+            if answer.event is None:
+                await query.answer("That event is no longer available. See /events.")
+                return
+            await query.answer()
+            if pressed.action == "o":
+                await self._reply_answer(message, answer)
+            else:
+                await self._show_in_place(message, answer)
+
+    async def _show_in_place(self, message: Message, answer: Answer) -> None:
+        """Replace a question-prompt with the card; further parts follow as new messages."""
+        parts = answer.messages()
+        keyboard = answer_keyboard(answer)
+        await _edit(message, parts[0], keyboard if len(parts) == 1 else None)
+        for number, part in enumerate(parts[1:], start=2):
+            await message.reply_html(
+                part,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=keyboard if number == len(parts) else None,
+                do_quote=False,
+            )
+
+    # ------------------------------------------------------------ inline mode
+
+    async def inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        if query is None:
+            return
+        text = query.query.strip()
+        if text:
+            answer = await asyncio.to_thread(self.service.ask, text)
+            slugs = [c.slug for c in answer.candidates]
+        else:
+            slugs = [e.slug for e in await asyncio.to_thread(self.service.events)]
+        results = []
+        username = context.bot.username or "claimbot"
+        for slug in slugs[:MAX_INLINE_RESULTS]:
+            card = await asyncio.to_thread(self.service.card, slug)
+            if card is None:
+                continue
+            results.append(
+                InlineQueryResultArticle(
+                    id=slug,
+                    title=card.title,
+                    description=f"{len(card.claims)} claims · {card.place}",
+                    input_message_content=InputTextMessageContent(
+                        render_compact_card(card, username),
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=NO_PREVIEW,
+                    ),
+                )
+            )
+        await query.answer(results, cache_time=30, is_personal=False)
+
+
+async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    try:
+        await message.edit_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW
+        )
+    except BadRequest as error:
+        # Pressing the same button twice asks for the text the message already has.
+        if "not modified" not in error.message:
+            raise

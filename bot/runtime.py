@@ -1,0 +1,76 @@
+"""What a running claimbot is made of: settings, the database and the services on it."""
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.answering import AnswerService
+from bot.matching import Matcher, MatchThresholds
+from config import Settings
+from db.bootstrap import initialise
+from db.engine import make_engine, make_session_factory, unit_of_work
+from db.migrate import is_up_to_date
+from db.queries import is_empty
+
+log = logging.getLogger(__name__)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+class DatabaseNotReady(Exception):
+    """The database needs `claimbot init` or `claimbot db upgrade` first."""
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Runtime":
+        engine = make_engine(settings.database_url)
+        return cls(settings, engine, make_session_factory(engine))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def ensure_ready(self) -> bool:
+        """Set up an empty SQLite database on first use; True when the seed was loaded.
+
+        A PostgreSQL database is shared and deliberate: it needs `claimbot init`.
+        """
+        if is_up_to_date(self.engine):
+            with unit_of_work(self.sessions) as session:
+                if not is_empty(session) or not self.is_sqlite:
+                    return False
+        if not self.is_sqlite:
+            raise DatabaseNotReady(
+                "the database schema is not up to date: run `claimbot init` (or `claimbot db "
+                "upgrade` for an existing database) first"
+            )
+        return initialise(self.engine, self.sessions).seeded
+
+    def answer_service(self) -> AnswerService:
+        s = self.settings
+        chosen = {
+            "answer": s.match_answer_threshold,
+            "ask": s.match_ask_threshold,
+            "margin": s.match_margin,
+        }
+        thresholds = dataclasses.replace(
+            MatchThresholds(), **{k: v for k, v in chosen.items() if v is not None}
+        )
+        service = AnswerService(self.sessions, Matcher(thresholds))
+        events = service.rebuild_index()
+        log.info("match index built for %d events", events)
+        return service

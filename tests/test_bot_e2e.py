@@ -1,0 +1,248 @@
+"""The Telegram bot end to end: the real Application over HTTP against the local test server.
+
+Every test acts as users in private chats and a group, and asserts on what they see.
+After each test the server confirms the bot never sent anything Telegram would reject
+(bad HTML, over-long text, over-long callback data).
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import Application
+
+from tests.botapi import FakeTelegram, MessageView, TgChat, TgUser
+from tests.e2e import copy_seeded_sqlite, running_bot
+
+TELEGRAM_LIMIT = 4096
+
+
+@pytest.fixture(scope="module")
+def tg() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bot(
+    tg: FakeTelegram,
+    seeded_sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Application[Any, Any, Any, Any, Any, Any]]:
+    url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path_factory.mktemp("bot"))
+    with running_bot(tg, url) as application:
+        yield application
+
+
+@pytest.fixture(autouse=True)
+def nothing_rejected(tg: FakeTelegram) -> Iterator[None]:
+    yield
+    tg.assert_no_rejected_calls()
+
+
+@pytest.fixture
+def alice(tg: FakeTelegram, bot: Any) -> TgUser:
+    return tg.add_user("Alice")
+
+
+def ask(user: TgUser, text: str) -> list[MessageView]:
+    """Send a message and collect every reply the bot sends to it."""
+    user.send(text)
+    return replies_of(user)
+
+
+def replies_of(user: TgUser) -> list[MessageView]:
+    return replies_in(user.chat)
+
+
+def replies_in(chat: TgChat) -> list[MessageView]:
+    """The next bot message in a chat and any that follow it at once."""
+    replies = [chat.next_bot_message(timeout=10)]
+    while True:
+        try:
+            replies.append(chat.next_bot_message(timeout=0.5))
+        except TimeoutError:
+            return replies
+
+
+def joined(messages: list[MessageView]) -> str:
+    return "\n".join(m.content for m in messages)
+
+
+def test_a_question_gets_the_card_with_every_claim(alice: TgUser) -> None:
+    replies = ask(alice, "how many died at Makiivka?")
+    text = joined(replies)
+    assert "Makiivka" in replies[0].content.splitlines()[0]
+    for figure in ("63", "89", "400", "dozens", "in the hundreds", "more than 100"):
+        assert figure in text
+    assert "→" in text  # the MoD's revision 63 → 89 is one chain
+    assert "superseded" in text
+    assert "🟠 disputed" in text and "⚪ unverified" in text
+    assert "Russian Ministry of Defence (Russia)" in text
+    assert all(len(m.content) <= TELEGRAM_LIMIT for m in replies)
+    assert "/about" in replies[-1].content
+    # The related Kramatorsk strike is a button on the last part.
+    assert any("Kramatorsk" in b for b in replies[-1].button_texts)
+
+
+def test_typo_and_cyrillic_questions_reach_the_same_event(alice: TgUser) -> None:
+    for question in ("makeevka death toll", "скільки загинуло в Макіївці?"):
+        replies = ask(alice, question)
+        assert "Makiivka" in replies[0].content.splitlines()[0], question
+
+
+def test_related_event_button_opens_its_card(alice: TgUser) -> None:
+    replies = ask(alice, "makiivka")
+    button = next(b for b in replies[-1].button_texts if "Kramatorsk" in b)
+    alice.press(replies[-1], button).wait_answer()
+    card = replies_of(alice)
+    assert "Kramatorsk" in card[0].content.splitlines()[0]
+    assert "more than 600" in joined(card)
+    # The Makiivka card the button was on is still there.
+    assert alice.tg.message(alice.chat, replies[-1].message_id).content == replies[-1].content
+
+
+def test_no_match_says_so_and_offers_the_event_list(alice: TgUser) -> None:
+    replies = ask(alice, "what is the capital of France")
+    assert len(replies) == 1
+    assert "no event that matches" in replies[0].content
+    press = alice.press(replies[0], "Browse all events")
+    press.wait_answer()
+    edited = alice.chat.next_bot_event(timeout=10)
+    assert edited.kind == "edit"
+    assert "Events" in edited.message.content
+
+
+def test_ambiguous_question_asks_with_buttons_and_shows_the_chosen_card(alice: TgUser) -> None:
+    replies = ask(alice, "how many were killed?")
+    prompt = replies[0]
+    assert "more than one event" in prompt.content
+    assert len(prompt.buttons) >= 2
+    choice = next(b for b in prompt.buttons if b.callback_data == "e:kramatorsk-strike")
+    alice.press(prompt, choice.text).wait_answer()
+    event = alice.chat.next_bot_event(timeout=10)
+    assert event.kind == "edit" and event.message.message_id == prompt.message_id
+    assert "Kramatorsk" in event.message.content.splitlines()[0]
+    assert "more than 600" in joined([event.message, *alice.chat.bot_messages()[-3:]])
+
+
+def test_start_offers_example_questions_that_answer(alice: TgUser) -> None:
+    replies = ask(alice, "/start")
+    assert "every" in replies[0].content
+    assert len(replies[0].buttons) == 3
+    alice.press(replies[0], replies[0].buttons[0].text).wait_answer()
+    answer = alice.chat.next_bot_message(timeout=10)
+    assert "Makiivka" in answer.content
+
+
+def test_events_are_paginated_with_buttons(alice: TgUser) -> None:
+    page = ask(alice, "/events")[0]
+    assert "page 1 of 2" in page.content
+    titles_first = page.button_texts
+    alice.press(page, "Next ▶").wait_answer()
+    edited = alice.chat.next_bot_event(timeout=10).message
+    assert "page 2 of 2" in edited.content
+    assert set(edited.button_texts).isdisjoint(set(titles_first) - {"Next ▶", "◀ Previous"})
+    assert "◀ Previous" in edited.button_texts
+
+
+def test_event_command_shows_a_card_or_suggests_the_nearest(alice: TgUser) -> None:
+    assert "more than 600" in joined(ask(alice, "/event kramatorsk-strike"))
+    reply = ask(alice, "/event kramatorsk-strik")[0]
+    assert "There is no event kramatorsk-strik" in reply.content
+    assert any("Kramatorsk" in b for b in reply.button_texts)
+    assert "Usage: /event SLUG" in ask(alice, "/event")[0].content
+
+
+def test_sources_about_and_help(alice: TgUser) -> None:
+    sources = joined(ask(alice, "/sources"))
+    assert "Russian Ministry of Defence — government, Russia" in sources
+    assert "bne IntelliNews — news outlet, independent" in sources
+    about = ask(alice, "/about")[0].content
+    for status in ("unverified", "disputed", "confirmed", "false", "misleading"):
+        assert status in about
+    assert "/events" in ask(alice, "/help")[0].content
+
+
+def test_command_menus_are_set(tg: FakeTelegram, bot: Any) -> None:
+    private = [c["command"] for c in tg.commands()]
+    assert {"start", "help", "events", "event", "sources", "about"} <= set(private)
+    group = [c["command"] for c in tg.commands({"type": "all_group_chats"})]
+    assert "ask" in group
+
+
+def test_html_in_questions_is_escaped_and_odd_input_is_answered(alice: TgUser) -> None:
+    for text in ("<b>makiivka</b> & <script>", "🙂" * 3000, "\u202e\u0000 ̶ ̶"):
+        replies = ask(alice, text)
+        assert replies, text
+        assert all(len(m.content) <= TELEGRAM_LIMIT for m in replies)
+
+
+def test_groups_answer_ask_mentions_and_replies_only(tg: FakeTelegram, bot: Any) -> None:
+    bob, carol = tg.add_user("Bob"), tg.add_user("Carol")
+    group = tg.add_group("News chat", [bob, carol])
+    bob.send("how many died at Makiivka?", chat=group)
+    with pytest.raises(TimeoutError):
+        group.next_bot_message(timeout=1)
+    bob.send("/ask kramatorsk strike", chat=group)
+    answer = replies_in(group)
+    assert "more than 600" in joined(answer)
+    assert answer[0].reply_to_message_id is not None
+    carol.send(f"@{tg.bot_username} makiivka death toll", chat=group)
+    assert "Makiivka" in replies_in(group)[0].content
+    carol.send("and in Kramatorsk?", chat=group, reply_to=answer[-1])
+    assert "Kramatorsk" in replies_in(group)[0].content
+    bob.send("/ask", chat=group)
+    assert "Usage: /ask" in group.next_bot_message(timeout=10).content
+
+
+def test_inline_mode_offers_events_and_posts_a_compact_card(tg: FakeTelegram, bot: Any) -> None:
+    dave = tg.add_user("Dave")
+    group = tg.add_group("Friends", [dave])
+    query = dave.inline_query("makiivka")
+    results = query.wait_answer(timeout=10).results
+    assert results[0]["id"] == "makiivka-strike"
+    posted = query.choose("makiivka-strike", chat=group)
+    assert posted is not None
+    assert "Makiivka" in posted.content and "63" in posted.content
+    assert len(posted.content) <= TELEGRAM_LIMIT
+    everything = dave.inline_query("").wait_answer(timeout=10).results
+    assert len(everything) >= 5
+
+
+def test_the_claimbot_run_command_serves_users(
+    seeded_sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The README's run command, as a real process, pointed at a test server of its own."""
+    url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path)
+    with FakeTelegram() as tg:
+        serve_one_question(tg, url)
+
+
+def serve_one_question(tg: FakeTelegram, url: str) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMBOT_")}
+    environment |= {
+        "CLAIMBOT_TOKEN": tg.token,
+        "CLAIMBOT_BOT_API_URL": tg.base_url,
+        "CLAIMBOT_DATABASE_URL": url,
+    }
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("claimbot")), "run"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        erin = tg.add_user("Erin")
+        erin.send("how many drones attacked Kyiv?")
+        reply = erin.chat.next_bot_message(timeout=30)
+        assert "40" in reply.content
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert tg.token not in stderr
