@@ -21,13 +21,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from anyascii import anyascii
+from wordfreq import top_n_list
 
-# Longer input is cut: no question needs more, and matching time must stay bounded.
-MAX_CHARS = 2000
+# Words per language taken as "common": about what a fluent reader knows.
+COMMON_WORDS = 30_000
 
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,. ](?=\d{3}\b)")
 _THOUSANDS = re.compile(r"\b(\d+)k\b")
 _WORD = re.compile(r"[a-z0-9]+")
+_DIGIT = re.compile(r"\d")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Letters, digits, spaces and common punctuation only: nothing for `_keep` to remove.
+_PLAIN = re.compile(r"[\w\s.,;:!?'\"()/«»„“”’‘–—-]*")
+_POSSESSIVE = re.compile(r"(?<=[a-z])'s\b")
 
 
 def _keep(char: str) -> bool:
@@ -36,17 +42,29 @@ def _keep(char: str) -> bool:
     return unicodedata.category(char)[0] in "LNMP"
 
 
+def _transliterate(found: re.Match[str]) -> str:
+    return anyascii(found.group())
+
+
 def clean(text: str) -> str:
     """Lower-case ASCII text with punctuation kept (dates need it), emoji and controls gone."""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
-    if not text.isascii():
-        text = "".join(char if _keep(char) else " " for char in text)
-        # anyascii renders the soft sign and Ukrainian apostrophe as "'", removed below.
-        text = anyascii(text).lower()
-    # Apostrophes join a word ("year's", "Kramators'k", "перемир'я"), they do not split it.
-    text = text.replace("'", "").replace("`", "")
-    text = _DIGIT_GROUP.sub("", text)  # 500,000 / 500 000 / 500.000 → 500000
-    return _THOUSANDS.sub(r"\g<1>000", text)
+    if text.isascii():
+        text = text.lower()  # NFKC leaves ASCII as it is; this path is the common one
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        if not _PLAIN.fullmatch(text):
+            text = "".join(char if _keep(char) else " " for char in text)
+        # Only the non-ASCII runs go through anyascii (a per-character Python loop). It
+        # renders the soft sign and the Ukrainian apostrophe as "'", removed below.
+        text = _NON_ASCII.sub(_transliterate, text).lower()
+    if "'" in text or "`" in text:
+        # Apostrophes join a word ("Kramators'k", "перемир'я"), they do not split it; the
+        # English possessive goes ("Russia's" is "Russia").
+        text = _POSSESSIVE.sub("", text).replace("'", "").replace("`", "")
+    if _DIGIT.search(text):
+        text = _DIGIT_GROUP.sub("", text)  # 500,000 / 500 000 / 500.000 → 500000
+        text = _THOUSANDS.sub(r"\g<1>000", text)
+    return text
 
 
 def words(cleaned: str) -> list[str]:
@@ -79,7 +97,9 @@ _DIGRAPHS = (
     ("g", "h"),
 )
 # Е/И/І/Ї/Й/Є and their spellings e, i, y, j, ie, ye, yi, ji, iy collapse into one vowel:
-# this is what separates Makeevka from Makiivka and Kiev from Kyiv.
+# this is what makes Makeevka and Makiivka, Kiev and Kyiv one key. With g→h it also covers
+# every point where the Ukrainian national transliteration differs from anyascii (г h/g,
+# и y/i, ї yi/i, й y/i, є ye/ie), so a second transliteration would give the same keys.
 _FRONT_VOWELS = re.compile(r"[eiyj]+")
 _DOUBLES = re.compile(r"(.)\1+")
 
@@ -107,9 +127,10 @@ def stem(folded: str) -> str:
     # -ці/-ce/-ке: the locative of -ка words alternates k with c (Макіївка → в Макіївці).
     if folded.endswith("ci") and len(folded) >= 6:
         return folded[:-2] + "k"
-    for ending in _LONG_ENDINGS:
-        if folded.endswith(ending) and len(folded) - len(ending) >= 4:
-            return folded[: -len(ending)]
+    if folded.endswith(_LONG_ENDINGS):
+        for ending in _LONG_ENDINGS:
+            if folded.endswith(ending) and len(folded) - len(ending) >= 4:
+                return folded[: -len(ending)]
     if folded[-1:] in _SHORT_ENDINGS and len(folded) >= 4:
         return folded[:-1]
     return folded
@@ -140,7 +161,7 @@ each either else ever every exactly few for from further get got had has have ha
 here hers him his how however i if in into is it its just know let like many me might more most
 much must my no nor not now of off on once only or other our out over own please quite rather
 really right same say said says she should so some someone something still such tell than that
-the their them then there these they thing things this those through to too under until up upon
+the their them then there these they thing things this those through to too under until upon
 us very was we were what whats when where whether which while who whom whose why will with
 would yes yet you your yours explain details detail info information news latest update story
 true truth real really reported report reports reportedly claim claims claimed claiming
@@ -149,7 +170,7 @@ seen show shows want wanted need would like mean means number numbers figure fig
 hello hi hey hiya greetings thanks thank thx ty ok okay good morning evening afternoon
 day dear bot please pls plz friend mate guys sir madam lol wow hmm um uh also anyway
 today yesterday tomorrow now recently question answer
-start help
+start help roku року года году г р
 що де коли як чому хто який яка яке які скільки чи в у на з із зі до по за про від для та і й
 а але або це цей ця ці той та те ті було був була були є бути його її їх їм мені мене ти ви
 ми вони він вона воно так ні не вже ще саме дуже справді насправді кажуть сказав сказала
@@ -171,6 +192,18 @@ ona ono tak nie już jeszcze bardzo naprawdę się powiedział powiedzieli prosz
 dzień dobry
 """
 STOPWORDS: frozenset[str] = frozenset(words(clean(_STOPWORDS_RAW)))
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Frequent words of the five languages, cleaned: a question word that is one of them and
+    matches nothing indexed is that word, not a typo of a similar indexed word ("million" is
+    not "mission", "across" not "approach"). Loaded on first use (about a second)."""
+    known: set[str] = set()
+    for language in ("en", "uk", "ru", "de", "pl"):
+        for word in top_n_list(language, COMMON_WORDS, wordlist="small"):
+            known.update(words(clean(word)))
+    return frozenset(known)
 
 
 def content_words(text: str) -> list[str]:
@@ -271,7 +304,7 @@ _LEXICON_RAW: dict[str, str] = {
         російська росіяни росіян россия россии россию российский российские российских
         российская русские русских россияне россиян russland russisch russische russischen
         russen rosja rosji rosję rosyjski rosyjskie rosyjskich rosjanie rosjan kremlin кремль
-        kreml""",
+        kreml moscow москва москви москвы moskau moskwa moskwy""",
     "ukraine": """ukraine ukrainian ukrainians україна україни україні україну український
         українські українських українська українці українців украина украины украине
         украину украинский украинские украинских украинцы украинцев ukrainisch ukrainische
@@ -295,16 +328,18 @@ _LEXICON_RAW: dict[str, str] = {
         zniszczone""",
     "suicide": """suicide самогубчі самогубні самоубийственные самоубийство selbstmord
         selbstmordkommando samobójcze samobójczych""",
-    "night": """night overnight nighttime ніч вночі нічна нічний ночь ночью ночная ночной
+    "night": """night overnight nighttime midnight ніч вночі нічна нічний ночь ночью ночная ночной
         nacht nachts noc nocy nocą""",
 }
 
 # Fixed expressions of several words, matched on consecutive keys before single words.
 _PHRASES_RAW: dict[str, str] = {
     "newyear": """new year | new years | new years eve | new years day | new years night |
-        новий рік | новому році | новий рок | новый год | новом году | nowy rok | nowego roku""",
+        новий рік | новому році | новий рок | новый год | новым годом | nowy rok |
+        noworoczna noc""",
     "christmas": "boże narodzenie | bożego narodzenia",
     "ceasefire": "cease fire | zawieszenie broni",
+    "mobilisation": "call up | call ups",
     "ministry defence": "defence ministry | defense ministry | ministry of defence",
     "jet": "combat jet | fighter jet",
 }
@@ -328,8 +363,13 @@ def _build_phrases() -> dict[tuple[str, ...], tuple[str, ...]]:
     for concepts, raw in _PHRASES_RAW.items():
         terms = tuple("#" + concept for concept in concepts.split())
         for phrase in raw.split("|"):
-            keys = tuple(key for word, key in zip(words(clean(phrase)), _keys(phrase), strict=True)
-                         if word not in STOPWORDS)
+            keys = tuple(
+                key
+                for word, key in zip(words(clean(phrase)), _keys(phrase), strict=True)
+                if word not in STOPWORDS
+            )
+            if len(keys) < 2:
+                raise ValueError(f"phrase {phrase!r} is one word once stop words are left out")
             phrases[keys] = terms
     return phrases
 
@@ -341,6 +381,7 @@ PHRASES: dict[tuple[str, ...], tuple[str, ...]] = dict(
     sorted(_build_phrases().items(), key=lambda item: -len(item[0]))
 )
 MAX_PHRASE = max(len(keys) for keys in PHRASES)
+PHRASE_HEADS = frozenset(keys[0] for keys in PHRASES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,16 +410,12 @@ _MONTHS_RAW = (
     "сентября сентябре",
     "october oct oktober październik października październiku жовтень жовтня жовтні "
     "октябрь октября октябре",
-    "november nov listopad listopada listopadzie листопад листопада листопаді ноябрь ноября "
-    "ноябре",
-    "december dec dezember grudzień grudnia grudniu грудень грудня грудні декабрь декабря "
-    "декабре",
+    "november nov listopad listopada listopadzie листопад листопада листопаді ноябрь ноября ноябре",
+    "december dec dezember grudzień grudnia grudniu грудень грудня грудні декабрь декабря декабре",
 )
 # Month word (cleaned, exact: keys would merge too much) → month number.
 MONTHS: dict[str, int] = {
-    word: number
-    for number, raw in enumerate(_MONTHS_RAW, start=1)
-    for word in words(clean(raw))
+    word: number for number, raw in enumerate(_MONTHS_RAW, start=1) for word in words(clean(raw))
 }
 # English words that are months only next to a day or a year ("May 2023", not "Russia may").
 _AMBIGUOUS_MONTHS = frozenset({"may", "march", "mar", "jan"})
@@ -411,8 +448,9 @@ def _full_year(word: str) -> int | None:
 
 
 def _numeric_date(
-    found: re.Match[str], groups: tuple[int, int, int], mentions: list[DateMention]
+    groups: tuple[int, int, int], mentions: list[DateMention], found: re.Match[str]
 ) -> str:
+    """Record a numeric date (year, month, day at `groups`) and blank it out, if it is one."""
     year = _year(found.group(groups[0]))
     month, day = int(found.group(groups[1])), int(found.group(groups[2]))
     if year is None or not (1 <= month <= 12 and 1 <= day <= 31):
@@ -425,10 +463,12 @@ def find_dates(cleaned: str) -> tuple[list[DateMention], str]:
     """Dates in a cleaned text, and the text with the words that named them taken out."""
     mentions: list[DateMention] = []
 
-    for pattern, groups in _NUMERIC_DATES:
-        cleaned = pattern.sub(lambda found, g=groups: _numeric_date(found, g, mentions), cleaned)
-
+    if _DIGIT.search(cleaned):
+        for pattern, groups in _NUMERIC_DATES:
+            cleaned = pattern.sub(functools.partial(_numeric_date, groups, mentions), cleaned)
     tokens = words(cleaned)
+    if not mentions and MONTHS.keys().isdisjoint(tokens) and not _DIGIT.search(cleaned):
+        return mentions, cleaned
     used: set[int] = set()
     for index, word in enumerate(tokens):
         month = MONTHS.get(word)
@@ -442,11 +482,11 @@ def find_dates(cleaned: str) -> tuple[list[DateMention], str]:
             if (day := _day(tokens[i])) is not None:
                 parts.add(i)
                 break
-        for i in after:
-            if year is None and (year := _full_year(tokens[i])) is not None:
-                parts.add(i)
-            elif day is None and year is None and (day := _day(tokens[i])) is not None:
-                parts.add(i)
+        if after and day is None and (day := _day(tokens[after[0]])) is not None:
+            parts.add(after.pop(0))
+        # A year follows the month directly or after its day ("January 6, 2023").
+        if after and (year := _full_year(tokens[after[0]])) is not None:
+            parts.add(after[0])
         if word in _AMBIGUOUS_MONTHS and day is None and year is None:
             continue
         mentions.append(DateMention(year, month, day))
@@ -457,6 +497,14 @@ def find_dates(cleaned: str) -> tuple[list[DateMention], str]:
             used.add(index)
     rest = " ".join(word for index, word in enumerate(tokens) if index not in used)
     return mentions, rest
+
+
+def dateless_words(cleaned: str) -> list[str]:
+    """The words of a cleaned text except those that name a date."""
+    tokens = words(cleaned)
+    if MONTHS.keys().isdisjoint(tokens) and not _DIGIT.search(cleaned):
+        return tokens
+    return words(find_dates(cleaned)[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,8 +519,10 @@ class DateWindow:
         """Whether a date the question names can fall in this window (widened by a margin)."""
         first = self.start - dt.timedelta(days=margin_days)
         last = self.end + dt.timedelta(days=margin_days)
-        if mention.year is not None and self.year_known and not (
-            first.year <= mention.year <= last.year
+        if (
+            mention.year is not None
+            and self.year_known
+            and not (first.year <= mention.year <= last.year)
         ):
             return False
         if mention.month is None:

@@ -10,7 +10,6 @@ import math
 import re
 from collections.abc import Sequence
 
-from bot.matching import Candidate, Outcome
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -26,6 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.answering import Answer, AnswerService
+from bot.matching import Candidate, Outcome
 from bot.rendering import (
     HELP_TEXT,
     START_TEXT,
