@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test lint eval bench
+.PHONY: run test lint eval bench load
 
 $(BIN)/claimbot: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("claimbot needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -31,3 +31,6 @@ eval: $(BIN)/claimbot
 
 bench: $(BIN)/claimbot
 	$(BIN)/python tests/bench/bench_matching.py
+
+load: $(BIN)/claimbot
+	$(BIN)/python tests/load/load_test.py --users 200 --questions 2000

@@ -1,4 +1,4 @@
-"""The Telegram application: wiring handlers to the services, and running it."""
+"""The Telegram application: wiring handlers to the services (`bot/serve.py` runs it)."""
 
 import logging
 from typing import Any
@@ -16,7 +16,11 @@ from telegram.ext import (
 )
 
 from bot.answering import AnswerService
+from bot.handlers.moderator import ModeratorHandlers
 from bot.handlers.user import UserHandlers
+from bot.logs import LoggedUpdateProcessor
+from bot.moderation.service import ModerationService
+from bot.resilience import CONNECTIONS, PatientRateLimiter, is_database_outage
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,9 @@ USER_COMMANDS = (
 GROUP_COMMANDS = (BotCommand("ask", "Ask about an event: /ask QUESTION"), *USER_COMMANDS[1:])
 
 APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
+UNAVAILABLE = "Sorry, answers are temporarily unavailable. Please try again in a minute."
+# Updates handled at once; the rest of a burst waits in the update queue.
+MAX_CONCURRENT_UPDATES = 256
 
 
 async def set_command_menus(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -42,33 +49,58 @@ async def set_command_menus(application: Application[Any, Any, Any, Any, Any, An
 async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with its update and apologise; the bot keeps running."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s", update_id, exc_info=context.error)
+    outage = is_database_outage(context.error)
+    if outage:
+        # One line, not a traceback per question while the database is away.
+        log.warning("database unreachable while handling update %s", update_id)
+    else:
+        log.error("error while handling update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_text(APOLOGY)
+            await update.effective_message.reply_text(UNAVAILABLE if outage else APOLOGY)
         except Exception:  # the apology itself may fail (e.g. Telegram is down)
             log.warning("could not send the apology for update %s", update_id)
 
 
 def build_application(
-    settings: Settings, service: AnswerService
+    settings: Settings, service: AnswerService, moderation: ModerationService
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the Telegram application")
+    moderator_handlers = ModeratorHandlers(moderation, USER_COMMANDS)
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await set_command_menus(application)
+        await moderator_handlers.set_menus(application.bot)
+
     builder = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .base_url(settings.bot_api_url)
-        .post_init(set_command_menus)
+        .post_init(post_init)
         # Handlers run concurrently: a slow answer must not hold up other users.
-        .concurrent_updates(True)
+        .concurrent_updates(LoggedUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .rate_limiter(PatientRateLimiter(settings.rate_limit_per_second))
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .pool_timeout(10)
+        .connection_pool_size(CONNECTIONS)
     )
     if settings.bot_api_file_url:
         builder = builder.base_file_url(settings.bot_api_file_url)
     application = builder.build()
+    # First, so that a form's answers and moderator buttons reach it before the user handlers.
+    add_moderator_handlers(application, moderator_handlers)
     add_user_handlers(application, UserHandlers(service))
     application.add_error_handler(report_error)
     return application
+
+
+def add_moderator_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any], handlers: ModeratorHandlers
+) -> None:
+    application.add_handlers(handlers.handlers())
 
 
 def add_user_handlers(
@@ -91,9 +123,3 @@ def add_user_handlers(
             InlineQueryHandler(handlers.inline_query),
         ]
     )
-
-
-def run_polling(settings: Settings, service: AnswerService) -> None:
-    application = build_application(settings, service)
-    log.info("claimbot is running; press Ctrl-C to stop")
-    application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -10,7 +10,6 @@ from typing import TextIO
 from sqlalchemy.exc import OperationalError
 
 from bot.answering import AnswerService
-from bot.app import run_polling
 from bot.runtime import DatabaseNotReady, Runtime, configure_logging
 from config import SettingsError, load_settings
 from db.bootstrap import initialise
@@ -93,7 +92,13 @@ def terminal_chat(service: AnswerService, stdin: TextIO, stdout: TextIO) -> None
         print(file=stdout)
 
 
-def cmd_run(ctx: Runtime, _args: argparse.Namespace) -> None:
+def cmd_run(ctx: Runtime, args: argparse.Namespace) -> None:
+    webhook = args.webhook or ctx.settings.webhook
+    if webhook:
+        # Imported here: the web server and its dependencies would slow every other command.
+        from bot.webhook import check_webhook_settings
+
+        check_webhook_settings(ctx.settings)  # before the slow start, not after it
     prepare(ctx)
     service = ctx.answer_service()
     if ctx.settings.token is None:
@@ -104,11 +109,14 @@ def cmd_run(ctx: Runtime, _args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
         return
-    run_polling(ctx.settings, service)
+    from bot.serve import serve
+
+    serve(ctx, service, webhook=webhook)
 
 
 def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
-    prepare(ctx)
+    # An import brings its own data: the schema is needed, the seed is not.
+    ctx.ensure_schema()
     dataset = read_dataset(Path(args.file))
     with unit_of_work(ctx.sessions) as session:
         plan = plan_import(session, dataset)
@@ -172,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run the Telegram bot (with no token: a chat in the terminal)"
     )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook (CLAIMBOT_WEBHOOK_*) instead of polling",
+    )
     run.set_defaults(handler=cmd_run)
 
     imp = commands.add_parser("import", help="import a JSON or YAML data set")
@@ -196,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         ctx = Runtime.from_settings(load_settings())
-        configure_logging(ctx.settings.log_level)
+        configure_logging(ctx.settings)
         args.handler(ctx, args)
     except SettingsError as error:
         print(f"claimbot: invalid setting {error}", file=sys.stderr)

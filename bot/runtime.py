@@ -8,21 +8,25 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
+from bot.freshness import CachedAnswerService
+from bot.logs import setup_logging
 from bot.matching import Matcher, MatchThresholds
+from bot.moderation.service import ModerationService
 from config import Settings
 from db.bootstrap import initialise
 from db.engine import make_engine, make_session_factory, unit_of_work
-from db.migrate import is_up_to_date
+from db.migrate import is_up_to_date, upgrade
 from db.queries import is_empty
 
 log = logging.getLogger(__name__)
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def configure_logging(settings: Settings) -> None:
+    token = settings.token.get_secret_value() if settings.token else ""
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    # The part after the bot id is what must stay secret, however a library quotes the URL.
+    secrets = [token, token.partition(":")[2], secret]
+    setup_logging(settings.log_level, settings.log_format, [s for s in secrets if s])
 
 
 class DatabaseNotReady(Exception):
@@ -43,6 +47,16 @@ class Runtime:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    def ensure_schema(self) -> None:
+        """Migrate a SQLite database in place; a PostgreSQL one needs `claimbot db upgrade`."""
+        if is_up_to_date(self.engine):
+            return
+        if not self.is_sqlite:
+            raise DatabaseNotReady(
+                "the database schema is not up to date: run `claimbot db upgrade` first"
+            )
+        upgrade(self.engine)
 
     def ensure_ready(self) -> bool:
         """Set up an empty SQLite database on first use; True when the seed was loaded.
@@ -70,7 +84,11 @@ class Runtime:
         thresholds = dataclasses.replace(
             MatchThresholds(), **{k: v for k, v in chosen.items() if v is not None}
         )
-        service = AnswerService(self.sessions, Matcher(thresholds))
+        service = CachedAnswerService(self.sessions, Matcher(thresholds))
         events = service.rebuild_index()
         log.info("match index built for %d events", events)
         return service
+
+    def moderation_service(self, answers: AnswerService) -> ModerationService:
+        """Moderators' changes, with the answers' match index following each one."""
+        return ModerationService(self.sessions, self.settings.admin_ids, answers.refresh_events)

@@ -1,7 +1,8 @@
 """All runtime settings, from `CLAIMBOT_*` environment variables or a `.env` file."""
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -32,6 +33,22 @@ class Settings(BaseSettings):
     match_margin: float | None = Field(default=None, ge=0, le=100)
 
     log_level: str = "INFO"
+    # `json`: one JSON object a line, for a log collector.
+    log_format: Literal["text", "json"] = "text"
+
+    # Webhook mode (`claimbot run --webhook`, or CLAIMBOT_WEBHOOK=true): Telegram posts updates
+    # to webhook_url, which a reverse proxy forwards to webhook_listen:webhook_port/webhook_path.
+    webhook: bool = False
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    webhook_secret: SecretStr | None = None
+
+    # Telegram lets a bot send about 30 messages a second; 0 turns the limit off (tests only).
+    rate_limit_per_second: float = Field(default=30, ge=0)
+    # How often each process looks for data changed by other processes.
+    index_poll_seconds: float = Field(default=0.5, gt=0, le=60)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -58,6 +75,30 @@ class Settings(BaseSettings):
     def _check_http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _check_webhook_path(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", value):
+            raise ValueError("must be a URL path starting with /, e.g. /telegram")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for secret_token; checked here so a bad one fails at start.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("log_level")

@@ -39,7 +39,8 @@ def running_bot(
     )
     ctx = Runtime.from_settings(config)
     ctx.ensure_ready()
-    application = build_application(config, ctx.answer_service())
+    answers = ctx.answer_service()
+    application = build_application(config, answers, ctx.moderation_service(answers))
     started = threading.Event()
     stop: asyncio.Event | None = None
     loop: asyncio.AbstractEventLoop | None = None

@@ -1,0 +1,124 @@
+"""Riding out faults: Telegram's flood limits and hiccups, and a database that goes away.
+
+A reply is delayed rather than dropped: a 429 waits out its `retry_after`, a timeout, a
+network error or a 5xx answer backs off and tries again. A retried send whose first
+attempt did reach Telegram shows up twice, which beats a question left unanswered.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.ext import AIORateLimiter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 30.0
+# Requests to Telegram at once, and the HTTP connections kept for them: at 30 messages a
+# second and ~150 ms a round trip about 5 are busy. httpx checks every pooled connection
+# and every waiting request each time one is assigned, so a burst queued inside httpx, or
+# a big pool, cost more CPU than the replies themselves (measured: tests/load): the rest
+# of a burst waits on a semaphore here instead.
+CONNECTIONS = 8
+
+
+def backoff_delays(first: float = FIRST_BACKOFF_SECONDS) -> Callable[[], float]:
+    """Successive waits, doubling up to MAX_BACKOFF_SECONDS."""
+    delay = first / 2
+
+    def following() -> float:
+        nonlocal delay
+        delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+        return delay
+
+    return following
+
+
+class PatientRateLimiter(AIORateLimiter):
+    """Telegram's flood limits on sending, plus retries with back-off for failed requests."""
+
+    def __init__(
+        self,
+        per_second: float,
+        retries: int = 8,
+        first_backoff: float = FIRST_BACKOFF_SECONDS,
+        in_flight: int = CONNECTIONS,
+    ) -> None:
+        super().__init__(
+            overall_max_rate=per_second,
+            # A period of 0 switches the overall limit off, as a rate of 0 asks.
+            overall_time_period=1 if per_second else 0,
+            max_retries=retries,
+        )
+        self._retries = retries
+        self._first_backoff = first_backoff
+        self._slots = asyncio.Semaphore(in_flight)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> ApiResult:
+        async def in_a_slot(*args: Any, **kwargs: Any) -> ApiResult:
+            async with self._slots:
+                return await callback(*args, **kwargs)
+
+        # AIORateLimiter already waits out 429s; this adds the network errors and 5xx answers.
+        wait = backoff_delays(self._first_backoff)
+        retries_left = self._retries
+        while True:
+            try:
+                return await super().process_request(
+                    in_a_slot, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest:  # a subclass of NetworkError, but retrying cannot help
+                raise
+            except NetworkError as error:
+                if retries_left == 0:
+                    raise
+                retries_left -= 1
+                delay = wait()
+                log.warning("%s failed (%s); retrying in %.1f s", endpoint, error, delay)
+                await asyncio.sleep(delay)
+
+
+async def retry_telegram(what: str, action: Callable[[], Awaitable[T]]) -> T:
+    """Keep trying a start-up call while Telegram is unreachable; a bad token fails at once."""
+    wait = backoff_delays()
+    while True:
+        try:
+            return await action()
+        except InvalidToken:
+            raise
+        except NetworkError as error:
+            if isinstance(error, BadRequest):
+                raise
+            delay = wait()
+            log.warning("%s failed (%s); retrying in %.1f s", what, error, delay)
+            await asyncio.sleep(delay)
+
+
+def is_database_outage(error: BaseException | None) -> bool:
+    """The database could not be reached, as opposed to a query it refused."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def describe(error: BaseException) -> str:
+    """One line for a log or a report: the database's own message, without the SQL."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__

@@ -1,0 +1,180 @@
+"""Several claimbot processes on one PostgreSQL database, each a real `claimbot run`.
+
+Process A serves a webhook, process B polls; each talks to a local Bot API server of its
+own, as two replicas behind one proxy would see the same Telegram.
+"""
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.botapi import FakeTelegram, TgUser
+from tests.conftest import _fresh_postgres_database
+from tests.deployment import (
+    CLAIMBOT,
+    WEBHOOK_SECRET,
+    BotProcess,
+    claimbot_environment,
+    http,
+    replies,
+)
+
+ADMIN_IDS = "10001"  # the first user each test server creates: the admin below
+CHANGE_VISIBLE_SECONDS = 2.0
+
+
+@pytest.fixture(scope="module")
+def shared_database(postgres_admin_url: str, seeded_postgres_template: str) -> str:
+    return _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
+
+
+@pytest.fixture(scope="module")
+def pair(
+    shared_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[BotProcess, BotProcess]]:
+    logs = tmp_path_factory.mktemp("logs")
+    with (
+        FakeTelegram(token="7000000011:AAwebhook-replica") as tg_a,
+        FakeTelegram(token="7000000012:AApolling-replica") as tg_b,
+    ):
+        # Admins first: both servers number their users from 10001.
+        tg_a.add_user("Ada"), tg_b.add_user("Bea")
+        a = BotProcess(tg_a, shared_database, logs / "a.log", webhook=True, admin_ids=ADMIN_IDS)
+        b = BotProcess(tg_b, shared_database, logs / "b.log", admin_ids=ADMIN_IDS)
+        try:
+            yield a.start(), b.start()
+        finally:
+            for process in (a, b):
+                if process.process is not None:
+                    assert process.stop() == 0, process.log_path.read_text()
+            tg_a.assert_no_rejected_calls()
+            tg_b.assert_no_rejected_calls()
+
+
+def ask(user: TgUser, question: str) -> str:
+    user.send(question)
+    return "\n".join(m.content for m in replies(user.chat))
+
+
+def answered_within(user: TgUser, question: str, figure: str, seconds: float) -> float:
+    """Ask until the answer is the card with `figure`; how long that took."""
+    started = time.monotonic()
+    while True:
+        if figure in ask(user, question):
+            return time.monotonic() - started
+        assert time.monotonic() - started < seconds, f"{question!r} not answered in {seconds} s"
+
+
+@pytest.mark.parametrize("direction", ["webhook to polling", "polling to webhook"])
+def test_a_moderators_change_through_one_process_is_answered_by_the_other(
+    pair: tuple[BotProcess, BotProcess], direction: str
+) -> None:
+    a, b = pair
+    through, other = (a, b) if direction == "webhook to polling" else (b, a)
+    name = "Zyxwv junction" if through is a else "Qoppa plaza"
+    slug = "makiivka-strike" if through is a else "kramatorsk-strike"
+    figure = "89" if through is a else "more than 600"  # in that event's card only
+    moderator = through.tg.user(int(ADMIN_IDS))
+    asker = other.tg.add_user("Asker")
+    assert "no event" in ask(asker, name.lower())
+
+    saved = ask(moderator, f'/alias {slug} "{name}" lang=en')
+    assert name in saved, saved
+    took = answered_within(asker, name.lower(), figure, CHANGE_VISIBLE_SECONDS)
+    assert took < CHANGE_VISIBLE_SECONDS
+
+
+def test_the_webhook_needs_the_secret_and_reports_health(
+    pair: tuple[BotProcess, BotProcess],
+) -> None:
+    a, _ = pair
+    update = b'{"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "hi"}}'  # noqa: E501
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+        status, _ = http(a.url("/telegram"), update, {"Content-Type": "application/json"} | headers)
+        assert status == 403
+    status, report = a.health()
+    assert status == 200
+    assert report["status"] == "ok" and report["database"]["reachable"] is True
+    assert report["index"]["events"] >= 10 and report["index"]["change_id"] > 0
+    assert a.tg.webhook_info()["url"] == a.url("/telegram")
+    good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "Content-Type": "application/json"}
+    assert http(a.url("/telegram"), b"[1, 2]", good)[0] == 400
+
+
+def test_logs_are_json_lines_with_update_ids_and_no_secrets(
+    pair: tuple[BotProcess, BotProcess], tmp_path: Path
+) -> None:
+    a, b = pair
+    for process in (a, b):
+        user = process.tg.add_user("Logan")
+        ask(user, "how many drones attacked Kyiv?")
+        text = process.log_path.read_text()
+        assert process.tg.token not in text
+        assert WEBHOOK_SECRET not in text
+        entries = process.log_entries()  # every line parses
+        handled = [e for e in entries if e["message"].startswith("update handled")]
+        assert handled and all(isinstance(e["update_id"], int) for e in handled)
+
+
+def test_flood_waits_and_server_errors_delay_a_reply_but_never_drop_it(
+    pair: tuple[BotProcess, BotProcess],
+) -> None:
+    _, b = pair
+    user = b.tg.add_user("Patient")
+    b.tg.inject_fault("sendMessage", count=2, status=429, retry_after=0.3)
+    b.tg.inject_fault("sendMessage", count=2, status=502)
+    b.tg.inject_fault("getUpdates", count=2, status=500)
+    started = time.monotonic()
+    assert "40" in ask(user, "how many drones attacked Kyiv?")
+    assert time.monotonic() - started > 0.6  # both flood waits were honoured
+    statuses = [c.status for c in b.tg.calls("sendMessage") if int(c.params["chat_id"]) == user.id]
+    assert statuses == [429, 429, 502, 502, 200]
+
+
+def test_two_moderators_in_two_processes_editing_one_claim(
+    pair: tuple[BotProcess, BotProcess], shared_database: str
+) -> None:
+    a, b = pair
+    with psycopg.connect(shared_database) as connection:
+        row = connection.execute("SELECT version FROM claims WHERE id = 5").fetchone()
+    assert row is not None
+    seen = row[0]
+    first = ask(a.tg.user(int(ADMIN_IDS)), f'/editclaim 5 subject="From A" version={seen}')
+    assert f"now version {seen + 1}" in first, first
+    second = ask(b.tg.user(int(ADMIN_IDS)), f'/editclaim 5 subject="From B" version={seen}')
+    assert f"changed since version {seen}" in second and "nothing was written" in second
+    with psycopg.connect(shared_database) as connection:
+        assert connection.execute("SELECT subject FROM claims WHERE id = 5").fetchone() == (
+            "From A",
+        )
+
+
+def test_webhook_mode_names_the_missing_setting_at_once(tmp_path: Path) -> None:
+    environment = claimbot_environment(
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        token="7000000031:AAmissing-secret",
+        webhook_url="https://bot.example.org/telegram",
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [CLAIMBOT, "run", "--webhook"], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "CLAIMBOT_WEBHOOK_SECRET: required in webhook mode" in result.stderr
+    assert time.monotonic() - started < 10 and not (tmp_path / "bot.db").exists()
+
+
+def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
+    with FakeTelegram() as tg:
+        wrong = "7000000099:AArevoked-token_0123456789"
+        environment = claimbot_environment(
+            f"sqlite:///{tmp_path / 'bot.db'}", token=wrong, bot_api_url=tg.base_url
+        )
+        result = subprocess.run([CLAIMBOT, "run"], env=environment, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "CLAIMBOT_TOKEN: Telegram rejected it" in result.stderr
+    assert wrong.split(":")[1] not in result.stderr

@@ -1,0 +1,196 @@
+"""Faults a deployment meets, against real `claimbot` processes and real PostgreSQL servers:
+the database going away and coming back, a restart mid-burst, an import killed half-way.
+"""
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.botapi import FakeTelegram, TgUser
+from tests.conftest import _fresh_postgres_database, _seed_into
+from tests.deployment import CLAIMBOT, BotProcess, claimbot_environment, replies
+from tests.pgserver import PostgresServer
+
+KYIV = "how many drones attacked Kyiv?"  # a one-message answer with "40" in it
+UNAVAILABLE = "temporarily unavailable"
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+def test_the_database_going_away_and_coming_back(
+    own_postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = _fresh_postgres_database(own_postgres.admin_url)
+    _seed_into(url)
+    with FakeTelegram() as tg, FakeTelegram(token="7000000021:AAhealth-probe") as tg_web:
+        bot = BotProcess(tg, url, tmp_path / "bot.log").start()
+        web = BotProcess(tg_web, url, tmp_path / "web.log", webhook=True).start()
+        alice = tg.add_user("Alice")
+        alice.send(KYIV)
+        assert "40" in replies(alice.chat)[0].content
+
+        own_postgres.stop()
+        # An answer needing the database (this card was never loaded) says to try later.
+        alice.send("how many died at Makiivka?")
+        assert UNAVAILABLE in replies(alice.chat)[0].content
+        alice.send("/events")
+        assert UNAVAILABLE in replies(alice.chat)[0].content
+        status, report = web.health()
+        assert status == 503 and report["database"]["reachable"] is False
+        assert report["index"]["events"] == 10  # still answering from the last index
+        assert bot.alive and web.alive
+
+        own_postgres.start()
+        started = time.monotonic()
+        while True:
+            alice.send("how many died at Makiivka?")
+            if "89" in "\n".join(m.content for m in replies(alice.chat)):
+                break
+            assert time.monotonic() - started < 15, "no recovery after the database came back"
+        assert web.health()[0] == 200
+        assert bot.stop() == 0 and web.stop() == 0
+        tg.assert_no_rejected_calls()
+        text = bot.log_path.read_text()
+        assert "database unreachable" in text and "database reachable again" in text
+
+
+def test_a_restart_mid_burst_neither_loses_nor_repeats_an_update(
+    postgres_admin_url: str, seeded_postgres_template: str, tmp_path: Path
+) -> None:
+    url = _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
+    with FakeTelegram() as tg:
+        users = [tg.add_user(f"User {n}") for n in range(60)]
+        first = BotProcess(tg, url, tmp_path / "first.log", rate_limit_per_second="20").start()
+        assert first.process is not None
+        for user in users[:40]:
+            user.send(KYIV)
+        tg.wait_until(lambda: answered(users) >= 5 or None, 30, "the first answers")
+        first.process.send_signal(signal.SIGTERM)  # mid-burst: the rest queued or in flight
+        assert answered(users) < 40
+        assert first.stop() == 0
+        for user in users[40:]:
+            user.send(KYIV)  # arrive while no bot runs
+        second = BotProcess(tg, url, tmp_path / "second.log").start()
+        tg.wait_until(lambda: answered(users) == len(users) or None, 30, "every answer")
+        time.sleep(1)  # a repeated update would have been answered by now
+        assert [len(u.chat.bot_messages()) for u in users] == [1] * len(users)
+        assert all("40" in u.chat.bot_messages()[0].content for u in users)
+        assert second.stop() == 0
+        tg.assert_no_rejected_calls()
+
+
+def answered(users: list[TgUser]) -> int:
+    return sum(1 for u in users if u.chat.bot_messages())
+
+
+def big_data_set(events: int) -> dict[str, object]:
+    return {
+        "format": "claimbot-dataset",
+        "version": 1,
+        "sources": [{"name": "Generated claimant", "kind": "government", "side": "third_party"}],
+        "events": [
+            {
+                "slug": f"generated-event-{n}",
+                "title": f"Generated event {n}",
+                "summary": f"A generated event, number {n}.",
+                "place": f"Place {n}",
+                "aliases": [{"text": f"generated alias {n}", "lang": "en"}],
+            }
+            for n in range(events)
+        ],
+        "claims": [
+            {
+                "key": f"generated-claim-{n}",
+                "event": f"generated-event-{n}",
+                "claimant": "Generated claimant",
+                "metric": "killed",
+                "qualifier": "exact",
+                "low": n,
+                "high": n,
+                "wording": str(n),
+                "summary": f"{n} killed",
+                "quote": f"Exactly {n} people were killed, the claimant said.",
+                "appearances": [{"document": "generated.txt"}],
+            }
+            for n in range(events)
+        ],
+    }
+
+
+def export(url: str) -> str:
+    return subprocess.run(
+        [CLAIMBOT, "export", "--format", "json"],
+        env=claimbot_environment(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def writing_transactions(url: str) -> int:
+    """Open transactions on the database that have written something (they hold an xid)."""
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def audit_entries(url: str) -> int:
+    with psycopg.connect(url) as connection:
+        row = connection.execute("SELECT count(*) FROM audit_log").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_an_import_killed_half_way_leaves_the_database_as_it_was(
+    postgres_admin_url: str, seeded_postgres_template: str, tmp_path: Path
+) -> None:
+    url = _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
+    data = tmp_path / "big.json"
+    data.write_text(json.dumps(big_data_set(800)))
+    before, entries_before = export(url), audit_entries(url)
+    progress = tmp_path / "progress.txt"
+    with progress.open("w") as stderr:
+        process = subprocess.Popen(
+            [CLAIMBOT, "import", str(data)],
+            env=claimbot_environment(url),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "importing: 400/" not in progress.read_text():
+            assert process.poll() is None, progress.read_text()
+            assert time.monotonic() < deadline, "the import never got going"
+            time.sleep(0.02)
+        assert writing_transactions(url) == 1  # rows are written, not yet committed
+        process.send_signal(signal.SIGKILL)
+        stdout, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL and "Imported." not in stdout
+    deadline = time.monotonic() + 30
+    while writing_transactions(url):  # the server notices the client is gone and rolls back
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert audit_entries(url) == entries_before
+    assert export(url) == before
