@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from bot.answering import AnswerService
 from tests.botapi import FakeTelegram, MessageView, TgChat, TgUser
 from tests.e2e import copy_seeded_sqlite, running_bot
 
@@ -246,3 +247,19 @@ def serve_one_question(tg: FakeTelegram, url: str) -> None:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
     assert tg.token not in stderr
+
+
+def test_an_unexpected_error_is_apologised_for_and_the_bot_keeps_running(
+    alice: TgUser, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(self: AnswerService, question: str) -> None:
+        raise RuntimeError("a bug in answering")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(AnswerService, "ask", broken)
+        reply = ask(alice, "how many died at Makiivka?")
+    assert len(reply) == 1
+    assert "Sorry, something went wrong" in reply[0].content
+    assert "a bug in answering" not in reply[0].content
+    assert any("error while handling update" in r.getMessage() for r in caplog.records)
+    assert "Makiivka" in ask(alice, "how many died at Makiivka?")[0].content
