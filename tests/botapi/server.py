@@ -364,6 +364,11 @@ class _AsyncWaiter:
 # --------------------------------------------------------------------------- server
 
 
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 class BotApiServer:
     """The fake Bot API: HTTP endpoints, in-memory state and the background thread."""
 
@@ -644,7 +649,10 @@ class BotApiServer:
                 result = await handler(params)
             except Exception as exc:  # every failure becomes an answer
                 error = self._as_api_error(method, exc)
-                self._record_call(method, params, error, injected=False)
+                # A long poll whose bot already hung up (it stopped, or gave up waiting) and
+                # was then ended by its successor's poll: nobody receives this answer.
+                if not _client_gone(request):
+                    self._record_call(method, params, error, injected=False)
                 return self._error_response(error)
             self._record_call(method, params, None, injected=False)
             return web.json_response({"ok": True, "result": result})
