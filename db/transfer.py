@@ -333,8 +333,7 @@ class _ImportWriter:
         # Links can point at events later in the file, so they are set once all events exist.
         for event, record in written:
             event.links = [
-                EventLink(related_event=events[link.event], relation=link.relation, note=link.note)
-                for link in record.related
+                _updated_link(event, link, events[link.event]) for link in record.related
             ]
         self.session.flush()
         return events
@@ -371,6 +370,19 @@ def _fill_event(event: Event, record: EventRecord) -> None:
     event.aliases = [
         _updated_alias(kept.get(a.text) or EventAlias(text=a.text), a) for a in record.aliases
     ]
+
+
+def _updated_link(event: Event, record: RelatedEventRecord, related: Event) -> EventLink:
+    """The event's existing link to `related`, else a new one.
+
+    Replacing an unchanged link with a new row would insert it before the old one is
+    deleted, against the unique (event, related event, relation) constraint.
+    """
+    for link in event.links:
+        if link.related_event is related and link.relation == record.relation:
+            link.note = record.note
+            return link
+    return EventLink(related_event=related, relation=record.relation, note=record.note)
 
 
 def _updated_alias(alias: EventAlias, record: AliasRecord) -> EventAlias:

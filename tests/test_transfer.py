@@ -76,6 +76,25 @@ def test_an_edited_claim_is_updated_and_audited_with_before_and_after(
     assert entry.before["summary"] != "A corrected summary."
 
 
+def test_an_event_with_links_can_be_updated_by_an_import(seeded: sessionmaker[Session]) -> None:
+    document = yaml.safe_load(export_text(seeded))
+    makiivka = next(e for e in document["events"] if e["slug"] == "makiivka-strike")
+    assert makiivka["related"]
+    makiivka["aliases"][1]["text"] = "Makeevka-Imported"
+    with unit_of_work(seeded) as session:
+        plan = plan_import(session, DataSet.model_validate(document))
+        assert plan.count("event", Change.UPDATED) == 1
+        apply_import(session, plan, actor="test")
+    updated = next(
+        e for e in yaml.safe_load(export_text(seeded))["events"] if e["slug"] == "makiivka-strike"
+    )
+    # A renamed alias is a new row, so it is listed last.
+    assert sorted(a["text"] for a in updated["aliases"]) == sorted(
+        a["text"] for a in makiivka["aliases"]
+    )
+    assert updated["related"] == makiivka["related"]
+
+
 def broken_copy(sessions: sessionmaker[Session], change: str) -> bytes:
     document = yaml.safe_load(export_text(sessions))
     claim = document["claims"][2]
