@@ -341,3 +341,22 @@ class Moderator(Base):
     role: Mapped[Role] = mapped_column(vocabulary(Role, "role"))
     granted_by: Mapped[int | None] = mapped_column(BigInteger)
     granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PendingChange(Base):
+    """A previewed change waiting for its author's confirmation (the Save button).
+
+    Kept in the database, not in a process, so any replica can complete it; confirming
+    deletes the row in the transaction that applies the change, so it applies once.
+    `payload` is the command's arguments as the preview pinned them ({"values": {...}}),
+    or for /import the validated data set and the preview's summary.
+    """
+
+    __tablename__ = "pending_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    command: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -4,16 +4,15 @@ Permissions are checked before anything else; a user who may not run a command
 gets one short refusal. Database work runs in a worker thread. A command sent
 with arguments runs at once (`/delete` and `/import` ask first); sent bare it
 starts a guided form that ends in a preview with a Save button. Previews wait in
-the user's `user_data` under a short token that the buttons carry.
+the database (`pending_changes`) under an id that the buttons carry, so any replica
+can complete them; a form's answers before its preview stay in this process's memory.
 """
 
 import asyncio
 import logging
 import re
-import secrets
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -42,7 +41,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.moderation.arguments import parse_positive_int
 from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat
-from bot.moderation.errors import ModerationError
+from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
 from bot.moderation.forms import CHOOSE_FIELD, Form, Question
 from bot.moderation.rendering import (
     render_error,
@@ -52,8 +51,8 @@ from bot.moderation.rendering import (
     render_outcome,
 )
 from bot.moderation.service import (
+    EXPIRED,
     HistoryPage,
-    ImportPreview,
     ModerationService,
     Outcome,
     allowed,
@@ -70,20 +69,10 @@ END = ConversationHandler.END
 # Commands that also work in groups, so an admin can reply /grant to someone's message there.
 ANYWHERE = frozenset({"grant", "revoke"})
 PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
-MAX_PENDING = 10
 BUTTONS_PER_ROW = 2
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A preview waiting for its Save button: a command's arguments, or a checked file."""
-
-    command: str
-    values: Mapping[str, str]
-    file: ImportPreview | None = None
 
 
 def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
@@ -115,8 +104,9 @@ def _question_markup(question: Question) -> InlineKeyboardMarkup | None:
     )
 
 
-def _confirm_markup(token: str, save: str = "✅ Save") -> InlineKeyboardMarkup:
-    return _keyboard([[(save, f"mk:{token}"), ("✖ Cancel", f"mn:{token}")]])
+def _confirm_markup(pending_id: int, save: str = "✅ Save") -> InlineKeyboardMarkup:
+    """Buttons carrying the pending change's id (callback data stays far below 64 bytes)."""
+    return _keyboard([[(save, f"mk:{pending_id}"), ("✖ Cancel", f"mn:{pending_id}")]])
 
 
 def _history_markup(page: HistoryPage) -> InlineKeyboardMarkup | None:
@@ -128,21 +118,6 @@ def _history_markup(page: HistoryPage) -> InlineKeyboardMarkup | None:
     if page.page < page.pages:
         buttons.append(("Older ▶", f"{prefix}:{page.page + 1}"))
     return _keyboard([buttons]) if buttons else None
-
-
-def _pending(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Pending]:
-    data = context.user_data if context.user_data is not None else {}
-    pending: dict[str, Pending] = data.setdefault("pending", {})
-    return pending
-
-
-def _remember(context: ContextTypes.DEFAULT_TYPE, pending: Pending) -> str:
-    store = _pending(context)
-    while len(store) >= MAX_PENDING:
-        store.pop(next(iter(store)))
-    token = secrets.token_hex(4)
-    store[token] = pending
-    return token
 
 
 class ModeratorHandlers:
@@ -278,12 +253,13 @@ class ModeratorHandlers:
         command: str,
         values: Mapping[str, str],
     ) -> None:
-        outcome = await asyncio.to_thread(
-            self.service.execute, user_id, command, values, dry_run=True
+        outcome, pending_id = await asyncio.to_thread(
+            self.service.preview, user_id, command, values
         )
-        token = _remember(context, Pending(command, outcome.values))
         save = "🗑 Hide it" if command == "delete" else "✅ Save"
-        await message.reply_html(render_outcome(outcome), reply_markup=_confirm_markup(token, save))
+        await message.reply_html(
+            render_outcome(outcome), reply_markup=_confirm_markup(pending_id, save)
+        )
 
     # ------------------------------------------------------------ moderators
 
@@ -353,7 +329,8 @@ class ModeratorHandlers:
         preview = await asyncio.to_thread(self.service.preview_import, user_id, data, name)
         markup = None
         if preview.has_changes and not preview.rejected:
-            markup = _confirm_markup(_remember(context, Pending("import", {}, preview)))
+            pending_id = await asyncio.to_thread(self.service.remember_import, user_id, preview)
+            markup = _confirm_markup(pending_id)
         await message.reply_html(render_import_preview(preview), reply_markup=markup)
 
     # ------------------------------------------------------------ forms
@@ -439,29 +416,34 @@ class ModeratorHandlers:
     # ------------------------------------------------------------ buttons
 
     async def confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Save or Cancel on a preview; the pending change may come from any replica."""
         query = update.callback_query
         if query is None or query.data is None or not isinstance(query.message, Message):
             return
         action, token = query.data.split(":", 1)
-        pending = _pending(context).pop(token, None)
-        if pending is None:
+        if not token.isdigit():  # a button from before previews were kept in the database
             await query.answer("This preview has expired; send the command again.")
             return
-        await query.answer()
+        user_id, pending_id = query.from_user.id, int(token)
         if action == "mn":
-            await _edit(query.message, "Cancelled; nothing was saved.")
-            return
-        user_id = query.from_user.id
-        try:
-            if pending.file is not None:
-                outcome = await asyncio.to_thread(self.service.apply_import, user_id, pending.file)
+            if await asyncio.to_thread(self.service.discard, user_id, pending_id):
+                await query.answer()
+                await _edit(query.message, "Cancelled; nothing was saved.")
             else:
-                outcome = await asyncio.to_thread(
-                    self.service.execute, user_id, pending.command, pending.values
-                )
+                await query.answer("There is nothing to cancel: already saved or expired.")
+            return
+        try:
+            outcome = await asyncio.to_thread(self.service.confirm, user_id, pending_id)
             text = render_outcome(outcome)
+        except (NotAllowed, PendingGone) as error:
+            # Another user's button, or a second press: say so, and leave the message alone.
+            await query.answer(_sentence(error.problem)[:190], show_alert=True)
+            if error.problem == EXPIRED:
+                await _edit(query.message, render_error(error))
+            return
         except ModerationError as error:
             text = render_error(error)
+        await query.answer()
         await _edit(query.message, text)
 
     async def history_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -502,6 +484,10 @@ def _replied_user(message: Message) -> int | None:
     if replied.from_user is not None and not replied.from_user.is_bot:
         return replied.from_user.id
     return None
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 async def _drop_buttons(message: Message) -> None:

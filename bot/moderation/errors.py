@@ -42,3 +42,7 @@ class ModerationError(Exception):
 
 class NotAllowed(ModerationError):
     """The user may not run this command at all."""
+
+
+class PendingGone(ModerationError):
+    """A confirmation button whose preview was already applied, cancelled or has expired."""

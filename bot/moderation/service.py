@@ -18,7 +18,7 @@ from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -38,12 +38,12 @@ from bot.moderation.changes import (
     revert,
 )
 from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat, Kind
-from bot.moderation.errors import ModerationError, NotAllowed
+from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
 from db.audit import new_batch, record_change
 from db.dataset import DataSet
 from db.engine import unit_of_work
 from db.files import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
-from db.models import AuditEntry, Claim, Moderator, utcnow
+from db.models import AuditEntry, Claim, Moderator, PendingChange, utcnow
 from db.transfer import apply_import, export_dataset, plan_import
 from db.vocabulary import Role
 
@@ -52,6 +52,11 @@ log = logging.getLogger(__name__)
 EventsChanged = Callable[[Collection[str]], None]
 HISTORY_PAGE_SIZE = 6
 MAX_IMPORT_BYTES = MAX_FILE_BYTES
+PENDING_LIFETIME = dt.timedelta(hours=1)
+MAX_PENDING = 10  # per moderator: older previews lose their buttons' effect
+GONE = "this preview was already saved, cancelled or has expired; nothing more was written."
+EXPIRED = "this preview has expired, so nothing was saved. Send the command again."
+NOT_YOURS = "only the moderator who asked for this preview can save it."
 
 
 def actor_name(user_id: int) -> str:
@@ -181,7 +186,13 @@ class ModerationService:
     # -------------------------------------------------------- running commands
 
     def execute(
-        self, user_id: int, command: str, values: Mapping[str, str], *, dry_run: bool = False
+        self,
+        user_id: int,
+        command: str,
+        values: Mapping[str, str],
+        *,
+        dry_run: bool = False,
+        pending: int | None = None,
     ) -> Outcome:
         """Run a data command; with `dry_run`, roll back and return what it would change."""
         spec = COMMANDS[command]
@@ -191,7 +202,83 @@ class ModerationService:
         def run(w: Work) -> str:
             return function(w, typed)
 
-        return self._run(user_id, spec, run, dry_run=dry_run, values=values)
+        return self._run(user_id, spec, run, dry_run=dry_run, values=values, pending=pending)
+
+    # -------------------------------------------------------- confirmations
+
+    def preview(self, user_id: int, command: str, values: Mapping[str, str]) -> tuple[Outcome, int]:
+        """A dry run, and the id of the pending change that confirming it will apply."""
+        outcome = self.execute(user_id, command, values, dry_run=True)
+        return outcome, self.remember(user_id, command, {"values": dict(outcome.values)})
+
+    def remember_import(self, user_id: int, preview: ImportPreview) -> int:
+        """Keep a checked file until its confirmation.
+
+        The validated data set itself is stored (as JSON), not the Telegram file id: the
+        handler already caps files at 20 MB, the row lives an hour at most, and so
+        confirming needs no second download (which could fail, or differ by replica) and
+        applies exactly the data the moderator saw previewed.
+        """
+        payload = {"dataset": preview.dataset.model_dump(mode="json"), "summary": preview.summary}
+        return self.remember(user_id, "import", payload)
+
+    def remember(self, user_id: int, command: str, payload: dict[str, Any]) -> int:
+        """Store a pending change; also drops expired ones and this user's oldest."""
+        now = utcnow()
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, COMMANDS[command].role)
+            session.execute(delete(PendingChange).where(PendingChange.expires_at <= now))
+            older = session.scalars(
+                select(PendingChange.id)
+                .where(PendingChange.telegram_user_id == user_id)
+                .order_by(PendingChange.id.desc())
+                .offset(MAX_PENDING - 1)
+            ).all()
+            if older:
+                session.execute(delete(PendingChange).where(PendingChange.id.in_(older)))
+            row = PendingChange(
+                telegram_user_id=user_id,
+                command=command,
+                payload=payload,
+                created_at=now,
+                expires_at=now + PENDING_LIFETIME,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def confirm(self, user_id: int, pending_id: int) -> Outcome:
+        """Apply a pending change: once, by its author, before it expires.
+
+        The change runs again in a transaction that also deletes the pending row; a second
+        press, on this or any other process, finds no row and is refused.
+        """
+        with unit_of_work(self._sessions) as session:
+            row = session.get(PendingChange, pending_id)
+            if row is None:
+                raise PendingGone(GONE)
+            if row.telegram_user_id != user_id:
+                raise NotAllowed(NOT_YOURS)
+            expired = row.expires_at <= utcnow()
+            if expired:
+                session.delete(row)
+            command, payload = row.command, row.payload
+        if expired:
+            raise PendingGone(EXPIRED)
+        if command == "import":
+            dataset = DataSet.model_validate(payload["dataset"])
+            return self._apply_import(user_id, dataset, payload["summary"], pending_id)
+        return self.execute(user_id, command, payload["values"], pending=pending_id)
+
+    def discard(self, user_id: int, pending_id: int) -> bool:
+        """Cancel a pending change of this user's; False if there was none."""
+        with unit_of_work(self._sessions) as session:
+            result = session.execute(
+                delete(PendingChange).where(
+                    PendingChange.id == pending_id, PendingChange.telegram_user_id == user_id
+                )
+            )
+            return bool(_rowcount(result))
 
     def _run(
         self,
@@ -202,10 +289,13 @@ class ModerationService:
         dry_run: bool = False,
         values: Mapping[str, str] | None = None,
         batch: str | None = None,
+        pending: int | None = None,
     ) -> Outcome:
         try:
             with unit_of_work(self._sessions) as session:
                 self._require(session, user_id, spec.role)
+                if pending is not None:
+                    _claim_pending(session, user_id, pending)
                 work = Work(session, actor_name(user_id), spec, batch or new_batch())
                 message = run(work)
                 session.flush()
@@ -221,7 +311,7 @@ class ModerationService:
                     raise _Preview(outcome)
         except _Preview as preview:
             return preview.outcome
-        except NotAllowed:
+        except (NotAllowed, PendingGone):
             raise
         except ModerationError as error:
             raise error.with_example(spec.example) from None
@@ -464,11 +554,16 @@ class ModerationService:
 
     def apply_import(self, user_id: int, preview: ImportPreview) -> Outcome:
         """Apply a previewed file in one transaction, if the database still gives the same plan."""
+        return self._apply_import(user_id, preview.dataset, preview.summary)
+
+    def _apply_import(
+        self, user_id: int, dataset: DataSet, summary: str, pending: int | None = None
+    ) -> Outcome:
         spec = COMMANDS["import"]
 
         def run(w: Work) -> str:
-            plan = plan_import(w.session, preview.dataset)
-            if plan.summary() != preview.summary:
+            plan = plan_import(w.session, dataset)
+            if plan.summary() != summary:
                 w.fail(
                     "the data changed since the preview; send /import again to see what it "
                     "would do now."
@@ -476,11 +571,11 @@ class ModerationService:
             if plan.rejected or not plan.has_changes:
                 w.fail("this file has nothing that can be imported.")
             apply_import(w.session, plan, w.actor)
-            w.touched.update(e.slug for e in preview.dataset.events)
-            w.touched.update(c.event for c in preview.dataset.claims)
+            w.touched.update(e.slug for e in dataset.events)
+            w.touched.update(c.event for c in dataset.claims)
             return "Imported:\n" + plan.summary()
 
-        return self._run(user_id, spec, run)
+        return self._run(user_id, spec, run, pending=pending)
 
 
 def check_import_file(name: str, size: int | None) -> None:
@@ -497,6 +592,25 @@ def check_import_file(name: str, size: int | None) -> None:
         raise ModerationError(
             f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB.", example=example
         )
+
+
+def _claim_pending(session: Session, user_id: int, pending_id: int) -> None:
+    """Delete the pending row in the applying transaction; refuse if it is already gone.
+
+    On PostgreSQL a concurrent confirmation blocks on the row until this transaction ends,
+    then deletes nothing; SQLite serialises the writes. Either way only one applies.
+    """
+    result = session.execute(
+        delete(PendingChange).where(
+            PendingChange.id == pending_id, PendingChange.telegram_user_id == user_id
+        )
+    )
+    if _rowcount(result) != 1:
+        raise PendingGone(GONE)
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
 
 def _moderator_record(row: Moderator | None) -> ModeratorRecord | None:
