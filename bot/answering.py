@@ -12,7 +12,13 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.matching import Candidate, EventDocument, Matcher, Outcome, event_document
-from bot.rendering import html_to_text, render_candidates_prompt, render_card, render_no_match
+from bot.rendering import (
+    html_to_text,
+    render_candidates_prompt,
+    render_card,
+    render_card_text,
+    render_no_match,
+)
 from db.engine import unit_of_work
 from db.models import Event
 from db.queries import (
@@ -37,8 +43,9 @@ class Answer:
     event: EventCard | None
     candidates: tuple[Candidate, ...]
 
-    def messages(self) -> list[str]:
-        """The reply as Telegram HTML messages."""
+    def pages(self) -> list[str]:
+        """The reply as Telegram HTML: a card's pages, which its buttons switch between in
+        one message, or the one message of any other reply."""
         if self.event is not None:
             return render_card(self.event)
         titles = [c.title for c in self.candidates]
@@ -46,8 +53,14 @@ class Answer:
             return [render_candidates_prompt(titles)]
         return [render_no_match(titles)]
 
+    def messages(self) -> list[str]:
+        """The messages the bot sends in reply: one, a card's first page."""
+        return self.pages()[:1]
+
     def text(self) -> str:
-        """The same reply as plain text, as the terminal shows it."""
+        """The whole reply as plain text, as the terminal shows it (a card unpaged)."""
+        if self.event is not None:
+            return html_to_text(render_card_text(self.event))
         return "\n\n".join(html_to_text(message) for message in self.messages())
 
     def to_json(self) -> dict[str, Any]:

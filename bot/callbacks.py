@@ -21,6 +21,15 @@ def open_event(slug: str) -> str:
     return _checked(f"o:{slug}")
 
 
+def card_page(slug: str, page: int) -> str:
+    """Turn a card's page: the same message shows page `page` (from 0) of its claims.
+
+    "p12:slug": the page number in the action keeps a 60-character slug within the limit
+    for up to 100 pages.
+    """
+    return _checked(f"p{page}:{slug}")
+
+
 def events_page(page: int) -> str:
     return _checked(f"ev:{page}")
 
@@ -31,8 +40,9 @@ def example_question(index: int) -> str:
 
 @dataclass(frozen=True)
 class Callback:
-    action: str  # "e", "o", "ev" or "x"
-    argument: str
+    action: str  # "e", "o", "p", "ev" or "x"
+    argument: str  # a slug, or a page or question number
+    page: int = 0  # of a "p" button
 
 
 def parse(data: str | None) -> Callback | None:
@@ -40,6 +50,8 @@ def parse(data: str | None) -> Callback | None:
     if not data or ":" not in data:
         return None
     action, argument = data.split(":", 1)
+    if action[:1] == "p" and action[1:].isdigit() and argument:
+        return Callback("p", argument, int(action[1:]))
     if action not in {"e", "o", "ev", "x"} or not argument:
         return None
     if action in {"ev", "x"} and not argument.isdigit():

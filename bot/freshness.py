@@ -88,11 +88,11 @@ class ChangeWatch:
 
 @dataclass(frozen=True)
 class RenderedAnswer(Answer):
-    """An answer whose messages were rendered before, for the same card."""
+    """An answer whose pages were rendered before, for the same card."""
 
     rendered: tuple[str, ...] = ()
 
-    def messages(self) -> list[str]:
+    def pages(self) -> list[str]:
         return list(self.rendered)
 
 
@@ -127,7 +127,7 @@ class CachedAnswerService(AnswerService):
         with self._cards_lock:
             rendered = self._rendered.get(card.slug)
         if rendered is None or rendered[0] is not card:
-            rendered = (card, tuple(answer.messages()))
+            rendered = (card, tuple(answer.pages()))
             with self._cards_lock:
                 if self._cards.get(card.slug) is card:  # still the current card
                     self._rendered[card.slug] = rendered

@@ -2,9 +2,9 @@
 
 Every piece of text from the database or from a user goes through `escape`;
 markup is only ever added here. A card is built from self-contained blocks
-(each closes its own tags) and packed into messages under Telegram's limit,
-so a long card splits on claim boundaries and every part is valid HTML.
-The terminal chat and `claimbot ask` print the same card through `html_to_text`.
+(each closes its own tags). In Telegram it is one message, paged with buttons:
+the pages split on claim boundaries under a page budget and each is valid HTML.
+The terminal chat and `claimbot ask` print the whole card through `html_to_text`.
 """
 
 import datetime as dt
@@ -27,6 +27,10 @@ from db.vocabulary import Lifecycle, Metric, Relation, Side, VerificationStatus
 TELEGRAM_MESSAGE_LIMIT = 4096
 # Room for a "part 2/3" line and anything a handler appends.
 CARD_PART_LIMIT = 3900
+# One page of a card in Telegram (text length after parsing, UTF-16 units). Load tests
+# (tests/load/load_test.py) measured the same throughput for pages of 900 to 3900 units,
+# so a page holds as many competing claims side by side as reads well on a phone.
+CARD_PAGE_LIMIT = 3000
 MAX_APPEARANCES_SHOWN = 4
 
 STATUS_MARKERS: dict[VerificationStatus, str] = {
@@ -246,26 +250,106 @@ def related_block(related: Sequence[RelatedEventView]) -> str:
     return "\n".join(lines)
 
 
-def card_blocks(card: EventCard) -> list[str]:
+def header_block(card: EventCard, title: str | None = None) -> str:
+    """Title, dates and place, the event's summary and the claims' summary line."""
     where = ", ".join(escape(p) for p in (card.place, card.region, card.country) if p)
     when = format_event_dates(card)
-    header = [f"<b>{escape(card.title)}</b>", " · ".join(filter(None, [when, where]))]
+    header = [title or f"<b>{escape(card.title)}</b>", " · ".join(filter(None, [when, where]))]
     if card.date_note:
         header.append(f"<i>Dates: {escape(card.date_note)}</i>")
     header += [escape(card.summary), summary_line(card)]
-    blocks = ["\n".join(header)]
+    return "\n".join(header)
+
+
+NO_CLAIMS_TEXT = "No claims have been recorded for this event yet."
+
+
+def claim_units(card: EventCard) -> list[tuple[Metric | None, str]]:
+    """The card's claims as (metric, block) pairs: one block per revision chain, grouped
+    by metric in a fixed order; a page break may fall only between two of them."""
     if not card.claims:
-        blocks.append("No claims have been recorded for this event yet.")
+        return [(None, NO_CLAIMS_TEXT)]
     order = {metric: position for position, metric in enumerate(Metric)}
     claims = sorted(card.claims, key=lambda c: order[c.metric])
+    units: list[tuple[Metric | None, str]] = []
     for metric, group in groupby(claims, key=lambda c: c.metric):
-        chains = claim_chains(list(group))
-        blocks.append(f"<b>{METRIC_HEADINGS[metric]}</b>\n" + chain_block(chains[0]))
-        blocks.extend(chain_block(chain) for chain in chains[1:])
+        units += [(metric, chain_block(chain)) for chain in claim_chains(list(group))]
+    return units
+
+
+def card_blocks(card: EventCard) -> list[str]:
+    """The whole card: header, claims under their metric headings, related events, footer."""
+    blocks = [header_block(card)]
+    previous: Metric | None = None
+    for metric, block in claim_units(card):
+        if metric is not None and metric != previous:
+            block = f"<b>{METRIC_HEADINGS[metric]}</b>\n{block}"
+        blocks.append(block)
+        previous = metric
     if card.related:
         blocks.append(related_block(card.related))
     blocks.append(FOOTER)
     return blocks
+
+
+def _fits(blocks: Sequence[str], limit: int) -> bool:
+    return utf16_length(html_to_text("\n\n".join(blocks))) <= limit
+
+
+def _page_title(card: EventCard, page: int, pages: int) -> str:
+    return f"<b>{escape(card.title)}</b> ({page}/{pages})"
+
+
+def _headed(metric: Metric | None, block: str, previous: Metric | None, first: bool) -> str:
+    """A claim block under its metric's heading where a group starts or continues a page."""
+    if metric is None:
+        return block
+    if metric != previous:
+        return f"<b>{METRIC_HEADINGS[metric]}</b>\n{block}"
+    if first:
+        return f"<b>{METRIC_HEADINGS[metric]}</b> (continued)\n{block}"
+    return block
+
+
+def card_pages(card: EventCard, limit: int = CARD_PAGE_LIMIT) -> list[str]:
+    """The card as pages of one Telegram message, each within `limit` (where a single claim
+    allows) and never over Telegram's limit.
+
+    Page 1 is the header and as many claims as fit; each later page starts with the title
+    and its page number, and repeats the metric heading when it continues a group. Revision
+    chains are never split. The related events and the footer end the last page.
+    """
+    # Measured with a wider page number in the title line than any card will have.
+    placeholder = _page_title(card, 999, 999)
+    pages: list[list[str]] = []
+    current = [header_block(card, placeholder)]
+    claims_on_page = 0
+    previous: Metric | None = None
+    for metric, block in claim_units(card):
+        candidate = _headed(metric, block, previous, claims_on_page == 0)
+        if not _fits([*current, candidate], limit) and (
+            claims_on_page or not _fits([*current, candidate], CARD_PART_LIMIT)
+        ):
+            # A page holds at least one claim, unless the header leaves no room for it.
+            pages.append(current)
+            current, claims_on_page = [placeholder], 0
+            candidate = _headed(metric, block, previous, True)
+        current.append(candidate)
+        claims_on_page += 1
+        previous = metric
+    ending = [related_block(card.related)] if card.related else []
+    ending.append(FOOTER)
+    if _fits([*current, *ending], limit):
+        pages.append(current + ending)
+    else:
+        pages += [current, [placeholder, *ending]]
+    count = len(pages)
+    rendered = []
+    for number, blocks in enumerate(pages, start=1):
+        title = _page_title(card, number, count) if count > 1 else f"<b>{escape(card.title)}</b>"
+        first = header_block(card, title) if number == 1 else title
+        rendered.append("\n\n".join([first, *blocks[1:]]))
+    return rendered
 
 
 def pack_blocks(
@@ -287,8 +371,13 @@ def pack_blocks(
 
 
 def render_card(card: EventCard) -> list[str]:
-    """The card as one or more Telegram HTML messages, each within the length limit."""
-    return pack_blocks(card_blocks(card))
+    """The card as Telegram HTML pages: one message whose text the page buttons switch."""
+    return card_pages(card)
+
+
+def render_card_text(card: EventCard) -> str:
+    """The whole card at once, as the terminal shows it (after `html_to_text`)."""
+    return "\n\n".join(card_blocks(card))
 
 
 def render_candidates_prompt(titles: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ import pytest
 from telegram.ext import Application
 
 from bot.answering import AnswerService
+from bot.freshness import CachedAnswerService
 from tests.botapi import FakeTelegram, MessageView, TgChat, TgUser
 from tests.e2e import copy_seeded_sqlite, running_bot
 
@@ -74,20 +75,73 @@ def joined(messages: list[MessageView]) -> str:
     return "\n".join(m.content for m in messages)
 
 
+def page_through(user: TgUser, first: MessageView) -> list[MessageView]:
+    """Every page of a card, pressing Next ▶ until the last: each page edits the same message."""
+    pages = [first]
+    while "Next ▶" in pages[-1].button_texts:
+        assert len(pages) < 20, "the Next button never ends"
+        user.press(pages[-1], "Next ▶").wait_answer()
+        event = user.chat.next_bot_event(timeout=10)
+        assert event.kind == "edit" and event.message.message_id == first.message_id
+        pages.append(event.message)
+    return pages
+
+
 def test_a_question_gets_the_card_with_every_claim(alice: TgUser) -> None:
     replies = ask(alice, "how many died at Makiivka?")
-    text = joined(replies)
-    assert "Makiivka" in replies[0].content.splitlines()[0]
+    assert len(replies) == 1  # one message, paged with buttons
+    first = replies[0]
+    assert "Makiivka" in first.content.splitlines()[0]
+    assert "21 claims from 12 claimants · killed: from 63" in first.content
+    assert "◀ Previous" not in first.button_texts
+    pages = page_through(alice, first)
+    assert len(pages) > 1
+    text = joined(pages)
     for figure in ("63", "89", "400", "dozens", "in the hundreds", "more than 100"):
         assert figure in text
-    assert "→" in text  # the MoD's revision 63 → 89 is one chain
+    # The MoD's revision 63 → 89 is one chain, never split across pages.
+    assert any("63 Russian servicemen (2 Jan 2023) → 89" in page.content for page in pages)
     assert "superseded" in text
     assert "🟠 disputed" in text and "⚪ unverified" in text
     assert "Russian Ministry of Defence (Russia)" in text
-    assert all(len(m.content) <= TELEGRAM_LIMIT for m in replies)
-    assert "/about" in replies[-1].content
-    # The related Kramatorsk strike is a button on the last part.
-    assert any("Kramatorsk" in b for b in replies[-1].button_texts)
+    for number, page in enumerate(pages[1:], start=2):
+        # Each later page says which card and which page it is.
+        assert page.content.splitlines()[0].endswith(f"({number}/{len(pages)})")
+        assert "Makiivka" in page.content.splitlines()[0]
+    assert "/about" in pages[-1].content
+    assert "Next ▶" not in pages[-1].button_texts
+    # The related Kramatorsk strike is a button on every page.
+    assert all(any("Kramatorsk" in b for b in page.button_texts) for page in pages)
+
+
+def test_previous_goes_back_and_every_page_is_within_the_limit(alice: TgUser) -> None:
+    first = ask(alice, "/event kramatorsk-strike")[0]
+    pages = page_through(alice, first)
+    assert len(pages) >= 2
+    assert all(len(page.content) <= TELEGRAM_LIMIT for page in pages)
+    back = [pages[-1]]
+    while "◀ Previous" in back[-1].button_texts:
+        assert len(back) <= len(pages)
+        alice.press(back[-1], "◀ Previous").wait_answer()
+        event = alice.chat.next_bot_event(timeout=10)
+        assert event.kind == "edit" and event.message.message_id == first.message_id
+        back.append(event.message)
+    assert [page.content for page in reversed(back)] == [page.content for page in pages]
+    assert alice.tg.message(alice.chat, first.message_id).content == first.content
+
+
+def test_a_page_button_of_a_hidden_event_says_so(
+    tg: FakeTelegram, alice: TgUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = ask(alice, "/event makiivka-strike")[0]
+    with monkeypatch.context() as patch:
+        # As if a moderator hid the event after the card was sent: it is not found.
+        for service in (AnswerService, CachedAnswerService):
+            patch.setattr(service, "card", lambda self, slug: None)
+        answer = alice.press(first, "Next ▶").wait_answer(timeout=10)
+    assert answer.text is not None and "no longer available" in answer.text
+    with pytest.raises(TimeoutError):
+        alice.chat.next_bot_event(timeout=1)
 
 
 def test_typo_and_cyrillic_questions_reach_the_same_event(alice: TgUser) -> None:
@@ -98,6 +152,7 @@ def test_typo_and_cyrillic_questions_reach_the_same_event(alice: TgUser) -> None
 
 def test_related_event_button_opens_its_card(alice: TgUser) -> None:
     replies = ask(alice, "makiivka")
+    assert len(replies) == 1
     button = next(b for b in replies[-1].button_texts if "Kramatorsk" in b)
     alice.press(replies[-1], button).wait_answer()
     card = replies_of(alice)

@@ -7,9 +7,12 @@ from html.parser import HTMLParser
 from typing import ClassVar
 
 from bot.rendering import (
+    CARD_PAGE_LIMIT,
     TELEGRAM_MESSAGE_LIMIT,
+    card_pages,
     html_to_text,
     render_card,
+    render_card_text,
     render_no_match,
     utf16_length,
 )
@@ -161,8 +164,8 @@ def test_links_are_shown_for_outlets_with_a_url() -> None:
     assert_valid_telegram_html(messages[0])
 
 
-def test_a_long_card_splits_on_claim_boundaries_within_the_limit() -> None:
-    many = tuple(
+def many_claims(count: int) -> tuple[ClaimView, ...]:
+    return tuple(
         claim(
             n,
             dataclasses.replace(UA, name=f"Claimant number {n} " + "é" * 50),
@@ -170,14 +173,74 @@ def test_a_long_card_splits_on_claim_boundaries_within_the_limit() -> None:
             n,
             summary="s" * 400,
         )
-        for n in range(1, 120)
+        for n in range(1, count + 1)
     )
-    messages = render_card(card(*many))
-    assert len(messages) > 1
-    for message in messages:
-        assert_valid_telegram_html(message)
-    joined = html_to_text("\n".join(messages))
-    assert all(f"Claimant number {n} " in joined for n in range(1, 120))
+
+
+def test_a_long_card_pages_on_claim_boundaries_within_the_budget() -> None:
+    for limit in (CARD_PAGE_LIMIT, 900, 2500, 3900):
+        pages = card_pages(card(*many_claims(119)), limit)
+        assert len(pages) > 1
+        for number, page in enumerate(pages, start=1):
+            assert_valid_telegram_html(page)
+            assert utf16_length(html_to_text(page)) <= limit
+            # Every page says which card and which page it is.
+            assert (
+                html_to_text(page).splitlines()[0] == f"Strike on Makiivka ({number}/{len(pages)})"
+            )
+        texts = [html_to_text(page) for page in pages]
+        # Each claim is shown once, whole, on one page.
+        for n in range(1, 120):
+            shown = [t for t in texts if f"Claimant number {n} " in t]
+            assert len(shown) == 1, n
+        assert "119 claims from 119 claimants" in texts[0] and "1 Jan 2023" in texts[0]
+        assert all("claims from" not in t for t in texts[1:])
+        # The metric's heading is repeated where a page continues its group.
+        assert all("Killed (continued)" in t.splitlines()[2] for t in texts[1:])
+        assert "Related events" in texts[-1] and "/about" in texts[-1]
+        assert all("/about" not in t for t in texts[:-1])
+
+
+def test_a_short_card_is_one_page_without_a_page_number() -> None:
+    pages = card_pages(card(claim(1, MOD, "63", 63)))
+    assert len(pages) == 1
+    text = html_to_text(pages[0])
+    assert text.splitlines()[0] == "Strike on Makiivka"
+    assert "63" in text and "Related events" in text and "/about" in text
+
+
+def test_revision_chains_are_never_split_across_pages() -> None:
+    chain = (
+        claim(1, MOD, "63", 63, lifecycle=Lifecycle.SUPERSEDED, summary="m" * 300),
+        claim(2, MOD, "89", 89, supersedes=1, lifecycle=Lifecycle.SUPERSEDED, summary="m" * 300),
+        claim(3, MOD, "91", 91, supersedes=2),
+    )
+    for limit in (600, 800, 1000, 1200):
+        pages = card_pages(card(*many_claims(6), *chain), limit)
+        with_chain = [p for p in pages if "63 → 89 → 91" in html_to_text(p)]
+        assert len(with_chain) == 1, limit
+        assert sum(html_to_text(p).count("63") for p in pages) == html_to_text(with_chain[0]).count(
+            "63"
+        )
+
+
+def test_a_claim_longer_than_the_budget_gets_a_page_of_its_own() -> None:
+    long = claim(1, MOD, "63", 63, summary="x" * 3000)
+    huge = dataclasses.replace(long, claimant=dataclasses.replace(MOD, name="M" * 2500))
+    pages = card_pages(card(huge, claim(2, UA, "about 400", 400)), 1800)
+    assert all(len(html_to_text(p)) <= TELEGRAM_MESSAGE_LIMIT for p in pages)
+    assert any("M" * 2500 in p for p in pages) and "about 400" in "".join(pages)
+    for page in pages:
+        assert_valid_telegram_html(page)
+
+
+def test_the_whole_card_text_has_every_page_without_page_titles() -> None:
+    big = card(*many_claims(40))
+    text = html_to_text(render_card_text(big))
+    assert all(f"Claimant number {n} " in text for n in range(1, 41))
+    assert "(1/" not in text and "(2/" not in text
+    assert text.count("Strike on Makiivka") == 1
+    assert len(render_card(big)) > 1
 
 
 def test_no_match_escapes_suggestions() -> None:

@@ -67,28 +67,45 @@ def candidate_keyboard(candidates: Sequence[Candidate]) -> InlineKeyboardMarkup:
     )
 
 
-def answer_keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
-    """Buttons under a reply: candidates to pick from, related events, or the event list."""
+def answer_keyboard(
+    answer: Answer, page: int = 0, pages: int | None = None
+) -> InlineKeyboardMarkup | None:
+    """Buttons under a reply: a card's page buttons and related events, candidates to pick
+    from, or the event list."""
     if answer.event is not None:
-        related = answer.event.related
-        if not related:
-            return None
-        return InlineKeyboardMarkup(
+        event = answer.event
+        pages = len(answer.pages()) if pages is None else pages
+        rows: list[list[InlineKeyboardButton]] = []
+        navigation = []
+        if page > 0:
+            navigation.append(
+                InlineKeyboardButton(
+                    "◀ Previous", callback_data=callbacks.card_page(event.slug, page - 1)
+                )
+            )
+        if page < pages - 1:
+            navigation.append(
+                InlineKeyboardButton(
+                    "Next ▶", callback_data=callbacks.card_page(event.slug, page + 1)
+                )
+            )
+        if navigation:
+            rows.append(navigation)
+        rows += [
             [
-                [
-                    InlineKeyboardButton(
-                        _button_text(f"→ {r.title}"), callback_data=callbacks.open_event(r.slug)
-                    )
-                ]
-                for r in related[:MAX_CANDIDATE_BUTTONS]
+                InlineKeyboardButton(
+                    _button_text(f"→ {r.title}"), callback_data=callbacks.open_event(r.slug)
+                )
             ]
-        )
-    rows = list(candidate_keyboard(answer.candidates).inline_keyboard)
+            for r in event.related[:MAX_CANDIDATE_BUTTONS]
+        ]
+        return InlineKeyboardMarkup(rows) if rows else None
+    choices = list(candidate_keyboard(answer.candidates).inline_keyboard)
     if answer.outcome == Outcome.NO_MATCH:
-        rows.append(
+        choices.append(
             (InlineKeyboardButton("Browse all events", callback_data=callbacks.events_page(0)),)
         )
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(choices)
 
 
 class UserHandlers:
@@ -98,15 +115,14 @@ class UserHandlers:
     # ------------------------------------------------------------ replies
 
     async def _reply_answer(self, message: Message, answer: Answer) -> None:
-        parts = answer.messages()
-        keyboard = answer_keyboard(answer)
-        for number, part in enumerate(parts, start=1):
-            await message.reply_html(
-                part,
-                link_preview_options=NO_PREVIEW,
-                reply_markup=keyboard if number == len(parts) else None,
-                do_quote=number == 1 and message.chat.type != ChatType.PRIVATE,
-            )
+        """One message: a card's first page (its buttons turn the pages), or the reply."""
+        pages = answer.pages()
+        await message.reply_html(
+            pages[0],
+            link_preview_options=NO_PREVIEW,
+            reply_markup=answer_keyboard(answer, 0, len(pages)),
+            do_quote=message.chat.type != ChatType.PRIVATE,
+        )
 
     async def answer_question(self, message: Message, question: str) -> None:
         if not question.strip():
@@ -258,6 +274,13 @@ class UserHandlers:
                 return
             await query.answer()
             await self.answer_question(message, EXAMPLE_QUESTIONS[index])
+        elif pressed.action == "p":
+            answer = await asyncio.to_thread(self.service.show_event, pressed.argument)
+            if answer.event is None:
+                await query.answer("That event is no longer available. See /events.")
+                return
+            await query.answer()
+            await self._show_in_place(message, answer, pressed.page)
         else:
             answer = await asyncio.to_thread(self.service.show_event, pressed.argument)
             if answer.event is None:
@@ -269,18 +292,11 @@ class UserHandlers:
             else:
                 await self._show_in_place(message, answer)
 
-    async def _show_in_place(self, message: Message, answer: Answer) -> None:
-        """Replace a question-prompt with the card; further parts follow as new messages."""
-        parts = answer.messages()
-        keyboard = answer_keyboard(answer)
-        await _edit(message, parts[0], keyboard if len(parts) == 1 else None)
-        for number, part in enumerate(parts[1:], start=2):
-            await message.reply_html(
-                part,
-                link_preview_options=NO_PREVIEW,
-                reply_markup=keyboard if number == len(parts) else None,
-                do_quote=False,
-            )
+    async def _show_in_place(self, message: Message, answer: Answer, page: int = 0) -> None:
+        """Show a page of the card in this message (a question-prompt or another page)."""
+        pages = answer.pages()
+        page = min(max(page, 0), len(pages) - 1)  # the card may have fewer pages by now
+        await _edit(message, pages[page], answer_keyboard(answer, page, len(pages)))
 
     # ------------------------------------------------------------ inline mode
 
