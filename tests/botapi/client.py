@@ -18,8 +18,8 @@ because they would freeze the bot if it runs on that loop; use the ``*_async`` t
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 from .models import (
     ApiCall,
@@ -49,6 +49,9 @@ __all__ = ["CallbackQuery", "FakeTelegram", "InlineQuery", "TgChat", "TgUser"]
 
 ChatRef = Union["TgChat", "TgUser", int]
 MessageRef = MessageView | int
+AnswerT = TypeVar("AnswerT")
+
+
 ALL_KINDS: tuple[EventKind, ...] = ("message", "edit", "delete")
 
 
@@ -163,54 +166,46 @@ class TgChat:
         return await self.tg.next_bot_message_async(self, timeout)
 
 
-class CallbackQuery:
+class _AwaitedAnswer(Generic[AnswerT]):
+    """A query the bot must answer (answerCallbackQuery, answerInlineQuery)."""
+
+    def __init__(
+        self, tg: FakeTelegram, query_id: str, answer_of: Callable[[], AnswerT | None], label: str
+    ) -> None:
+        self.tg = tg
+        self.id = query_id
+        self._answer_of = answer_of
+        self._label = label
+
+    @property
+    def answer(self) -> AnswerT | None:
+        with self.tg._lock:
+            return self._answer_of()
+
+    def wait_answer(self, timeout: float = 5.0) -> AnswerT:
+        return self.tg.wait_until(self._answer_of, timeout, self._label)
+
+    async def wait_answer_async(self, timeout: float = 5.0) -> AnswerT:  # noqa: ASYNC109
+        return await self.tg.wait_until_async(self._answer_of, timeout, self._label)
+
+
+class CallbackQuery(_AwaitedAnswer[CallbackAnswer]):
     """A button press; its answer arrives when the bot calls answerCallbackQuery."""
 
     def __init__(self, tg: FakeTelegram, record: CallbackQueryRecord) -> None:
-        self.tg = tg
-        self._record = record
-        self.id = record.id
+        label = f"an answer to callback query {record.data!r}"
+        super().__init__(tg, record.id, lambda: record.answer, label)
         self.data = record.data
 
-    @property
-    def answer(self) -> CallbackAnswer | None:
-        with self.tg._lock:
-            return self._record.answer
 
-    def wait_answer(self, timeout: float = 5.0) -> CallbackAnswer:
-        return self.tg.wait_until(
-            lambda: self._record.answer, timeout, f"an answer to callback query {self.data!r}"
-        )
-
-    async def wait_answer_async(self, timeout: float = 5.0) -> CallbackAnswer:  # noqa: ASYNC109
-        return await self.tg.wait_until_async(
-            lambda: self._record.answer, timeout, f"an answer to callback query {self.data!r}"
-        )
-
-
-class InlineQuery:
+class InlineQuery(_AwaitedAnswer[InlineAnswer]):
     """An inline query; its answer arrives when the bot calls answerInlineQuery."""
 
     def __init__(self, tg: FakeTelegram, record: InlineQueryRecord) -> None:
-        self.tg = tg
+        label = f"an answer to inline query {record.query!r}"
+        super().__init__(tg, record.id, lambda: record.answer, label)
         self._record = record
-        self.id = record.id
         self.query = record.query
-
-    @property
-    def answer(self) -> InlineAnswer | None:
-        with self.tg._lock:
-            return self._record.answer
-
-    def wait_answer(self, timeout: float = 5.0) -> InlineAnswer:
-        return self.tg.wait_until(
-            lambda: self._record.answer, timeout, f"an answer to inline query {self.query!r}"
-        )
-
-    async def wait_answer_async(self, timeout: float = 5.0) -> InlineAnswer:  # noqa: ASYNC109
-        return await self.tg.wait_until_async(
-            lambda: self._record.answer, timeout, f"an answer to inline query {self.query!r}"
-        )
 
     def choose(self, result_id: str, *, chat: ChatRef | None = None) -> MessageView | None:
         """The user picks a result (and, with ``chat``, posts it there via the bot)."""
