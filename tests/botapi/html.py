@@ -100,6 +100,9 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_MARKUP_RE = re.compile("[<&]")
+
+
 def _byte_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8", "surrogatepass"))
 
@@ -206,8 +209,12 @@ def parse_html(
                     f'Unescaped "&" at byte offset {_byte_offset(html, i)}; use "&amp;"'
                 )
         if c != "<":
-            emit(c)
-            i += 1
+            # The plain text up to the next tag or entity in one piece: char by char, the
+            # server spent more time on a 3 KB message than the bot that sent it.
+            markup = _MARKUP_RE.search(html, i + 1)
+            end = markup.start() if markup else n
+            emit(html[i:end])
+            i = end
             continue
 
         begin = i
