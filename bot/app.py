@@ -20,7 +20,8 @@ from bot.handlers.moderator import ModeratorHandlers
 from bot.handlers.user import UserHandlers
 from bot.logs import LoggedUpdateProcessor
 from bot.moderation.service import ModerationService
-from bot.resilience import CONNECTIONS, PatientRateLimiter, is_database_outage
+from bot.resilience import PatientRateLimiter, is_database_outage
+from bot.transport import JsonBodyRequest
 from config import Settings
 
 log = logging.getLogger(__name__)
@@ -81,11 +82,9 @@ def build_application(
         # Handlers run concurrently: a slow answer must not hold up other users.
         .concurrent_updates(LoggedUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .rate_limiter(PatientRateLimiter(settings.rate_limit_per_second))
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .pool_timeout(10)
-        .connection_pool_size(CONNECTIONS)
+        .request(JsonBodyRequest())
+        # One connection: only the updater long-polls, and it waits longer than a send.
+        .get_updates_request(JsonBodyRequest(1))
     )
     if settings.bot_api_file_url:
         builder = builder.base_file_url(settings.bot_api_file_url)

@@ -15,6 +15,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter
 
+from bot.transport import CONNECTIONS
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -22,12 +24,6 @@ ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
 
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
-# Requests to Telegram at once, and the HTTP connections kept for them: at 30 messages a
-# second and ~150 ms a round trip about 5 are busy. httpx checks every pooled connection
-# and every waiting request each time one is assigned, so a burst queued inside httpx, or
-# a big pool, cost more CPU than the replies themselves (measured: tests/load): the rest
-# of a burst waits on a semaphore here instead.
-CONNECTIONS = 8
 
 
 def backoff_delays(first: float = FIRST_BACKOFF_SECONDS) -> Callable[[], float]:

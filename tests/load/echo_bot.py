@@ -1,7 +1,7 @@
 """An echo bot: the transport floor the load test measures claimbot against.
 
-It is built like claimbot's Application (concurrent updates, the same rate limiter,
-connections and timeouts) but does no work: every text message is sent straight back.
+It is built like claimbot's Application (concurrent updates, the same rate limiter
+and transport) but does no work: every text message is sent straight back.
 With ECHO_REPLIES naming a JSON file of {question: [HTML message, ...]}, it sends those
 messages instead, so that the floor has claimbot's own reply sizes.
 
@@ -17,7 +17,8 @@ from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.app import MAX_CONCURRENT_UPDATES
-from bot.resilience import CONNECTIONS, PatientRateLimiter
+from bot.resilience import PatientRateLimiter
+from bot.transport import JsonBodyRequest
 
 REPLIES: dict[str, list[str]] = (
     json.loads(Path(os.environ["ECHO_REPLIES"]).read_text()) if "ECHO_REPLIES" in os.environ else {}
@@ -43,11 +44,8 @@ def main() -> None:
         .base_url(os.environ["CLAIMBOT_BOT_API_URL"])
         .concurrent_updates(MAX_CONCURRENT_UPDATES)
         .rate_limiter(PatientRateLimiter(float(os.environ["CLAIMBOT_RATE_LIMIT_PER_SECOND"])))
-        .connection_pool_size(CONNECTIONS)
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .pool_timeout(10)
+        .request(JsonBodyRequest())
+        .get_updates_request(JsonBodyRequest(1))
         .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))
