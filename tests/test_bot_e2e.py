@@ -91,6 +91,9 @@ def test_a_question_gets_the_card_with_every_claim(alice: TgUser) -> None:
     replies = ask(alice, "how many died at Makiivka?")
     assert len(replies) == 1  # one message, paged with buttons
     first = replies[0]
+    # A private chat holds only this conversation: no quote, and no preview of a source link.
+    assert first.reply_to_message_id is None
+    assert first.link_preview_options == {"is_disabled": True}
     assert "Makiivka" in first.content.splitlines()[0]
     assert "21 claims from 12 claimants · killed: from 63" in first.content
     assert "◀ Previous" not in first.button_texts
@@ -244,10 +247,11 @@ def test_groups_answer_ask_mentions_and_replies_only(tg: FakeTelegram, bot: Any)
     bob.send("how many died at Makiivka?", chat=group)
     with pytest.raises(TimeoutError):
         group.next_bot_message(timeout=1)
-    bob.send("/ask kramatorsk strike", chat=group)
+    question = bob.send("/ask kramatorsk strike", chat=group)
     answer = replies_in(group)
     assert "more than 600" in joined(answer)
-    assert answer[0].reply_to_message_id is not None
+    # In a busy group the answer quotes the question it answers.
+    assert answer[0].reply_to_message_id == question.message_id
     carol.send(f"@{tg.bot_username} makiivka death toll", chat=group)
     assert "Makiivka" in replies_in(group)[0].content
     carol.send("and in Kramatorsk?", chat=group, reply_to=answer[-1])

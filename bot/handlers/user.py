@@ -35,6 +35,7 @@ from bot.rendering import (
     render_events_page,
     render_sources,
 )
+from bot.transport import reply_html
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +118,11 @@ class UserHandlers:
     async def _reply_answer(self, message: Message, answer: Answer) -> None:
         """One message: a card's first page (its buttons turn the pages), or the reply."""
         pages = answer.pages()
-        await message.reply_html(
+        await reply_html(
+            message,
             pages[0],
-            link_preview_options=NO_PREVIEW,
-            reply_markup=answer_keyboard(answer, 0, len(pages)),
-            do_quote=message.chat.type != ChatType.PRIVATE,
+            answer_keyboard(answer, 0, len(pages)),
+            quote=message.chat.type != ChatType.PRIVATE,
         )
 
     async def answer_question(self, message: Message, question: str) -> None:
