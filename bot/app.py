@@ -83,8 +83,10 @@ def build_application(
         .concurrent_updates(LoggedUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .rate_limiter(PatientRateLimiter(settings.rate_limit_per_second))
         .request(JsonBodyRequest())
-        # One connection: only the updater long-polls, and it waits longer than a send.
+        # One connection: only the poller long-polls, and it waits longer than a send.
         .get_updates_request(JsonBodyRequest(1))
+        # Polling is bot.polling's, which loses no update when the process is killed.
+        .updater(None)
     )
     if settings.bot_api_file_url:
         builder = builder.base_file_url(settings.bot_api_file_url)

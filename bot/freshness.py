@@ -106,7 +106,7 @@ class CachedAnswerService(AnswerService):
         self._rendered: dict[str, tuple[EventCard, tuple[str, ...]]] = {}
         self._generation = 0
         self._cards_lock = threading.Lock()
-        _on_commit_with_writes(sessions, self.forget_cards)
+        _on_commit_with_changes(sessions, self.forget_cards)
 
     def forget_cards(self) -> None:
         with self._cards_lock:
@@ -155,12 +155,17 @@ class CachedAnswerService(AnswerService):
         return card
 
 
-def _on_commit_with_writes(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
-    """Call `callback` after each commit of a session (from `sessions`) that wrote anything."""
-    key = "claimbot.wrote"
+def _on_commit_with_changes(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
+    """Call `callback` after each commit of a session (from `sessions`) that changed data.
+
+    Data changes are the audited ones. Other writes (the update inbox, pending previews)
+    leave the cards as they were: forgetting them on every write made each answer, under
+    load, load its card from the database again.
+    """
+    key = "claimbot.changed"
 
     def after_flush(session: Session, _context: Any) -> None:
-        if session.new or session.dirty or session.deleted:
+        if any(isinstance(row, AuditEntry) for row in session.new):
             session.info[key] = True
 
     def after_commit(session: Session) -> None:

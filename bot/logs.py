@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal
 
 from telegram import Update
@@ -86,7 +86,18 @@ def setup_logging(level: str, log_format: LogFormat, secrets: Iterable[str] = ()
 
 
 class LoggedUpdateProcessor(SimpleUpdateProcessor):
-    """Handles updates concurrently, each in a task that knows its update id."""
+    """Handles updates concurrently, each in a task that knows its update id, and tells
+    listeners (`bot/polling.py`) when an update's handlers have all finished."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._listeners: list[Callable[[object], None]] = []
+
+    def after_each(self, listener: Callable[[object], None]) -> None:
+        self._listeners.append(listener)
+
+    def remove_after_each(self, listener: Callable[[object], None]) -> None:
+        self._listeners.remove(listener)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -94,3 +105,5 @@ class LoggedUpdateProcessor(SimpleUpdateProcessor):
         started = time.perf_counter()
         await coroutine
         log.info("update handled in %.0f ms", (time.perf_counter() - started) * 1000)
+        for listener in self._listeners:
+            listener(update)

@@ -3,8 +3,8 @@
 Either way the process survives what it can wait out: Telegram unreachable at start or
 later (retried with back-off), the database going away (users are told to try again; the
 index keeper notices when it is back). A graceful stop answers every update already
-received, and in polling mode confirms them to Telegram, so a restart neither loses nor
-repeats one.
+received first. Polling keeps what it received in the database until handled
+(`bot/polling.py`), so even a killed process neither loses nor repeats an update.
 """
 
 import asyncio
@@ -14,13 +14,13 @@ import signal
 from contextlib import AsyncExitStack
 from typing import Any
 
-from telegram import Update
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.answering import AnswerService
 from bot.app import build_application
 from bot.freshness import ChangeWatch, IndexKeeper
+from bot.polling import DurablePolling
 from bot.resilience import retry_telegram
 from bot.runtime import Runtime
 from bot.webhook import Health, WebhookServer
@@ -35,9 +35,13 @@ def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
     settings = ctx.settings
     application = build_application(settings, service, ctx.moderation_service(service))
     keeper = IndexKeeper(service, ChangeWatch(ctx.sessions), settings.index_poll_seconds)
-    server = WebhookServer(application, settings, Health(ctx.engine, keeper)) if webhook else None
+    receiver: WebhookServer | DurablePolling = (
+        WebhookServer(application, settings, Health(ctx.engine, keeper))
+        if webhook
+        else DurablePolling(application, ctx.sessions)
+    )
     try:
-        asyncio.run(_serve(application, keeper, server))
+        asyncio.run(_serve_until_signalled(application, keeper, receiver))
     except InvalidToken:
         # PTB's message quotes the token: say it without, and without the traceback.
         raise SettingsError(
@@ -45,13 +49,23 @@ def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
         ) from None
 
 
-async def _serve(
-    application: AnyApplication, keeper: IndexKeeper, server: WebhookServer | None
+async def _serve_until_signalled(
+    application: AnyApplication, keeper: IndexKeeper, receiver: WebhookServer | DurablePolling
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    await serve_until(stop, application, keeper, receiver)
+
+
+async def serve_until(
+    stop: asyncio.Event,
+    application: AnyApplication,
+    keeper: IndexKeeper,
+    receiver: WebhookServer | DurablePolling,
+) -> None:
+    """Take and answer updates until `stop` is set, then stop gracefully."""
     # Exits run in reverse: stop taking updates, answer the queued ones, then shut down.
     async with AsyncExitStack() as stack:
         await retry_telegram("connecting to Telegram", application.initialize)
@@ -61,28 +75,19 @@ async def _serve(
             await retry_telegram("setting the command menus", lambda: post_init(application))
         await asyncio.to_thread(keeper.check)
         stack.push_async_callback(_cancel, asyncio.create_task(keeper.run(), name="index"))
+        if isinstance(receiver, DurablePolling):
+            stack.push_async_callback(receiver.finish)
         await application.start()
         stack.push_async_callback(application.stop)
-        if server is not None:
-            await server.start()
-            stack.push_async_callback(server.stop)
-            await retry_telegram("setting the webhook", server.register)
+        if isinstance(receiver, WebhookServer):
+            await receiver.start()
+            stack.push_async_callback(receiver.stop)
+            await retry_telegram("setting the webhook", receiver.register)
         else:
-            assert application.updater is not None
-            await application.updater.start_polling(
-                allowed_updates=Update.ALL_TYPES,
-                bootstrap_retries=-1,
-                error_callback=_polling_failed,
-            )
-            stack.push_async_callback(application.updater.stop)
-            log.info("polling Telegram for updates")
+            await receiver.start()
+            stack.push_async_callback(receiver.stop_polling)
         await stop.wait()
         log.info("stopping: answering the updates already received first")
-
-
-def _polling_failed(error: TelegramError) -> None:
-    # PTB retries getUpdates with growing pauses; one line each, not a traceback.
-    log.warning("polling Telegram failed: %s; retrying", error)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

@@ -360,3 +360,22 @@ class PendingChange(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class InboxUpdate(Base):
+    """An update `claimbot run` took from Telegram by polling (`bot/polling.py`).
+
+    Telegram forgets an update once the next poll confirms it; stored here before that,
+    it survives the process being killed before its handlers ran. `handled_at` is set
+    when they finish, or in the very transaction of a data change they made, so that a
+    restart neither drops an update nor applies its change twice. Handled rows are kept
+    a day, as long as Telegram may send an unconfirmed update again, then pruned.
+    """
+
+    __tablename__ = "update_inbox"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    handled_at: Mapped[dt.datetime | None]

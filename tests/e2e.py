@@ -11,9 +11,12 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.freshness import ChangeWatch, IndexKeeper
+from bot.polling import DurablePolling
 from bot.runtime import Runtime
+from bot.serve import serve_until
 from config import load_settings
-from tests.botapi import FakeTelegram, running
+from tests.botapi import FakeTelegram
 
 
 def copy_seeded_sqlite(template: Path, directory: Path) -> str:
@@ -26,7 +29,7 @@ def copy_seeded_sqlite(template: Path, directory: Path) -> str:
 def running_bot(
     tg: FakeTelegram, database_url: str, **settings: Any
 ) -> Iterator[Application[Any, Any, Any, Any, Any, Any]]:
-    """The bot, built exactly as `claimbot run` builds it, polling in a thread of its own.
+    """The bot, built and served exactly as `claimbot run` does, in a thread of its own.
 
     Tests then act as users through the server's blocking API.
     """
@@ -41,7 +44,8 @@ def running_bot(
     ctx.ensure_ready()
     answers = ctx.answer_service()
     application = build_application(config, answers, ctx.moderation_service(answers))
-    started = threading.Event()
+    keeper = IndexKeeper(answers, ChangeWatch(ctx.sessions), config.index_poll_seconds)
+    polling = DurablePolling(application, ctx.sessions)
     stop: asyncio.Event | None = None
     loop: asyncio.AbstractEventLoop | None = None
     failure: list[BaseException] = []
@@ -49,23 +53,17 @@ def running_bot(
     async def serve() -> None:
         nonlocal stop, loop
         stop, loop = asyncio.Event(), asyncio.get_running_loop()
-        async with running(application, poll_timeout=1):
-            # run_polling() would call post_init (the command menus); running() does not.
-            if application.post_init is not None:
-                await application.post_init(application)
-            started.set()
-            await stop.wait()
+        await serve_until(stop, application, keeper, polling)
 
     def thread_main() -> None:
         try:
             asyncio.run(serve())
         except BaseException as error:  # surfaced to the test below
             failure.append(error)
-            started.set()
 
     thread = threading.Thread(target=thread_main, name="claimbot-under-test", daemon=True)
     thread.start()
-    assert started.wait(30), "the bot did not start"
+    tg.wait_until(lambda: True if tg.long_polls_waiting or failure else None, 30, "the bot")
     if failure:
         raise failure[0]
     try:

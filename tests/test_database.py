@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,7 +12,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.bootstrap import initialise
 from db.engine import unit_of_work
 from db.migrate import is_up_to_date
-from db.models import Appearance, Assessment, AuditEntry, Claim, Event, EventLink, Source
+from db.models import (
+    Appearance,
+    Assessment,
+    AuditEntry,
+    Base,
+    Claim,
+    Event,
+    EventLink,
+    Source,
+)
 from db.queries import load_event_card
 from db.seed import load_seed
 from db.vocabulary import (
@@ -182,3 +193,14 @@ def test_orm_models_round_trip_on_both_databases(seeded: sessionmaker[Session]) 
         assert stored.claimant.name == "Testville city council <&>"
         assert stored.assessments[0].set_at.tzinfo is not None
         assert stored.appearances[0].url == "https://example.org/a"
+
+
+def test_the_migrations_make_exactly_the_schema_the_models_declare(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """A model changed without a migration (or the reverse) would fail on a real database
+    only when that column is first used; Alembic's comparison finds it here."""
+    initialise(engine, sessions)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []

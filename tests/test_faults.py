@@ -194,3 +194,91 @@ def test_an_import_killed_half_way_leaves_the_database_as_it_was(
         time.sleep(0.05)
     assert audit_entries(url) == entries_before
     assert export(url) == before
+
+
+def inbox(url: str) -> tuple[int, int]:
+    """Updates in the polling inbox: (handled, not handled)."""
+    with psycopg.connect(url) as connection:
+        row = connection.execute(
+            "SELECT count(handled_at), count(*) - count(handled_at) FROM update_inbox"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def test_a_killed_bot_answers_after_restart_what_it_had_taken_and_nothing_twice(
+    postgres_admin_url: str, seeded_postgres_template: str, tmp_path: Path
+) -> None:
+    """SIGKILL, not SIGTERM: no graceful stop. The updates it had taken from Telegram (and
+    Telegram has forgotten) are answered by the next process; what it had answered is not."""
+    url = _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
+    with FakeTelegram() as tg:
+        early, *users = [tg.add_user(f"User {n}") for n in range(6)]
+        first = BotProcess(tg, url, tmp_path / "first.log").start()
+        early.send(KYIV)
+        assert "40" in replies(early.chat)[0].content
+        tg.wait_until(lambda: inbox(url) == (1, 0) or None, 10, "the answer marked handled")
+        # From now on every send fails: the next questions are taken, but never answered.
+        tg.inject_fault("sendMessage", count=100_000, status=502)
+        for user in users:
+            user.send(KYIV)
+        tg.wait_until(
+            lambda: (not tg.pending_updates() and tg.call_count("sendMessage") > len(users))
+            or None,
+            30,
+            "every question taken from Telegram and its answer tried",
+        )
+        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+        assert inbox(url) == (1, len(users))
+        tg.clear_faults()
+
+        second = BotProcess(tg, url, tmp_path / "second.log").start()
+        tg.wait_until(lambda: answered(users) == len(users) or None, 30, "every answer")
+        tg.wait_until(lambda: inbox(url) == (6, 0) or None, 10, "every answer marked handled")
+        assert second.stop(signal.SIGKILL) == -signal.SIGKILL
+        third = BotProcess(tg, url, tmp_path / "third.log").start()
+        time.sleep(1.5)  # a repeated update would have been answered by now
+        assert [len(u.chat.bot_messages()) for u in [early, *users]] == [1] * 6
+        assert all("40" in u.chat.bot_messages()[0].content for u in users)
+        assert third.stop() == 0
+        tg.assert_no_rejected_calls()
+    assert "handling 5 updates a stopped process left unhandled" in second.log_path.read_text()
+
+
+def moderator_entries(url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT action, entity FROM audit_log WHERE actor LIKE 'tg:%' ORDER BY id"
+        ).fetchall()
+    return [(str(action), str(entity)) for action, entity in rows]
+
+
+def test_a_change_whose_process_was_killed_before_replying_is_not_applied_again(
+    postgres_admin_url: str, seeded_postgres_template: str, tmp_path: Path
+) -> None:
+    """/undo commits, then the process is killed before its reply gets out. The restarted
+    bot must not run /undo a second time (which would revert the moderator's previous
+    change too): the change marked its update handled in its own transaction."""
+    url = _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
+    with FakeTelegram() as tg:
+        admin = tg.add_user("Ada")
+        first = BotProcess(tg, url, tmp_path / "first.log", admin_ids=str(admin.id)).start()
+        for name in ("Zyxwv junction", "Qoppa plaza"):
+            admin.send(f'/alias makiivka-strike "{name}"')
+            assert "Added the name" in replies(admin.chat)[0].content
+        tg.inject_fault("sendMessage", count=100_000, status=502)
+        admin.send("/undo")
+        tg.wait_until(lambda: len(moderator_entries(url)) == 3 or None, 10, "the undo committed")
+        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+        tg.clear_faults()
+
+        second = BotProcess(tg, url, tmp_path / "second.log", admin_ids=str(admin.id)).start()
+        time.sleep(1.5)  # a repeated /undo would have run by now
+        assert [action for action, _ in moderator_entries(url)] == ["alias", "alias", "undo"]
+        card = "21 claims from 12 claimants"  # Makiivka's
+        admin.send("Zyxwv junction")
+        assert card in replies(admin.chat)[0].content
+        admin.send("Qoppa plaza")
+        assert card not in replies(admin.chat)[0].content
+        assert second.stop() == 0
+        tg.assert_no_rejected_calls()

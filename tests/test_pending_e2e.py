@@ -26,7 +26,8 @@ ADMIN_IDS = "10001"  # the first user of each server
 
 @pytest.fixture
 def servers() -> Iterator[tuple[FakeTelegram, FakeTelegram]]:
-    with FakeTelegram() as tg_a, FakeTelegram() as tg_b:
+    # The two servers stand for one Telegram, which numbers a bot's updates only once.
+    with FakeTelegram() as tg_a, FakeTelegram(first_update_id=900_000) as tg_b:
         yield tg_a, tg_b
         tg_a.assert_no_rejected_calls()
         tg_b.assert_no_rejected_calls()

@@ -1,0 +1,200 @@
+"""Polling Telegram so that a restart, even a killed process, neither loses nor repeats an update.
+
+Telegram forgets every update below the offset of the next getUpdates call. PTB's own
+Updater makes that call as soon as it has queued a batch, so a process killed with
+updates queued or half-handled (SIGKILL, out of memory, a power cut) loses them. Here a
+batch is stored in the database (`update_inbox`, `db/inbox.py`) before the next call
+confirms it, and marked handled once its handlers have finished; on start, whatever a
+killed process left unhandled is handled first. An update that changed data is marked
+handled in the transaction of the change itself, so the change is never applied twice.
+What cannot be told apart is an answer sent in the last quarter second (FLUSH_SECONDS)
+before a kill, whose mark was not written yet: it is sent again rather than risk losing it.
+
+While the database is unreachable a batch cannot be stored; it is handled in full before
+the next call confirms it instead (users are told to try later, and nothing is lost).
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.logs import LoggedUpdateProcessor, current_update_id
+from bot.resilience import backoff_delays, describe, is_database_outage, retry_telegram
+from db.inbox import UpdateInbox, mark_handled
+from db.models import AuditEntry
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+POLL_SECONDS = 10
+FLUSH_SECONDS = 0.25
+PRUNE_SECONDS = 3600.0
+
+
+class DurablePolling:
+    """Feeds the application's update queue from getUpdates through the update inbox."""
+
+    def __init__(
+        self,
+        application: AnyApplication,
+        sessions: sessionmaker[Session],
+        *,
+        poll_seconds: int = POLL_SECONDS,
+        flush_seconds: float = FLUSH_SECONDS,
+    ) -> None:
+        processor = application.update_processor
+        if not isinstance(processor, LoggedUpdateProcessor):
+            raise TypeError("durable polling needs the application built by bot.app")
+        self._application = application
+        self._processor = processor
+        self._sessions = sessions
+        self._poll_seconds = poll_seconds
+        self._flush_seconds = flush_seconds
+        self._inbox: UpdateInbox | None = None
+        self._handled: set[int] = set()
+        self._database_ok = True
+        self._pruned_at = 0.0
+        self._polling: asyncio.Task[None] | None = None
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Queue what a stopped process left unhandled, then poll. The application must be
+        initialized (its bot knows its id) and started (it takes updates from the queue)."""
+        bot = self._application.bot
+        inbox = self._inbox = UpdateInbox(self._sessions, bot.id)
+        self._processor.after_each(self._note_handled)
+        event.listen(self._sessions, "after_flush", self._mark_with_change)
+        # A webhook and getUpdates exclude each other: polling takes over from a webhook.
+        await retry_telegram("removing the webhook", bot.delete_webhook)
+        try:
+            left = await asyncio.to_thread(inbox.unhandled)
+        except Exception as error:
+            if not is_database_outage(error):
+                raise
+            log.warning("database unreachable: cannot look for unhandled updates")
+            self._database_ok, left = False, []
+        if left:
+            log.info("handling %d updates a stopped process left unhandled", len(left))
+        for payload in left:
+            await self._application.update_queue.put(Update.de_json(payload, bot))
+        self._polling = asyncio.create_task(self._poll(), name="polling")
+        self._flushing = asyncio.create_task(self._flush_regularly(), name="update inbox")
+        log.info("polling Telegram for updates")
+
+    async def stop_polling(self) -> None:
+        """Take no more updates; those stored but not yet handled wait for the next start."""
+        await _cancel(self._polling)
+
+    async def finish(self) -> None:
+        """After the application has handled what it had: write the last handled marks."""
+        await _cancel(self._flushing)
+        await self._flush()
+        event.remove(self._sessions, "after_flush", self._mark_with_change)
+        self._processor.remove_after_each(self._note_handled)
+
+    async def _poll(self) -> None:
+        bot = self._application.bot
+        offset: int | None = None
+        wait = backoff_delays()
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=self._poll_seconds, allowed_updates=Update.ALL_TYPES
+                )
+                if updates:
+                    await self._take(updates)
+                    # Only now may the next call confirm them to Telegram.
+                    offset = updates[-1].update_id + 1
+            except TelegramError as error:
+                delay = wait()
+                log.warning("polling Telegram failed: %s; retrying in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+            except Exception:
+                # Not confirmed: the same batch comes again on the next call.
+                delay = wait()
+                log.exception("taking updates failed; retrying in %.1f s", delay)
+                await asyncio.sleep(delay)
+            else:
+                wait = backoff_delays()
+
+    async def _take(self, updates: Sequence[Update]) -> None:
+        assert self._inbox is not None
+        try:
+            fresh = set(await asyncio.to_thread(self._inbox.store, [u.to_dict() for u in updates]))
+        except Exception as error:
+            if not is_database_outage(error):
+                raise
+            self._database_unreachable(error)
+            await asyncio.gather(*(self._application.process_update(u) for u in updates))
+            return
+        for update in updates:
+            if update.update_id in fresh:  # not a repeat of one stored before a restart
+                await self._application.update_queue.put(update)
+
+    def _note_handled(self, update: object) -> None:
+        if isinstance(update, Update):
+            self._handled.add(update.update_id)
+
+    def _mark_with_change(self, session: Session, _context: Any) -> None:
+        """An update that changes data is marked handled in the same transaction."""
+        update_id = current_update_id.get()
+        if (
+            update_id is not None
+            and self._inbox is not None
+            and any(isinstance(row, AuditEntry) for row in session.new)
+        ):
+            mark_handled(session.connection(), self._inbox.bot_id, [update_id])
+
+    async def _flush_regularly(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_seconds)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        assert self._inbox is not None
+        prune = time.monotonic() - self._pruned_at >= PRUNE_SECONDS
+        if not self._handled and not prune:
+            return
+        handled, self._handled = self._handled, set()
+        try:
+            await asyncio.to_thread(self._inbox.mark_handled, handled)
+            if prune:
+                pruned = await asyncio.to_thread(self._inbox.prune)
+                self._pruned_at = time.monotonic()
+                log.debug("update inbox: pruned %d handled updates", pruned)
+        except Exception as error:
+            self._handled |= handled  # tried again at the next flush
+            if not is_database_outage(error):
+                log.exception("marking updates handled failed")
+            else:
+                self._database_unreachable(error)
+            return
+        if not self._database_ok:
+            self._database_ok = True
+            log.info("update inbox: database reachable again")
+
+    def _database_unreachable(self, error: BaseException) -> None:
+        if self._database_ok:
+            self._database_ok = False
+            log.warning(
+                "update inbox: database unreachable (%s); handling each batch before "
+                "confirming it instead",
+                describe(error),
+            )
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
