@@ -29,6 +29,7 @@ from telegram.ext import Application
 
 from bot.logs import LoggedUpdateProcessor, current_update_id
 from bot.resilience import backoff_delays, describe, is_database_outage, retry_telegram
+from bot.transport import call_raw
 from db.inbox import UpdateInbox, mark_handled
 from db.models import AuditEntry
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 POLL_SECONDS = 10
+# On top of the long poll's own wait.
+READ_TIMEOUT_SECONDS = 15.0
 FLUSH_SECONDS = 0.25
 PRUNE_SECONDS = 3600.0
 
@@ -108,13 +111,20 @@ class DurablePolling:
         wait = backoff_delays()
         while True:
             try:
-                updates = await bot.get_updates(
-                    offset=offset, timeout=self._poll_seconds, allowed_updates=Update.ALL_TYPES
+                updates: list[dict[str, Any]] = await call_raw(
+                    bot,
+                    "get_updates",
+                    {
+                        "offset": offset,
+                        "timeout": self._poll_seconds,
+                        "allowed_updates": Update.ALL_TYPES,
+                    },
+                    read_timeout=READ_TIMEOUT_SECONDS + self._poll_seconds,
                 )
                 if updates:
                     await self._take(updates)
                     # Only now may the next call confirm them to Telegram.
-                    offset = updates[-1].update_id + 1
+                    offset = int(updates[-1]["update_id"]) + 1
             except TelegramError as error:
                 delay = wait()
                 log.warning("polling Telegram failed: %s; retrying in %.1f s", error, delay)
@@ -127,19 +137,22 @@ class DurablePolling:
             else:
                 wait = backoff_delays()
 
-    async def _take(self, updates: Sequence[Update]) -> None:
+    async def _take(self, updates: Sequence[dict[str, Any]]) -> None:
         assert self._inbox is not None
+        bot = self._application.bot
         try:
-            fresh = set(await asyncio.to_thread(self._inbox.store, [u.to_dict() for u in updates]))
+            fresh = set(await asyncio.to_thread(self._inbox.store, updates))
         except Exception as error:
             if not is_database_outage(error):
                 raise
             self._database_unreachable(error)
-            await asyncio.gather(*(self._application.process_update(u) for u in updates))
+            await asyncio.gather(
+                *(self._application.process_update(Update.de_json(u, bot)) for u in updates)
+            )
             return
         for update in updates:
-            if update.update_id in fresh:  # not a repeat of one stored before a restart
-                await self._application.update_queue.put(update)
+            if update["update_id"] in fresh:  # not a repeat of one stored before a restart
+                await self._application.update_queue.put(Update.de_json(update, bot))
 
     def _note_handled(self, update: object) -> None:
         if isinstance(update, Update):

@@ -8,14 +8,15 @@ multipart forms.
 Telegram answers every sent message with the whole message, entities included, and PTB
 turns that into a `Message`: 0.4 ms for a card page with its ~30 entities, more than
 matching the question and rendering the card together. Answers never read it back, so
-`reply_html` leaves it unparsed.
+`reply_html` leaves it unparsed; polling stores updates as Telegram sent them
+(`call_raw`) rather than turning PTB's objects back into JSON.
 """
 
 import warnings
 from typing import Any
 
 import httpx
-from telegram import InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -118,11 +119,23 @@ def _given(value: object, default: float | None) -> float | None:
     return default
 
 
-# `do_api_request` asks callers to prefer `send_message`; `reply_html` wants what it
-# returns instead, the raw result.
+# `do_api_request` asks callers to prefer the typed methods; `call_raw` wants exactly what
+# they would parse, unparsed.
 warnings.filterwarnings(
-    "ignore", message=r"Please use 'Bot\.send_message'", category=PTBUserWarning
+    "ignore",
+    message=r"Please use 'Bot\.(send_message|get_updates)'",
+    category=PTBUserWarning,
 )
+
+
+async def call_raw(
+    bot: Bot, method: str, payload: dict[str, Any], read_timeout: float | None = None
+) -> Any:
+    """Call a Bot API method through PTB (its rate limiter and retries included) and
+    return the result as Telegram sent it, without making PTB objects of it."""
+    if read_timeout is None:
+        return await bot.do_api_request(method, api_kwargs=payload)
+    return await bot.do_api_request(method, api_kwargs=payload, read_timeout=read_timeout)
 
 
 async def reply_html(
@@ -142,4 +155,4 @@ async def reply_html(
         payload["reply_parameters"] = {"message_id": message.message_id}
     if markup is not None:
         payload["reply_markup"] = markup.to_dict()
-    await message.get_bot().do_api_request("send_message", api_kwargs=payload)
+    await call_raw(message.get_bot(), "send_message", payload)

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
@@ -28,7 +28,7 @@ class UpdateInbox:
 
     def store(self, updates: Iterable[Mapping[str, Any]]) -> list[int]:
         """Keep these updates; the ids of those not seen before, which are to be handled."""
-        batch = {int(u["update_id"]): dict(u) for u in updates}
+        batch = {int(u["update_id"]): u for u in updates}
         with unit_of_work(self.sessions) as session:
             seen = set(
                 session.scalars(
@@ -38,9 +38,21 @@ class UpdateInbox:
                 )
             )
             fresh = sorted(set(batch) - seen)
-            session.add_all(
-                InboxUpdate(bot_id=self.bot_id, update_id=i, payload=batch[i]) for i in fresh
-            )
+            if fresh:
+                # One executemany, not a unit of work: this runs for every batch polled.
+                now = utcnow()
+                session.execute(
+                    insert(InboxUpdate),
+                    [
+                        {
+                            "bot_id": self.bot_id,
+                            "update_id": i,
+                            "payload": batch[i],
+                            "received_at": now,
+                        }
+                        for i in fresh
+                    ],
+                )
         return fresh
 
     def unhandled(self) -> list[dict[str, Any]]:
