@@ -13,10 +13,11 @@ matching the question and rendering the card together. Answers never read it bac
 """
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -139,10 +140,11 @@ async def call_raw(
 
 
 async def reply_html(
-    message: Message, html: str, markup: InlineKeyboardMarkup | None, *, quote: bool
+    message: Message, html: str, buttons: Mapping[str, Any] | None, *, quote: bool
 ) -> None:
     """Send `html` to the chat of `message` like `Message.reply_html` (without a link
-    preview, quoting `message` if asked), without parsing the copy Telegram returns."""
+    preview, quoting `message` if asked), without parsing the copy Telegram returns.
+    `buttons` is the reply markup as the Bot API takes it (`InlineKeyboardMarkup.to_dict`)."""
     payload: dict[str, Any] = {
         "chat_id": message.chat_id,
         "text": html,
@@ -153,6 +155,6 @@ async def reply_html(
         payload["message_thread_id"] = message.message_thread_id
     if quote:
         payload["reply_parameters"] = {"message_id": message.message_id}
-    if markup is not None:
-        payload["reply_markup"] = markup.to_dict()
+    if buttons is not None:
+        payload["reply_markup"] = buttons
     await call_raw(message.get_bot(), "send_message", payload)

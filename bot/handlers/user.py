@@ -9,6 +9,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -36,6 +37,7 @@ from bot.rendering import (
     render_sources,
 )
 from bot.transport import reply_html
+from db.queries import EventCard
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,8 @@ def answer_keyboard(
 class UserHandlers:
     def __init__(self, service: AnswerService) -> None:
         self.service = service
+        # Each card's first-page buttons as sent, kept while the card is current.
+        self._first_buttons: dict[str, tuple[EventCard, dict[str, Any] | None]] = {}
 
     # ------------------------------------------------------------ replies
 
@@ -121,9 +125,23 @@ class UserHandlers:
         await reply_html(
             message,
             pages[0],
-            answer_keyboard(answer, 0, len(pages)),
+            self._first_page_buttons(answer, len(pages)),
             quote=message.chat.type != ChatType.PRIVATE,
         )
+
+    def _first_page_buttons(self, answer: Answer, pages: int) -> dict[str, Any] | None:
+        """The buttons under an answer's first page, as the Bot API takes them. A card's
+        are built once: PTB's button objects cost half as much as matching the question."""
+        card = answer.event
+        if card is not None:
+            kept = self._first_buttons.get(card.slug)
+            if kept is not None and kept[0] is card:
+                return kept[1]
+        markup = answer_keyboard(answer, 0, pages)
+        buttons = markup.to_dict() if markup is not None else None
+        if card is not None:
+            self._first_buttons[card.slug] = (card, buttons)
+        return buttons
 
     async def answer_question(self, message: Message, question: str) -> None:
         if not question.strip():
