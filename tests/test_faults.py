@@ -223,8 +223,9 @@ def test_a_killed_bot_answers_after_restart_what_it_had_taken_and_nothing_twice(
         for user in users:
             user.send(KYIV)
         tg.wait_until(
-            lambda: (not tg.pending_updates() and tg.call_count("sendMessage") > len(users))
-            or None,
+            lambda: (
+                (not tg.pending_updates() and tg.call_count("sendMessage") > len(users)) or None
+            ),
             30,
             "every question taken from Telegram and its answer tried",
         )
