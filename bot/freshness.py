@@ -117,6 +117,10 @@ class CachedAnswerService(AnswerService):
     def ask(self, question: str) -> Answer:
         return self._rendered_once(super().ask(question))
 
+    def ask_from_memory(self, question: str) -> Answer | None:
+        answer = super().ask_from_memory(question)
+        return None if answer is None else self._rendered_once(answer)
+
     def show_event(self, slug: str) -> Answer:
         return self._rendered_once(super().show_event(slug))
 
@@ -139,6 +143,10 @@ class CachedAnswerService(AnswerService):
         # Forget first: cards loaded from here on are at least as new as the index.
         self.forget_cards()
         return super().rebuild_index()
+
+    def card_in_memory(self, slug: str) -> EventCard | None:
+        with self._cards_lock:
+            return self._cards.get(slug)
 
     def card(self, slug: str) -> EventCard | None:
         with self._cards_lock:

@@ -315,7 +315,8 @@ def test_an_unexpected_error_is_apologised_for_and_the_bot_keeps_running(
         raise RuntimeError("a bug in answering")
 
     with monkeypatch.context() as patch:
-        patch.setattr(AnswerService, "ask", broken)
+        for way in ("ask", "ask_from_memory"):
+            patch.setattr(AnswerService, way, broken)
         reply = ask(alice, "how many died at Makiivka?")
     assert len(reply) == 1
     assert "Sorry, something went wrong" in reply[0].content

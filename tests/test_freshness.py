@@ -13,6 +13,7 @@ from bot.matching import Matcher
 from bot.rendering import render_card
 from db.audit import new_batch, record_change
 from db.engine import make_engine, make_session_factory, unit_of_work
+from db.inbox import UpdateInbox
 from db.models import Event
 from db.queries import EventCard
 from tests.conftest import _fresh_postgres_database
@@ -132,6 +133,40 @@ def test_a_read_only_unit_of_work_keeps_the_cache(seeded: sessionmaker[Session])
     card = service.card("kramatorsk-strike")
     service.events()
     assert service.card("kramatorsk-strike") is card
+
+
+def test_writes_that_change_no_data_keep_the_cache(seeded: sessionmaker[Session]) -> None:
+    """Polling writes to the update inbox for every batch; that must not cost every answer
+    a query for its card."""
+    service = CachedAnswerService(seeded, Matcher())
+    card = service.card("kramatorsk-strike")
+    UpdateInbox(seeded, bot_id=1).store([{"update_id": 1, "message": {"text": "hi"}}])
+    assert service.card("kramatorsk-strike") is card
+
+
+def test_answers_from_memory_need_no_query_and_no_wait(seeded: sessionmaker[Session]) -> None:
+    service = CachedAnswerService(seeded, Matcher())
+    service.rebuild_index()
+    question = "how many died at Makiivka?"
+    assert service.ask_from_memory(question) is None  # its card is not loaded yet
+    asked = service.ask(question)
+    statements = count_queries(seeded)
+    remembered = service.ask_from_memory(question)
+    assert remembered is not None and remembered.messages() == asked.messages()
+    # Questions without an event need no card at all.
+    nothing = service.ask_from_memory("what is the capital of France")
+    assert nothing is not None and nothing.event is None
+    assert statements == []
+    with unit_of_work(seeded) as session:
+        session.execute(
+            update(Event).where(Event.slug == "makiivka-strike").values(title="Renamed strike")
+        )
+        audit(session)
+    assert service.ask_from_memory(question) is None  # the changed card is not in memory
+    # While the index is being rebuilt (its lock held), the caller is sent to `ask`.
+    service.ask(question)
+    with service._lock:
+        assert service.ask_from_memory(question) is None
 
 
 class FlakyWatch(ChangeWatch):

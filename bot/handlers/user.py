@@ -1,7 +1,8 @@
 """Telegram handlers for people asking questions: thin wrappers around AnswerService.
 
 Database work is synchronous, so it runs in a worker thread (`asyncio.to_thread`);
-each service call opens and closes its own session.
+each service call opens and closes its own session. A question whose answer is in memory
+is answered on the event loop.
 """
 
 import asyncio
@@ -149,7 +150,9 @@ class UserHandlers:
                 "Ask me about an event, for example: <i>how many died at Makiivka?</i>"
             )
             return
-        answer = await asyncio.to_thread(self.service.ask, question)
+        answer = self.service.ask_from_memory(question)
+        if answer is None:
+            answer = await asyncio.to_thread(self.service.ask, question)
         await self._reply_answer(message, answer)
 
     # ------------------------------------------------------------ messages
