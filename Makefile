@@ -33,4 +33,4 @@ bench: $(BIN)/claimbot
 	$(BIN)/python tests/bench/bench_matching.py
 
 load: $(BIN)/claimbot
-	$(BIN)/python tests/load/load_test.py --users 200 --questions 2000
+	$(BIN)/python tests/load/load_test.py --users 200 --questions 4000

@@ -1,6 +1,6 @@
 """Load test: bursts of questions from many simulated users, claimbot against an echo bot.
 
-    python tests/load/load_test.py --users 200 --questions 2000
+    python tests/load/load_test.py --users 200 --questions 4000
 
 Runs two bots, each a real process polling a local Bot API test server of its own: a bare
 echo bot (the transport floor: the Bot API server, PTB and HTTP, with no work done) and
@@ -232,7 +232,7 @@ def start(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=200, help="simulated users (burst size)")
-    parser.add_argument("--questions", type=int, default=2000, help="questions per bot")
+    parser.add_argument("--questions", type=int, default=4000, help="questions per bot")
     parser.add_argument("--database-url", help="a migrated, seeded database (default: SQLite)")
     parser.add_argument(
         "--rate-limit", default="0", help="messages/s for both bots (default 0: no limit)"
