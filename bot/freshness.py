@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answering import Answer, AnswerService
 from bot.matching import Matcher
 from bot.resilience import describe, is_database_outage
+from db.audit import changes_data
 from db.engine import unit_of_work
 from db.models import AuditEntry
 from db.queries import EventCard
@@ -166,14 +167,13 @@ class CachedAnswerService(AnswerService):
 def _on_commit_with_changes(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
     """Call `callback` after each commit of a session (from `sessions`) that changed data.
 
-    Data changes are the audited ones. Other writes (the update inbox, pending previews)
-    leave the cards as they were: forgetting them on every write made each answer, under
-    load, load its card from the database again.
+    Other writes (the update inbox, pending previews) leave the cards as they were:
+    forgetting them on every write made each answer, under load, load its card again.
     """
     key = "claimbot.changed"
 
     def after_flush(session: Session, _context: Any) -> None:
-        if any(isinstance(row, AuditEntry) for row in session.new):
+        if changes_data(session):
             session.info[key] = True
 
     def after_commit(session: Session) -> None:

@@ -30,8 +30,8 @@ from telegram.ext import Application
 from bot.logs import LoggedUpdateProcessor, current_update_id
 from bot.resilience import backoff_delays, describe, is_database_outage, retry_telegram
 from bot.transport import call_raw
+from db.audit import changes_data
 from db.inbox import UpdateInbox, mark_handled
-from db.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +161,7 @@ class DurablePolling:
     def _mark_with_change(self, session: Session, _context: Any) -> None:
         """An update that changes data is marked handled in the same transaction."""
         update_id = current_update_id.get()
-        if (
-            update_id is not None
-            and self._inbox is not None
-            and any(isinstance(row, AuditEntry) for row in session.new)
-        ):
+        if update_id is not None and self._inbox is not None and changes_data(session):
             mark_handled(session.connection(), self._inbox.bot_id, [update_id])
 
     async def _flush_regularly(self) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import InvalidToken
@@ -31,7 +32,17 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
-def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
+@dataclass(frozen=True)
+class Serving:
+    """What `claimbot run` serves with: the application, its index keeper, and where
+    updates come from (polling, or the webhook)."""
+
+    application: AnyApplication
+    keeper: IndexKeeper
+    receiver: WebhookServer | DurablePolling
+
+
+def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     settings = ctx.settings
     application = build_application(settings, service, ctx.moderation_service(service))
     keeper = IndexKeeper(service, ChangeWatch(ctx.sessions), settings.index_poll_seconds)
@@ -40,8 +51,13 @@ def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
         if webhook
         else DurablePolling(application, ctx.sessions)
     )
+    return Serving(application, keeper, receiver)
+
+
+def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
+    serving = assemble(ctx, service, webhook)
     try:
-        asyncio.run(_serve_until_signalled(application, keeper, receiver))
+        asyncio.run(_serve_until_signalled(serving))
     except InvalidToken:
         # PTB's message quotes the token: say it without, and without the traceback.
         raise SettingsError(
@@ -49,23 +65,17 @@ def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
         ) from None
 
 
-async def _serve_until_signalled(
-    application: AnyApplication, keeper: IndexKeeper, receiver: WebhookServer | DurablePolling
-) -> None:
+async def _serve_until_signalled(serving: Serving) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve_until(stop, application, keeper, receiver)
+    await serve_until(stop, serving)
 
 
-async def serve_until(
-    stop: asyncio.Event,
-    application: AnyApplication,
-    keeper: IndexKeeper,
-    receiver: WebhookServer | DurablePolling,
-) -> None:
+async def serve_until(stop: asyncio.Event, serving: Serving) -> None:
     """Take and answer updates until `stop` is set, then stop gracefully."""
+    application, keeper, receiver = serving.application, serving.keeper, serving.receiver
     # Exits run in reverse: stop taking updates, answer the queued ones, then shut down.
     async with AsyncExitStack() as stack:
         await retry_telegram("connecting to Telegram", application.initialize)

@@ -8,6 +8,12 @@ from sqlalchemy.orm import Session
 from db.models import AuditEntry
 
 
+def changes_data(session: Session) -> bool:
+    """Whether the flush under way writes a data change: every one writes audit entries
+    (other writes, such as the update inbox or pending previews, change no data)."""
+    return any(isinstance(row, AuditEntry) for row in session.new)
+
+
 def new_batch() -> str:
     """An id shared by all audit entries of one command, so they can be undone together."""
     return uuid.uuid4().hex

@@ -10,11 +10,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app import build_application
-from bot.freshness import ChangeWatch, IndexKeeper
-from bot.polling import DurablePolling
 from bot.runtime import Runtime
-from bot.serve import serve_until
+from bot.serve import assemble, serve_until
 from config import load_settings
 from tests.botapi import FakeTelegram
 
@@ -42,10 +39,7 @@ def running_bot(
     )
     ctx = Runtime.from_settings(config)
     ctx.ensure_ready()
-    answers = ctx.answer_service()
-    application = build_application(config, answers, ctx.moderation_service(answers))
-    keeper = IndexKeeper(answers, ChangeWatch(ctx.sessions), config.index_poll_seconds)
-    polling = DurablePolling(application, ctx.sessions)
+    serving = assemble(ctx, ctx.answer_service(), webhook=False)
     stop: asyncio.Event | None = None
     loop: asyncio.AbstractEventLoop | None = None
     failure: list[BaseException] = []
@@ -53,7 +47,7 @@ def running_bot(
     async def serve() -> None:
         nonlocal stop, loop
         stop, loop = asyncio.Event(), asyncio.get_running_loop()
-        await serve_until(stop, application, keeper, polling)
+        await serve_until(stop, serving)
 
     def thread_main() -> None:
         try:
@@ -67,7 +61,7 @@ def running_bot(
     if failure:
         raise failure[0]
     try:
-        yield application
+        yield serving.application
     finally:
         if loop is not None and stop is not None:
             loop.call_soon_threadsafe(stop.set)
