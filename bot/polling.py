@@ -47,22 +47,13 @@ PRUNE_SECONDS = 3600.0
 class DurablePolling:
     """Feeds the application's update queue from getUpdates through the update inbox."""
 
-    def __init__(
-        self,
-        application: AnyApplication,
-        sessions: sessionmaker[Session],
-        *,
-        poll_seconds: int = POLL_SECONDS,
-        flush_seconds: float = FLUSH_SECONDS,
-    ) -> None:
+    def __init__(self, application: AnyApplication, sessions: sessionmaker[Session]) -> None:
         processor = application.update_processor
         if not isinstance(processor, LoggedUpdateProcessor):
             raise TypeError("durable polling needs the application built by bot.app")
         self._application = application
         self._processor = processor
         self._sessions = sessions
-        self._poll_seconds = poll_seconds
-        self._flush_seconds = flush_seconds
         self._inbox: UpdateInbox | None = None
         self._handled: set[int] = set()
         self._database_ok = True
@@ -100,6 +91,8 @@ class DurablePolling:
 
     async def finish(self) -> None:
         """After the application has handled what it had: write the last handled marks."""
+        if self._inbox is None:  # never started
+            return
         await _cancel(self._flushing)
         await self._flush()
         event.remove(self._sessions, "after_flush", self._mark_with_change)
@@ -116,10 +109,10 @@ class DurablePolling:
                     "get_updates",
                     {
                         "offset": offset,
-                        "timeout": self._poll_seconds,
+                        "timeout": POLL_SECONDS,
                         "allowed_updates": Update.ALL_TYPES,
                     },
-                    read_timeout=READ_TIMEOUT_SECONDS + self._poll_seconds,
+                    read_timeout=READ_TIMEOUT_SECONDS + POLL_SECONDS,
                 )
                 if updates:
                     await self._take(updates)
@@ -166,7 +159,7 @@ class DurablePolling:
 
     async def _flush_regularly(self) -> None:
         while True:
-            await asyncio.sleep(self._flush_seconds)
+            await asyncio.sleep(FLUSH_SECONDS)
             await self._flush()
 
     async def _flush(self) -> None:
