@@ -14,9 +14,15 @@ from bot.runtime import DatabaseNotReady, Runtime, configure_logging
 from config import SettingsError, load_settings
 from db.bootstrap import initialise
 from db.engine import unit_of_work
-from db.files import DataSetFileError, claim_reviews, claims_to_csv, dataset_to_text, read_dataset
+from db.file_formats import (
+    DataSetFileError,
+    claim_reviews,
+    claims_to_csv,
+    dataset_to_text,
+    read_dataset,
+)
+from db.import_export import apply_import, export_dataset, plan_import
 from db.migrate import upgrade
-from db.transfer import apply_import, export_dataset, plan_import
 
 
 class CommandError(Exception):
@@ -96,7 +102,7 @@ def cmd_run(ctx: Runtime, args: argparse.Namespace) -> None:
     webhook = args.webhook or ctx.settings.webhook
     if webhook:
         # Imported here: the web server and its dependencies would slow every other command.
-        from bot.webhook import check_webhook_settings
+        from bot.tg.webhook import check_webhook_settings
 
         check_webhook_settings(ctx.settings)  # before the slow start, not after it
     prepare(ctx)
@@ -109,7 +115,7 @@ def cmd_run(ctx: Runtime, args: argparse.Namespace) -> None:
             file=sys.stderr,
         )
         return
-    from bot.serve import serve
+    from bot.tg.serve import serve
 
     serve(ctx, service, webhook=webhook)
 

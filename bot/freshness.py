@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import Answer, AnswerService
 from bot.matching import Matcher
-from bot.resilience import describe, is_database_outage
 from db.audit import changes_data
 from db.engine import unit_of_work
 from db.models import AuditEntry
+from db.outage import describe, is_database_outage
 from db.queries import EventCard
 
 log = logging.getLogger(__name__)

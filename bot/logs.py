@@ -9,12 +9,8 @@ import datetime as dt
 import json
 import logging
 import sys
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Literal
-
-from telegram import Update
-from telegram.ext import SimpleUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -83,27 +79,3 @@ def setup_logging(level: str, log_format: LogFormat, secrets: Iterable[str] = ()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # aiohttp's access log would add a line per webhook request; the update line says more.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-
-
-class LoggedUpdateProcessor(SimpleUpdateProcessor):
-    """Handles updates concurrently, each in a task that knows its update id, and tells
-    listeners (`bot/polling.py`) when an update's handlers have all finished."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._listeners: list[Callable[[object], None]] = []
-
-    def after_each(self, listener: Callable[[object], None]) -> None:
-        self._listeners.append(listener)
-
-    def remove_after_each(self, listener: Callable[[object], None]) -> None:
-        self._listeners.remove(listener)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        update_id = update.update_id if isinstance(update, Update) else None
-        current_update_id.set(update_id)
-        started = time.perf_counter()
-        await coroutine
-        log.info("update handled in %.0f ms", (time.perf_counter() - started) * 1000)
-        for listener in self._listeners:
-            listener(update)

@@ -62,7 +62,7 @@ from bot.normalise import (
     word_key,
     words,
 )
-from db.dataset import DataSet
+from db.dataset_schema import DataSet
 from db.vocabulary import AliasKind
 
 

@@ -6,10 +6,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
+from db.import_export import apply_import, plan_import
 from db.migrate import upgrade
 from db.queries import is_empty
 from db.seed import load_seed
-from db.transfer import apply_import, plan_import
 
 SEED_ACTOR = "seed"
 

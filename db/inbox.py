@@ -1,6 +1,6 @@
 """The update inbox: polled Telegram updates kept until they are handled.
 
-Updates are plain JSON objects here (as the Bot API sends them); `bot/polling.py` turns
+Updates are plain JSON objects here (as the Bot API sends them); `bot/tg/polling.py` turns
 them into PTB objects. One poller per bot writes, so the read-then-insert of `store`
 needs no lock.
 """

@@ -203,7 +203,7 @@ class EventLink(Base):
     )
 
 
-# Mirrors db.dataset.check_figure: which of low/high a qualifier requires.
+# Mirrors db.dataset_schema.check_figure: which of low/high a qualifier requires.
 FIGURE_FITS_QUALIFIER = """
 (qualifier IS NULL AND low IS NULL AND high IS NULL AND wording IS NULL)
 OR (qualifier IN ('exact', 'approx') AND low IS NOT NULL AND high = low)
@@ -363,7 +363,7 @@ class PendingChange(Base):
 
 
 class InboxUpdate(Base):
-    """An update `claimbot run` took from Telegram by polling (`bot/polling.py`).
+    """An update `claimbot run` took from Telegram by polling (`bot/tg/polling.py`).
 
     Telegram forgets an update once the next poll confirms it; stored here before that,
     it survives the process being killed before its handlers ran. `handled_at` is set

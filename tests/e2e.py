@@ -11,7 +11,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.runtime import Runtime
-from bot.serve import assemble, serve_until
+from bot.tg.serve import assemble, serve_until
 from config import load_settings
 from tests.botapi import FakeTelegram
 

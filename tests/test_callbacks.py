@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot import callbacks
+from bot.tg import callbacks
 
 
 def test_card_page_buttons_round_trip() -> None:

@@ -18,7 +18,7 @@ from telegram.ext import Application
 
 from bot.moderation.commands import COMMANDS
 from db.engine import make_engine, make_session_factory, unit_of_work
-from db.transfer import export_dataset
+from db.import_export import export_dataset
 from tests.botapi import FakeTelegram, MessageView, TgUser
 from tests.e2e import copy_seeded_sqlite, running_bot
 

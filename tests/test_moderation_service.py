@@ -25,11 +25,11 @@ from bot.moderation.service import (
     check_import_file,
 )
 from db.engine import make_engine, make_session_factory, unit_of_work
-from db.files import dataset_from_bytes
+from db.file_formats import dataset_from_bytes
+from db.import_export import claim_record, event_record, export_dataset, source_record
 from db.migrate import upgrade
 from db.models import AuditEntry, Claim, Event, Source
 from db.queries import load_event_card
-from db.transfer import claim_record, event_record, export_dataset, source_record
 from db.vocabulary import Lifecycle, Role, VerificationStatus
 from tests.conftest import NewDatabase
 

@@ -17,8 +17,8 @@ from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
 from bot.moderation.service import EXPIRED, ModerationService
 from db.engine import unit_of_work
+from db.import_export import export_dataset
 from db.models import AuditEntry, EventAlias, PendingChange
-from db.transfer import export_dataset
 
 ADMIN, MOD, OTHER_MOD = 1, 2, 3
 ALIAS = 'makiivka-strike "Makiivka-Pending" lang=uk'

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.logs import REDACTED, JsonFormatter, TextFormatter, current_update_id
-from bot.resilience import PatientRateLimiter, is_database_outage
+from bot.tg.resilience import PatientRateLimiter
+from db.outage import is_database_outage
 from tests.botapi import FakeTelegram
 from tests.deployment import BotProcess
 from tests.e2e import copy_seeded_sqlite, running_bot

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from db.dataset import DataSet
+from db.dataset_schema import DataSet
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_FILE = REPO / "db" / "seed" / "seed.yaml"

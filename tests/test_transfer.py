@@ -9,18 +9,18 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.dataset import DataSet
+from db.dataset_schema import DataSet
 from db.engine import make_engine, make_session_factory, unit_of_work
-from db.files import (
+from db.file_formats import (
     DataSetFileError,
     claim_reviews,
     claims_to_csv,
     dataset_from_bytes,
     dataset_to_text,
 )
+from db.import_export import Change, ImportRejected, apply_import, export_dataset, plan_import
 from db.migrate import upgrade
 from db.models import AuditEntry
-from db.transfer import Change, ImportRejected, apply_import, export_dataset, plan_import
 from tests.conftest import NewDatabase
 
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bot.moderation.errors import ModerationError
-from db.dataset import EVENT_SLUG_MAX, SLUG_RE, check_figure
+from db.dataset_schema import EVENT_SLUG_MAX, SLUG_RE, check_figure
 from db.vocabulary import Qualifier
 
 # Phones and desktop clients turn straight quotes into typographic ones as people type.

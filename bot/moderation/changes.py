@@ -21,7 +21,8 @@ from bot.moderation.arguments import Figure, parse_figure
 from bot.moderation.commands import CommandSpec
 from bot.moderation.errors import ModerationError
 from db.audit import record_change
-from db.dataset import ClaimRecord, EventRecord, SourceRecord
+from db.dataset_schema import ClaimRecord, EventRecord, SourceRecord
+from db.import_export import claim_record, event_record, source_record
 from db.models import (
     Appearance,
     Assessment,
@@ -33,7 +34,6 @@ from db.models import (
     Source,
     utcnow,
 )
-from db.transfer import claim_record, event_record, source_record
 from db.vocabulary import (
     STATUSES_NEEDING_REASON,
     AliasKind,

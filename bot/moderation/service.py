@@ -3,7 +3,7 @@
 Every call runs in one unit of work: a command looks everything up and checks it,
 then writes (see `bot.moderation.changes`), and each row it changed is recorded in the
 audit log with the actor, the record before and after (the import/export records of
-`db.transfer`) and one batch id per command, so `undo` reverts a command as a whole.
+`db.import_export`) and one batch id per command, so `undo` reverts a command as a whole.
 Any mistake raises `ModerationError` and the transaction is rolled back, so a failed
 command writes nothing. A dry run does all of this and then rolls back: a preview.
 
@@ -40,11 +40,11 @@ from bot.moderation.changes import (
 from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat, Kind
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
 from db.audit import new_batch, record_change
-from db.dataset import DataSet
+from db.dataset_schema import DataSet
 from db.engine import unit_of_work
-from db.files import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
+from db.file_formats import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
+from db.import_export import apply_import, export_dataset, plan_import
 from db.models import AuditEntry, Claim, Moderator, PendingChange, utcnow
-from db.transfer import apply_import, export_dataset, plan_import
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
 from importlib.resources import files
 
-from db.dataset import DataSet
-from db.files import dataset_from_bytes
+from db.dataset_schema import DataSet
+from db.file_formats import dataset_from_bytes
 
 SEED_FILE = files(__package__).joinpath("seed.yaml")
 

@@ -16,9 +16,9 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.app import MAX_CONCURRENT_UPDATES
-from bot.resilience import PatientRateLimiter
-from bot.transport import JsonBodyRequest
+from bot.tg.app import MAX_CONCURRENT_UPDATES
+from bot.tg.resilience import PatientRateLimiter
+from bot.tg.transport import JsonBodyRequest
 
 REPLIES: dict[str, list[str]] = (
     json.loads(Path(os.environ["ECHO_REPLIES"]).read_text()) if "ECHO_REPLIES" in os.environ else {}

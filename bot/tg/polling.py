@@ -27,11 +27,13 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.logs import LoggedUpdateProcessor, current_update_id
-from bot.resilience import backoff_delays, describe, is_database_outage, retry_telegram
-from bot.transport import call_raw
+from bot.logs import current_update_id
+from bot.tg.resilience import backoff_delays, retry_telegram
+from bot.tg.transport import call_raw
+from bot.tg.update_processor import LoggedUpdateProcessor
 from db.audit import changes_data
 from db.inbox import UpdateInbox, mark_handled
+from db.outage import describe, is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class DurablePolling:
     def __init__(self, application: AnyApplication, sessions: sessionmaker[Session]) -> None:
         processor = application.update_processor
         if not isinstance(processor, LoggedUpdateProcessor):
-            raise TypeError("durable polling needs the application built by bot.app")
+            raise TypeError("durable polling needs the application built by bot.tg.app")
         self._application = application
         self._processor = processor
         self._sessions = sessions

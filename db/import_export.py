@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from db.audit import new_batch, record_change
-from db.dataset import (
+from db.dataset_schema import (
     AliasRecord,
     AppearanceRecord,
     AssessmentRecord,

@@ -4,7 +4,7 @@ Either way the process survives what it can wait out: Telegram unreachable at st
 later (retried with back-off), the database going away (users are told to try again; the
 index keeper notices when it is back). A graceful stop answers every update already
 received first. Polling keeps what it received in the database until handled
-(`bot/polling.py`), so even a killed process neither loses nor repeats an update.
+(`bot/tg/polling.py`), so even a killed process neither loses nor repeats an update.
 """
 
 import asyncio
@@ -19,12 +19,12 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.answering import AnswerService
-from bot.app import build_application
 from bot.freshness import ChangeWatch, IndexKeeper
-from bot.polling import DurablePolling
-from bot.resilience import retry_telegram
 from bot.runtime import Runtime
-from bot.webhook import Health, WebhookServer
+from bot.tg.app import build_application
+from bot.tg.polling import DurablePolling
+from bot.tg.resilience import retry_telegram
+from bot.tg.webhook import Health, WebhookServer
 from config import SettingsError
 
 log = logging.getLogger(__name__)

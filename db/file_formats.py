@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from db.dataset import ClaimRecord, DataSet, EventRecord, SourceRecord
+from db.dataset_schema import ClaimRecord, DataSet, EventRecord, SourceRecord
 
 # Larger files are refused before parsing: a data set of this project is a few MB at most.
 MAX_FILE_BYTES = 20 * 1024 * 1024

@@ -10,12 +10,10 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter
 
-from bot.transport import CONNECTIONS
+from bot.tg.transport import CONNECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +102,3 @@ async def retry_telegram(what: str, action: Callable[[], Awaitable[T]]) -> T:
             delay = wait()
             log.warning("%s failed (%s); retrying in %.1f s", what, error, delay)
             await asyncio.sleep(delay)
-
-
-def is_database_outage(error: BaseException | None) -> bool:
-    """The database could not be reached, as opposed to a query it refused."""
-    if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
-
-
-def describe(error: BaseException) -> str:
-    """One line for a log or a report: the database's own message, without the SQL."""
-    cause = getattr(error, "orig", None) or error
-    lines = str(cause).strip().splitlines()
-    return lines[0] if lines else type(cause).__name__

@@ -25,7 +25,6 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import callbacks
 from bot.answering import Answer, AnswerService
 from bot.matching import Candidate, Outcome
 from bot.rendering import (
@@ -37,7 +36,8 @@ from bot.rendering import (
     render_events_page,
     render_sources,
 )
-from bot.transport import reply_html
+from bot.tg import callbacks
+from bot.tg.transport import reply_html
 from db.queries import EventCard
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.freshness import IndexKeeper
-from bot.resilience import describe
 from config import Settings, SettingsError
+from db.outage import describe
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The Telegram application: wiring handlers to the services (`bot/serve.py` runs it)."""
+"""The Telegram application: wiring handlers to the services (`bot/tg/serve.py` runs it)."""
 
 import logging
 from typing import Any
@@ -16,13 +16,14 @@ from telegram.ext import (
 )
 
 from bot.answering import AnswerService
-from bot.handlers.moderator import ModeratorHandlers
-from bot.handlers.user import UserHandlers
-from bot.logs import LoggedUpdateProcessor
 from bot.moderation.service import ModerationService
-from bot.resilience import PatientRateLimiter, is_database_outage
-from bot.transport import JsonBodyRequest
+from bot.tg.handlers.moderator import ModeratorHandlers
+from bot.tg.handlers.user import UserHandlers
+from bot.tg.resilience import PatientRateLimiter
+from bot.tg.transport import JsonBodyRequest
+from bot.tg.update_processor import LoggedUpdateProcessor
 from config import Settings
+from db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def build_application(
         .request(JsonBodyRequest())
         # One connection: only the poller long-polls, and it waits longer than a send.
         .get_updates_request(JsonBodyRequest(1))
-        # Polling is bot.polling's, which loses no update when the process is killed.
+        # Polling is bot.tg.polling's, which loses no update when the process is killed.
         .updater(None)
     )
     if settings.bot_api_file_url:

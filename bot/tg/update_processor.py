@@ -1,0 +1,37 @@
+"""Handling updates concurrently, each in a task that logs with its update id."""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import SimpleUpdateProcessor
+
+from bot.logs import current_update_id
+
+log = logging.getLogger(__name__)
+
+
+class LoggedUpdateProcessor(SimpleUpdateProcessor):
+    """Handles updates concurrently, each in a task that knows its update id, and tells
+    listeners (`bot/tg/polling.py`) when an update's handlers have all finished."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._listeners: list[Callable[[object], None]] = []
+
+    def after_each(self, listener: Callable[[object], None]) -> None:
+        self._listeners.append(listener)
+
+    def remove_after_each(self, listener: Callable[[object], None]) -> None:
+        self._listeners.remove(listener)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        current_update_id.set(update_id)
+        started = time.perf_counter()
+        await coroutine
+        log.info("update handled in %.0f ms", (time.perf_counter() - started) * 1000)
+        for listener in self._listeners:
+            listener(update)

@@ -1,0 +1,103 @@
+"""The layout's rules: imports only go down, and only `bot/tg/` knows Telegram."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("config", "db", "bot")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def production_modules() -> list[Path]:
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def offences(path: Path) -> list[str]:
+    """The imports of one module that go up or reach Telegram from outside the edge."""
+    name = module_name(path)
+    found: list[str] = []
+    for imported in sorted(imported_modules(path)):
+        top = imported.split(".")[0]
+        if top == "telegram" and not name.startswith("bot.tg"):
+            found.append(f"{name} imports {imported}: only bot/tg/ may import telegram")
+        if name.startswith("db") and top == "bot":
+            found.append(f"{name} imports {imported}: db/ never imports bot/")
+        if name.startswith("config") and top in {"db", "bot"}:
+            found.append(f"{name} imports {imported}: config/ imports neither db/ nor bot/")
+        in_domain = name.startswith("bot") and not name.startswith(("bot.tg", "bot.cli"))
+        if in_domain and (imported == "bot.tg" or imported.startswith("bot.tg.")):
+            found.append(f"{name} imports {imported}: the domain never imports the Telegram edge")
+    return found
+
+
+def test_imports_only_go_down() -> None:
+    problems = [problem for path in production_modules() for problem in offences(path)]
+    assert problems == []
+
+
+def test_the_rule_catches_an_import_of_telegram_outside_the_edge(tmp_path: Path) -> None:
+    # The check itself must be able to fail: a domain module importing telegram is reported.
+    stray = ROOT / "bot" / "_layout_probe.py"
+    stray.write_text('"""Probe."""\n\nfrom telegram import Update\n', encoding="utf-8")
+    try:
+        assert offences(stray) == [
+            "bot._layout_probe imports telegram: only bot/tg/ may import telegram",
+            "bot._layout_probe imports telegram.Update: only bot/tg/ may import telegram",
+        ]
+    finally:
+        stray.unlink()
+
+
+def test_every_module_opens_with_a_docstring() -> None:
+    missing = [
+        module_name(path)
+        for path in production_modules()
+        if path.stat().st_size
+        and ast.get_docstring(ast.parse(path.read_text())) is None
+        and "migrations" not in path.parts
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", [["ask", "makiivka"]])
+def test_asking_from_the_terminal_loads_no_telegram(tmp_path: Path, command: list[str]) -> None:
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['claimbot', *{command!r}]\n"
+        "try:\n"
+        "    runpy.run_module('bot.cli', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'))\n"
+        "print('TELEGRAM:', loaded, file=sys.stderr)\n"
+    )
+    env = {"CLAIMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'claimbot.db'}", "PATH": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Makiivka" in done.stdout
+    assert "TELEGRAM: []" in done.stderr
