@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.card_cache import CardCache
 from bot.matching import Candidate, EventDocument, Matcher, Outcome, event_document
 from bot.rendering import (
     html_to_text,
     render_candidates_prompt,
-    render_card,
     render_card_text,
     render_no_match,
 )
@@ -42,16 +42,12 @@ class Answer:
     outcome: Outcome
     event: EventCard | None
     candidates: tuple[Candidate, ...]
+    # The reply as Telegram HTML: a card's pages (from the card cache), which its buttons
+    # switch between in one message, or the one message of any other reply.
+    rendered: tuple[str, ...]
 
     def pages(self) -> list[str]:
-        """The reply as Telegram HTML: a card's pages, which its buttons switch between in
-        one message, or the one message of any other reply."""
-        if self.event is not None:
-            return render_card(self.event)
-        titles = [c.title for c in self.candidates]
-        if self.outcome == Outcome.AMBIGUOUS:
-            return [render_candidates_prompt(titles)]
-        return [render_no_match(titles)]
+        return list(self.rendered)
 
     def messages(self) -> list[str]:
         """The messages the bot sends in reply: one, a card's first page."""
@@ -109,21 +105,39 @@ def claim_json(claim: Any) -> dict[str, Any]:
     }
 
 
+def _reply_without_card(
+    question: str, outcome: Outcome, candidates: tuple[Candidate, ...]
+) -> Answer:
+    titles = [c.title for c in candidates]
+    if outcome == Outcome.AMBIGUOUS:
+        message = render_candidates_prompt(titles)
+    else:
+        message = render_no_match(titles)
+    return Answer(question, outcome, None, candidates, (message,))
+
+
 def document_of(event: Event) -> EventDocument:
     visible = [c for c in event.claims if not c.hidden]
     return event_document(event, [c.claimant.name for c in visible] + [c.summary for c in visible])
 
 
 class AnswerService:
-    """Questions in, answers out; keeps the in-memory match index in step with the database."""
+    """Questions in, answers out; keeps the in-memory match index in step with the database.
 
-    def __init__(self, sessions: sessionmaker[Session], matcher: Matcher) -> None:
+    Cards come through `cards`, the card cache, which forgets them when data changes.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], matcher: Matcher, cards: CardCache) -> None:
         self._sessions = sessions
         self._matcher = matcher
+        self._cards = cards
         # The index is rebuilt from handler threads and read concurrently.
         self._lock = threading.Lock()
 
     def rebuild_index(self) -> int:
+        # Forget first: cards loaded from here on are at least as new as the index, which
+        # follows changes other processes made (`bot/freshness.py`).
+        self._cards.forget()
         with unit_of_work(self._sessions) as session:
             documents = [document_of(e) for e in visible_events_with_aliases(session)]
         with self._lock:
@@ -160,29 +174,32 @@ class AnswerService:
         finally:
             self._lock.release()
         if result.outcome == Outcome.ANSWER and result.best is not None:
-            card = self.card(result.best.slug) if wait else self.card_in_memory(result.best.slug)
-            if card is not None:
-                return Answer(question, Outcome.ANSWER, card, result.candidates)
+            slug = result.best.slug
+            cached = self._cards.load(slug, self._load_card) if wait else self._cards.get(slug)
+            if cached is not None:
+                return Answer(
+                    question, Outcome.ANSWER, cached.card, result.candidates, cached.pages
+                )
             if not wait:
                 return None
             # Hidden since the index was built: answering with nothing beats a stale card.
-            return Answer(question, Outcome.NO_MATCH, None, ())
-        return Answer(question, result.outcome, None, result.candidates)
+            return _reply_without_card(question, Outcome.NO_MATCH, ())
+        return _reply_without_card(question, result.outcome, result.candidates)
 
     def show_event(self, slug: str) -> Answer:
         """The answer for an event the user picked (a button, /event SLUG, a number)."""
-        card = self.card(slug)
-        if card is None:
-            return Answer(slug, Outcome.NO_MATCH, None, ())
-        return Answer(slug, Outcome.ANSWER, card, ())
+        cached = self._cards.load(slug, self._load_card)
+        if cached is None:
+            return _reply_without_card(slug, Outcome.NO_MATCH, ())
+        return Answer(slug, Outcome.ANSWER, cached.card, (), cached.pages)
 
     def card(self, slug: str) -> EventCard | None:
+        cached = self._cards.load(slug, self._load_card)
+        return None if cached is None else cached.card
+
+    def _load_card(self, slug: str) -> EventCard | None:
         with unit_of_work(self._sessions) as session:
             return load_event_card(session, slug)
-
-    def card_in_memory(self, slug: str) -> EventCard | None:
-        """The event's card if it is at hand without a query (this service keeps none)."""
-        return None
 
     def events(self) -> list[EventListing]:
         with unit_of_work(self._sessions) as session:

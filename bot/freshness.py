@@ -3,31 +3,27 @@
 Every data change writes audit entries in its own transaction (`db.audit`), so the
 append-only audit log tells every process that something changed, wherever the change
 was made: an `IndexKeeper` looks at it a few times a second and rebuilds the match index
-(and forgets cached cards) when it moved. Changes made in this process forget the cached
-cards the moment they commit.
+(which makes the card cache forget its cards) when it moved. Changes made in this process
+make the card cache forget the moment they commit (`bot/card_cache.py`).
 """
 
 import asyncio
 import dataclasses
 import datetime as dt
 import logging
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.answering import Answer, AnswerService
-from bot.matching import Matcher
-from db.audit import changes_data
+from bot.answering import AnswerService
 from db.engine import unit_of_work
 from db.models import AuditEntry
 from db.outage import describe, is_database_outage
-from db.queries import EventCard
 
 log = logging.getLogger(__name__)
 
@@ -85,107 +81,6 @@ class ChangeWatch:
             self._seen.append((now, newest))
         self._floor, self._above_floor, self._newest = floor, above_floor, newest
         return changed
-
-
-@dataclass(frozen=True)
-class RenderedAnswer(Answer):
-    """An answer whose pages were rendered before, for the same card."""
-
-    rendered: tuple[str, ...] = ()
-
-    def pages(self) -> list[str]:
-        return list(self.rendered)
-
-
-class CachedAnswerService(AnswerService):
-    """Keeps event cards, and their rendered messages, in memory until the data changes:
-    most answers then need neither a query nor rendering."""
-
-    def __init__(self, sessions: sessionmaker[Session], matcher: Matcher) -> None:
-        super().__init__(sessions, matcher)
-        self._cards: dict[str, EventCard] = {}
-        self._rendered: dict[str, tuple[EventCard, tuple[str, ...]]] = {}
-        self._generation = 0
-        self._cards_lock = threading.Lock()
-        _on_commit_with_changes(sessions, self.forget_cards)
-
-    def forget_cards(self) -> None:
-        with self._cards_lock:
-            self._generation += 1
-            self._cards.clear()
-            self._rendered.clear()
-
-    def ask(self, question: str) -> Answer:
-        return self._rendered_once(super().ask(question))
-
-    def ask_from_memory(self, question: str) -> Answer | None:
-        answer = super().ask_from_memory(question)
-        return None if answer is None else self._rendered_once(answer)
-
-    def show_event(self, slug: str) -> Answer:
-        return self._rendered_once(super().show_event(slug))
-
-    def _rendered_once(self, answer: Answer) -> Answer:
-        card = answer.event
-        if card is None:
-            return answer
-        with self._cards_lock:
-            rendered = self._rendered.get(card.slug)
-        if rendered is None or rendered[0] is not card:
-            rendered = (card, tuple(answer.pages()))
-            with self._cards_lock:
-                if self._cards.get(card.slug) is card:  # still the current card
-                    self._rendered[card.slug] = rendered
-        return RenderedAnswer(
-            answer.question, answer.outcome, card, answer.candidates, rendered=rendered[1]
-        )
-
-    def rebuild_index(self) -> int:
-        # Forget first: cards loaded from here on are at least as new as the index.
-        self.forget_cards()
-        return super().rebuild_index()
-
-    def card_in_memory(self, slug: str) -> EventCard | None:
-        with self._cards_lock:
-            return self._cards.get(slug)
-
-    def card(self, slug: str) -> EventCard | None:
-        with self._cards_lock:
-            cached = self._cards.get(slug)
-            generation = self._generation
-        if cached is not None:
-            return cached
-        card = super().card(slug)
-        with self._cards_lock:
-            # A change committed while this card was loading may not be in it: keep it only
-            # if nothing was forgotten meanwhile. Unknown slugs are not kept: users type them.
-            if card is not None and generation == self._generation:
-                self._cards[slug] = card
-        return card
-
-
-def _on_commit_with_changes(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
-    """Call `callback` after each commit of a session (from `sessions`) that changed data.
-
-    Other writes (the update inbox, pending previews) leave the cards as they were:
-    forgetting them on every write made each answer, under load, load its card again.
-    """
-    key = "claimbot.changed"
-
-    def after_flush(session: Session, _context: Any) -> None:
-        if changes_data(session):
-            session.info[key] = True
-
-    def after_commit(session: Session) -> None:
-        if session.info.pop(key, False):
-            callback()
-
-    def after_rollback(session: Session) -> None:
-        session.info.pop(key, None)
-
-    event.listen(sessions, "after_flush", after_flush)
-    event.listen(sessions, "after_commit", after_commit)
-    event.listen(sessions, "after_rollback", after_rollback)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
-from bot.freshness import CachedAnswerService
+from bot.card_cache import CardCache
 from bot.logs import setup_logging
 from bot.matching import Matcher, MatchThresholds
 from bot.moderation.service import ModerationService
@@ -84,7 +84,8 @@ class Runtime:
         thresholds = dataclasses.replace(
             MatchThresholds(), **{k: v for k, v in chosen.items() if v is not None}
         )
-        service = CachedAnswerService(self.sessions, Matcher(thresholds))
+        cards = CardCache(self.sessions, s.card_cache_size)
+        service = AnswerService(self.sessions, Matcher(thresholds), cards)
         events = service.rebuild_index()
         log.info("match index built for %d events", events)
         return service

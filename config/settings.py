@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(default=30, ge=0)
     # How often each process looks for data changed by other processes.
     index_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Event cards (with their rendered pages) kept in memory; the least recently asked go first.
+    card_cache_size: int = Field(default=1000, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -16,7 +16,6 @@ import pytest
 from telegram.ext import Application
 
 from bot.answering import AnswerService
-from bot.freshness import CachedAnswerService
 from tests.botapi import FakeTelegram, MessageView, TgChat, TgUser
 from tests.e2e import copy_seeded_sqlite, running_bot
 
@@ -139,8 +138,8 @@ def test_a_page_button_of_a_hidden_event_says_so(
     first = ask(alice, "/event makiivka-strike")[0]
     with monkeypatch.context() as patch:
         # As if a moderator hid the event after the card was sent: it is not found.
-        for service in (AnswerService, CachedAnswerService):
-            patch.setattr(service, "card", lambda self, slug: None)
+        show = AnswerService.show_event
+        patch.setattr(AnswerService, "show_event", lambda self, slug: show(self, "no-such"))
         answer = alice.press(first, "Next ▶").wait_answer(timeout=10)
     assert answer.text is not None and "no longer available" in answer.text
     with pytest.raises(TimeoutError):

@@ -7,8 +7,10 @@ from sqlalchemy import event, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import answering
-from bot.freshness import CachedAnswerService, ChangeWatch, IndexKeeper
+from bot import card_cache
+from bot.answering import AnswerService
+from bot.card_cache import CardCache
+from bot.freshness import ChangeWatch, IndexKeeper
 from bot.matching import Matcher
 from bot.rendering import render_card
 from db.audit import new_batch, record_change
@@ -21,6 +23,10 @@ from tests.conftest import _fresh_postgres_database
 
 def audit(session: Session, note: str = "test") -> None:
     record_change(session, "test", note, "event", None, None, None, new_batch())
+
+
+def answers(sessions: sessionmaker[Session], cards: int = 100) -> AnswerService:
+    return AnswerService(sessions, Matcher(), CardCache(sessions, cards))
 
 
 def test_the_watch_sees_each_committed_change_once(seeded: sessionmaker[Session]) -> None:
@@ -81,7 +87,7 @@ def count_queries(sessions: sessionmaker[Session]) -> list[str]:
 
 
 def test_cards_are_cached_until_a_change_commits(seeded: sessionmaker[Session]) -> None:
-    service = CachedAnswerService(seeded, Matcher())
+    service = answers(seeded)
     service.rebuild_index()
     first = service.card("makiivka-strike")
     assert first is not None
@@ -102,6 +108,23 @@ def test_cards_are_cached_until_a_change_commits(seeded: sessionmaker[Session]) 
     assert len(statements) > before
 
 
+def test_the_cache_keeps_the_most_recently_asked_cards(seeded: sessionmaker[Session]) -> None:
+    service = answers(seeded, cards=2)
+    slugs = ["makiivka-strike", "kramatorsk-strike"]
+    for slug in slugs:
+        service.card(slug)
+    statements = count_queries(seeded)
+    service.card("makiivka-strike")  # now the most recent of the two
+    assert statements == []
+    service.card("kyiv-drone-attack")  # a third: the least recent goes
+    assert statements
+    statements.clear()
+    service.card("makiivka-strike")
+    assert statements == []
+    service.card("kramatorsk-strike")  # forgotten: loaded again
+    assert statements
+
+
 def test_each_card_is_rendered_once_until_it_changes(
     seeded: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -111,8 +134,8 @@ def test_each_card_is_rendered_once_until_it_changes(
         rendered.append(card.slug)
         return render_card(card)
 
-    monkeypatch.setattr(answering, "render_card", counting)
-    service = CachedAnswerService(seeded, Matcher())
+    monkeypatch.setattr(card_cache, "render_card", counting)
+    service = answers(seeded)
     service.rebuild_index()
     first = service.ask("how many died at Makiivka?")
     again = service.ask("makeevka death toll")
@@ -129,7 +152,7 @@ def test_each_card_is_rendered_once_until_it_changes(
 
 
 def test_a_read_only_unit_of_work_keeps_the_cache(seeded: sessionmaker[Session]) -> None:
-    service = CachedAnswerService(seeded, Matcher())
+    service = answers(seeded)
     card = service.card("kramatorsk-strike")
     service.events()
     assert service.card("kramatorsk-strike") is card
@@ -138,14 +161,14 @@ def test_a_read_only_unit_of_work_keeps_the_cache(seeded: sessionmaker[Session])
 def test_writes_that_change_no_data_keep_the_cache(seeded: sessionmaker[Session]) -> None:
     """Polling writes to the update inbox for every batch; that must not cost every answer
     a query for its card."""
-    service = CachedAnswerService(seeded, Matcher())
+    service = answers(seeded)
     card = service.card("kramatorsk-strike")
     UpdateInbox(seeded, bot_id=1).store([{"update_id": 1, "message": {"text": "hi"}}])
     assert service.card("kramatorsk-strike") is card
 
 
 def test_answers_from_memory_need_no_query_and_no_wait(seeded: sessionmaker[Session]) -> None:
-    service = CachedAnswerService(seeded, Matcher())
+    service = answers(seeded)
     service.rebuild_index()
     question = "how many died at Makiivka?"
     assert service.ask_from_memory(question) is None  # its card is not loaded yet
@@ -183,7 +206,7 @@ class FlakyWatch(ChangeWatch):
 def test_the_keeper_rides_out_an_outage_and_rebuilds_after_it(
     seeded: sessionmaker[Session],
 ) -> None:
-    service = CachedAnswerService(seeded, Matcher())
+    service = answers(seeded)
     watch = FlakyWatch(seeded)
     keeper = IndexKeeper(service, watch, interval=0.5)
     assert keeper.check() and keeper.state.events == 10 and keeper.state.database_ok

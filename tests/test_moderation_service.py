@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
+from bot.card_cache import CardCache
 from bot.matching import Matcher
 from bot.moderation.changes import Work
 from bot.moderation.commands import COMMANDS, Kind
@@ -587,7 +588,7 @@ def test_grants_are_listed_and_audited(
 
 
 def test_answers_follow_changes_without_a_restart(seeded: sessionmaker[Session]) -> None:
-    answers = AnswerService(seeded, Matcher())
+    answers = AnswerService(seeded, Matcher(), CardCache(seeded, 100))
     answers.rebuild_index()
     service = ModerationService(seeded, {ADMIN}, answers.refresh_events)
     assert answers.ask("Тествіль").event is None

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bot.answering import Answer, AnswerService  # noqa: E402
+from bot.card_cache import CardCache  # noqa: E402
 from bot.matching import Matcher, MatchThresholds, Outcome  # noqa: E402
 from db.bootstrap import initialise  # noqa: E402
 from db.engine import make_engine, make_session_factory  # noqa: E402
@@ -146,9 +147,8 @@ def main() -> int:
         engine = make_engine(f"sqlite:///{directory}/eval.db")
         sessions = make_session_factory(engine)
         initialise(engine, sessions)
-        service = AnswerService(
-            sessions, Matcher(MatchThresholds(args.answer, args.ask, args.margin))
-        )
+        thresholds = MatchThresholds(args.answer, args.ask, args.margin)
+        service = AnswerService(sessions, Matcher(thresholds), CardCache(sessions, 100))
         service.rebuild_index()
         results = [evaluate(path, service, args.verbose) for path in paths]
         engine.dispose()

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import (
@@ -38,7 +38,6 @@ from bot.rendering import (
 )
 from bot.tg import callbacks
 from bot.tg.transport import reply_html
-from db.queries import EventCard
 
 log = logging.getLogger(__name__)
 
@@ -58,91 +57,79 @@ def _button_text(text: str) -> str:
     return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
 
 
-def candidate_keyboard(candidates: Sequence[Candidate]) -> InlineKeyboardMarkup:
+# A button as (text, callback data): built as plain tuples, made into PTB's objects only
+# for the calls that take them. A card's first page is sent with the Bot API's JSON form
+# directly: PTB's button objects cost half as much CPU as matching the question.
+Button = tuple[str, str]
+Rows = list[list[Button]]
+
+
+def as_markup(rows: Rows) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
     return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _button_text(c.title), callback_data=callbacks.show_event(c.slug)
-                )
-            ]
-            for c in candidates[:MAX_CANDIDATE_BUTTONS]
-        ]
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
     )
 
 
-def answer_keyboard(
-    answer: Answer, page: int = 0, pages: int | None = None
-) -> InlineKeyboardMarkup | None:
+def as_json(rows: Rows) -> dict[str, Any] | None:
+    """The buttons as the Bot API takes them, or None for no buttons."""
+    if not rows:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"text": text, "callback_data": data} for text, data in row] for row in rows
+        ]
+    }
+
+
+def navigation(page: int, pages: int, data: Callable[[int], str]) -> Rows:
+    """A row of ◀ Previous and Next ▶ buttons (those that lead somewhere), or none."""
+    row = []
+    if page > 0:
+        row.append(("◀ Previous", data(page - 1)))
+    if page < pages - 1:
+        row.append(("Next ▶", data(page + 1)))
+    return [row] if row else []
+
+
+def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
+    return [
+        [(_button_text(c.title), callbacks.show_event(c.slug))]
+        for c in candidates[:MAX_CANDIDATE_BUTTONS]
+    ]
+
+
+def answer_buttons(answer: Answer, page: int = 0) -> Rows:
     """Buttons under a reply: a card's page buttons and related events, candidates to pick
     from, or the event list."""
     if answer.event is not None:
         event = answer.event
-        pages = len(answer.pages()) if pages is None else pages
-        rows: list[list[InlineKeyboardButton]] = []
-        navigation = []
-        if page > 0:
-            navigation.append(
-                InlineKeyboardButton(
-                    "◀ Previous", callback_data=callbacks.card_page(event.slug, page - 1)
-                )
-            )
-        if page < pages - 1:
-            navigation.append(
-                InlineKeyboardButton(
-                    "Next ▶", callback_data=callbacks.card_page(event.slug, page + 1)
-                )
-            )
-        if navigation:
-            rows.append(navigation)
-        rows += [
-            [
-                InlineKeyboardButton(
-                    _button_text(f"→ {r.title}"), callback_data=callbacks.open_event(r.slug)
-                )
-            ]
+        pages = len(answer.rendered)
+        return navigation(page, pages, lambda to: callbacks.card_page(event.slug, to)) + [
+            [(_button_text(f"→ {r.title}"), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
-        return InlineKeyboardMarkup(rows) if rows else None
-    choices = list(candidate_keyboard(answer.candidates).inline_keyboard)
+    choices = candidate_buttons(answer.candidates)
     if answer.outcome == Outcome.NO_MATCH:
-        choices.append(
-            (InlineKeyboardButton("Browse all events", callback_data=callbacks.events_page(0)),)
-        )
-    return InlineKeyboardMarkup(choices)
+        choices.append([("Browse all events", callbacks.events_page(0))])
+    return choices
 
 
 class UserHandlers:
     def __init__(self, service: AnswerService) -> None:
         self.service = service
-        # Each card's first-page buttons as sent, kept while the card is current.
-        self._first_buttons: dict[str, tuple[EventCard, dict[str, Any] | None]] = {}
 
     # ------------------------------------------------------------ replies
 
     async def _reply_answer(self, message: Message, answer: Answer) -> None:
         """One message: a card's first page (its buttons turn the pages), or the reply."""
-        pages = answer.pages()
         await reply_html(
             message,
-            pages[0],
-            self._first_page_buttons(answer, len(pages)),
+            answer.rendered[0],
+            as_json(answer_buttons(answer)),
             quote=message.chat.type != ChatType.PRIVATE,
         )
-
-    def _first_page_buttons(self, answer: Answer, pages: int) -> dict[str, Any] | None:
-        """The buttons under an answer's first page, as the Bot API takes them. A card's
-        are built once: PTB's button objects cost half as much as matching the question."""
-        card = answer.event
-        if card is not None:
-            kept = self._first_buttons.get(card.slug)
-            if kept is not None and kept[0] is card:
-                return kept[1]
-        markup = answer_keyboard(answer, 0, pages)
-        buttons = markup.to_dict() if markup is not None else None
-        if card is not None:
-            self._first_buttons[card.slug] = (card, buttons)
-        return buttons
 
     async def answer_question(self, message: Message, question: str) -> None:
         if not question.strip():
@@ -193,11 +180,8 @@ class UserHandlers:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
-        keyboard = InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(q, callback_data=callbacks.example_question(n))]
-                for n, q in enumerate(EXAMPLE_QUESTIONS)
-            ]
+        keyboard = as_markup(
+            [[(q, callbacks.example_question(n))] for n, q in enumerate(EXAMPLE_QUESTIONS)]
         )
         await update.effective_message.reply_html(START_TEXT, reply_markup=keyboard)
 
@@ -217,31 +201,14 @@ class UserHandlers:
         for part in render_sources(await asyncio.to_thread(self.service.sources)):
             await update.effective_message.reply_html(part)
 
-    async def events_screen(self, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    async def events_screen(self, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
         events = await asyncio.to_thread(self.service.events)
         pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown = events[page * EVENTS_PER_PAGE : (page + 1) * EVENTS_PER_PAGE]
-        rows = [
-            [
-                InlineKeyboardButton(
-                    _button_text(e.title), callback_data=callbacks.show_event(e.slug)
-                )
-            ]
-            for e in shown
-        ]
-        navigation = []
-        if page > 0:
-            navigation.append(
-                InlineKeyboardButton("◀ Previous", callback_data=callbacks.events_page(page - 1))
-            )
-        if page < pages - 1:
-            navigation.append(
-                InlineKeyboardButton("Next ▶", callback_data=callbacks.events_page(page + 1))
-            )
-        if navigation:
-            rows.append(navigation)
-        return render_events_page(shown, page, pages), InlineKeyboardMarkup(rows)
+        rows = [[(_button_text(e.title), callbacks.show_event(e.slug))] for e in shown]
+        rows += navigation(page, pages, callbacks.events_page)
+        return render_events_page(shown, page, pages), as_markup(rows)
 
     async def events(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
@@ -270,9 +237,7 @@ class UserHandlers:
             text += " Did you mean one of these?"
         else:
             text += " See /events for all events."
-        await message.reply_html(
-            text, reply_markup=candidate_keyboard(suggestions) if suggestions else None
-        )
+        await message.reply_html(text, reply_markup=as_markup(candidate_buttons(suggestions)))
 
     # ------------------------------------------------------------ buttons
 
@@ -316,9 +281,8 @@ class UserHandlers:
 
     async def _show_in_place(self, message: Message, answer: Answer, page: int = 0) -> None:
         """Show a page of the card in this message (a question-prompt or another page)."""
-        pages = answer.pages()
-        page = min(max(page, 0), len(pages) - 1)  # the card may have fewer pages by now
-        await _edit(message, pages[page], answer_keyboard(answer, page, len(pages)))
+        page = min(max(page, 0), len(answer.rendered) - 1)  # the card may have fewer pages by now
+        await _edit(message, answer.rendered[page], as_markup(answer_buttons(answer, page)))
 
     # ------------------------------------------------------------ inline mode
 
