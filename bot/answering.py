@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.card_cache import CardCache
-from bot.matching import Candidate, EventDocument, Matcher, Outcome, event_document
+from bot.matching import (
+    MAX_QUESTION_CHARS,
+    Candidate,
+    EventDocument,
+    Matcher,
+    Outcome,
+    event_document,
+)
 from bot.rendering import (
     html_to_text,
     render_candidates_prompt,
@@ -30,10 +37,6 @@ from db.queries import (
     load_event_card,
     visible_events_with_aliases,
 )
-
-# Longer questions are cut before matching: no real question is this long, and the
-# matcher's time must stay bounded whatever is pasted into the chat.
-MAX_QUESTION_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ class AnswerService:
         return self._answer(question, wait=False)
 
     def _answer(self, question: str, wait: bool) -> Answer | None:
-        question = question[:MAX_QUESTION_CHARS]
+        question = question[:MAX_QUESTION_CHARS]  # as the matcher reads it
         if not self._lock.acquire(blocking=wait):
             return None
         try:
@@ -212,5 +215,5 @@ class AnswerService:
     def suggest(self, text: str) -> tuple[Candidate, ...]:
         """Events whose names come close to a mistyped slug or name."""
         with self._lock:
-            result = self._matcher.match(text.replace("-", " ")[:MAX_QUESTION_CHARS])
+            result = self._matcher.match(text.replace("-", " "))
         return result.candidates

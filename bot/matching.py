@@ -165,7 +165,8 @@ DATE_BONUS_PERIOD = 0.05
 CANDIDATE_DF = 1000
 MAX_CANDIDATES = 60
 # Longer questions are cut: none needs more, and matching time must stay bounded on any input.
-MAX_QUESTION_CHARS = 2000
+# The one limit on a question, wherever it comes from (`bot/answering.py` cuts it too).
+MAX_QUESTION_CHARS = 500
 MAX_WORDS = 48  # content words of a question looked at, in order
 MAX_FUZZY = 8  # fuzzy neighbours kept per word
 # Fewer shared trigrams than this is no resemblance worth checking, whatever the bound says.

@@ -22,23 +22,14 @@ from bot.tg.handlers.user import UserHandlers
 from bot.tg.resilience import PatientRateLimiter
 from bot.tg.transport import JsonBodyRequest
 from bot.tg.update_processor import LoggedUpdateProcessor
+from bot.user_rendering import APOLOGY, ASK_COMMAND_MENU, UNAVAILABLE, USER_COMMAND_MENU
 from config import Settings
 from db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
-USER_COMMANDS = (
-    BotCommand("start", "What this bot does"),
-    BotCommand("help", "How to ask"),
-    BotCommand("events", "Browse all events"),
-    BotCommand("event", "One event's claims: /event SLUG"),
-    BotCommand("sources", "Who made and reported the claims"),
-    BotCommand("about", "What the statuses mean"),
-)
-GROUP_COMMANDS = (BotCommand("ask", "Ask about an event: /ask QUESTION"), *USER_COMMANDS[1:])
-
-APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
-UNAVAILABLE = "Sorry, answers are temporarily unavailable. Please try again in a minute."
+USER_COMMANDS = tuple(BotCommand(*entry) for entry in USER_COMMAND_MENU)
+GROUP_COMMANDS = (BotCommand(*ASK_COMMAND_MENU), *USER_COMMANDS[1:])
 # Updates handled at once; the rest of a burst waits in the update queue.
 MAX_CONCURRENT_UPDATES = 256
 

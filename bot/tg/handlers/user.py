@@ -38,23 +38,28 @@ from bot.rendering import (
 )
 from bot.tg import callbacks
 from bot.tg.transport import reply_html
+from bot.user_rendering import (
+    ASK_USAGE,
+    BROWSE_BUTTON,
+    EMPTY_QUESTION,
+    EVENT_GONE,
+    EVENT_USAGE,
+    EXAMPLE_QUESTIONS,
+    NEXT_BUTTON,
+    PREVIOUS_BUTTON,
+    STALE_BUTTON,
+    button_text,
+    inline_description,
+    related_button,
+    render_unknown_event,
+)
 
 log = logging.getLogger(__name__)
 
-EXAMPLE_QUESTIONS = (
-    "How many died at Makiivka?",
-    "Were 600 Ukrainian soldiers killed in Kramatorsk?",
-    "скільки дронів летіло на Київ?",
-)
 EVENTS_PER_PAGE = 8
 MAX_CANDIDATE_BUTTONS = 5
 MAX_INLINE_RESULTS = 10
-BUTTON_TEXT_LIMIT = 60
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def _button_text(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
 
 
 # A button as (text, callback data): built as plain tuples, made into PTB's objects only
@@ -87,15 +92,15 @@ def navigation(page: int, pages: int, data: Callable[[int], str]) -> Rows:
     """A row of ◀ Previous and Next ▶ buttons (those that lead somewhere), or none."""
     row = []
     if page > 0:
-        row.append(("◀ Previous", data(page - 1)))
+        row.append((PREVIOUS_BUTTON, data(page - 1)))
     if page < pages - 1:
-        row.append(("Next ▶", data(page + 1)))
+        row.append((NEXT_BUTTON, data(page + 1)))
     return [row] if row else []
 
 
 def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
     return [
-        [(_button_text(c.title), callbacks.show_event(c.slug))]
+        [(button_text(c.title), callbacks.show_event(c.slug))]
         for c in candidates[:MAX_CANDIDATE_BUTTONS]
     ]
 
@@ -107,12 +112,12 @@ def answer_buttons(answer: Answer, page: int = 0) -> Rows:
         event = answer.event
         pages = len(answer.rendered)
         return navigation(page, pages, lambda to: callbacks.card_page(event.slug, to)) + [
-            [(_button_text(f"→ {r.title}"), callbacks.open_event(r.slug))]
+            [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
     choices = candidate_buttons(answer.candidates)
     if answer.outcome == Outcome.NO_MATCH:
-        choices.append([("Browse all events", callbacks.events_page(0))])
+        choices.append([(BROWSE_BUTTON, callbacks.events_page(0))])
     return choices
 
 
@@ -133,9 +138,7 @@ class UserHandlers:
 
     async def answer_question(self, message: Message, question: str) -> None:
         if not question.strip():
-            await message.reply_html(
-                "Ask me about an event, for example: <i>how many died at Makiivka?</i>"
-            )
+            await message.reply_html(EMPTY_QUESTION)
             return
         answer = self.service.ask_from_memory(question)
         if answer is None:
@@ -171,7 +174,7 @@ class UserHandlers:
             return
         question = " ".join(context.args or [])
         if not question:
-            await message.reply_html("Usage: /ask QUESTION — for example: /ask makiivka death toll")
+            await message.reply_html(ASK_USAGE)
             return
         await self.answer_question(message, question)
 
@@ -206,7 +209,7 @@ class UserHandlers:
         pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown = events[page * EVENTS_PER_PAGE : (page + 1) * EVENTS_PER_PAGE]
-        rows = [[(_button_text(e.title), callbacks.show_event(e.slug))] for e in shown]
+        rows = [[(button_text(e.title), callbacks.show_event(e.slug))] for e in shown]
         rows += navigation(page, pages, callbacks.events_page)
         return render_events_page(shown, page, pages), as_markup(rows)
 
@@ -222,9 +225,7 @@ class UserHandlers:
         if message is None:
             return
         if not context.args:
-            await message.reply_html(
-                "Usage: /event SLUG — for example /event makiivka-strike. See /events for all."
-            )
+            await message.reply_html(EVENT_USAGE)
             return
         slug = context.args[0].lower()[:100]
         answer = await asyncio.to_thread(self.service.show_event, slug)
@@ -232,11 +233,7 @@ class UserHandlers:
             await self._reply_answer(message, answer)
             return
         suggestions = await asyncio.to_thread(self.service.suggest, slug)
-        text = f"There is no event <code>{escape(slug)}</code>."
-        if suggestions:
-            text += " Did you mean one of these?"
-        else:
-            text += " See /events for all events."
+        text = render_unknown_event(slug, bool(suggestions))
         await message.reply_html(text, reply_markup=as_markup(candidate_buttons(suggestions)))
 
     # ------------------------------------------------------------ buttons
@@ -248,7 +245,7 @@ class UserHandlers:
         pressed = callbacks.parse(query.data)
         message = query.message if isinstance(query.message, Message) else None
         if pressed is None or message is None:
-            await query.answer("This button is no longer valid. Ask again, or see /events.")
+            await query.answer(STALE_BUTTON)
             return
         if pressed.action == "ev":
             await query.answer()
@@ -257,21 +254,21 @@ class UserHandlers:
         elif pressed.action == "x":
             index = int(pressed.argument)
             if index >= len(EXAMPLE_QUESTIONS):
-                await query.answer("This button is no longer valid.")
+                await query.answer(STALE_BUTTON)
                 return
             await query.answer()
             await self.answer_question(message, EXAMPLE_QUESTIONS[index])
         elif pressed.action == "p":
             answer = await asyncio.to_thread(self.service.show_event, pressed.argument)
             if answer.event is None:
-                await query.answer("That event is no longer available. See /events.")
+                await query.answer(EVENT_GONE)
                 return
             await query.answer()
             await self._show_in_place(message, answer, pressed.page)
         else:
             answer = await asyncio.to_thread(self.service.show_event, pressed.argument)
             if answer.event is None:
-                await query.answer("That event is no longer available. See /events.")
+                await query.answer(EVENT_GONE)
                 return
             await query.answer()
             if pressed.action == "o":
@@ -306,7 +303,7 @@ class UserHandlers:
                 InlineQueryResultArticle(
                     id=slug,
                     title=card.title,
-                    description=f"{len(card.claims)} claims · {card.place}",
+                    description=inline_description(card),
                     input_message_content=InputTextMessageContent(
                         render_compact_card(card, username),
                         parse_mode=ParseMode.HTML,

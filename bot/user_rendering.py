@@ -1,0 +1,56 @@
+"""What the bot says to people asking questions, besides cards: prompts, usage lines,
+button labels, the command menu, apologies. Cards and lists are in `bot/rendering.py`."""
+
+from bot.rendering import escape
+from db.queries import EventCard
+
+EXAMPLE_QUESTIONS = (
+    "How many died at Makiivka?",
+    "Were 600 Ukrainian soldiers killed in Kramatorsk?",
+    "скільки дронів летіло на Київ?",
+)
+# (command, description) for Telegram's command menu.
+USER_COMMAND_MENU = (
+    ("start", "What this bot does"),
+    ("help", "How to ask"),
+    ("events", "Browse all events"),
+    ("event", "One event's claims: /event SLUG"),
+    ("sources", "Who made and reported the claims"),
+    ("about", "What the statuses mean"),
+)
+ASK_COMMAND_MENU = ("ask", "Ask about an event: /ask QUESTION")
+
+PREVIOUS_BUTTON = "◀ Previous"
+NEXT_BUTTON = "Next ▶"
+BROWSE_BUTTON = "Browse all events"
+BUTTON_TEXT_LIMIT = 60
+
+EMPTY_QUESTION = "Ask me about an event, for example: <i>how many died at Makiivka?</i>"
+ASK_USAGE = "Usage: /ask QUESTION — for example: /ask makiivka death toll"
+EVENT_USAGE = "Usage: /event SLUG — for example /event makiivka-strike. See /events for all."
+STALE_BUTTON = "This button is no longer valid. Ask again, or see /events."
+EVENT_GONE = "That event is no longer available. See /events."
+
+APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
+UNAVAILABLE = "Sorry, answers are temporarily unavailable. Please try again in a minute."
+
+
+def button_text(text: str) -> str:
+    """A button's label, shortened to what a phone shows."""
+    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
+
+
+def related_button(title: str) -> str:
+    return button_text(f"→ {title}")
+
+
+def render_unknown_event(slug: str, has_suggestions: bool) -> str:
+    text = f"There is no event <code>{escape(slug)}</code>."
+    if has_suggestions:
+        return text + " Did you mean one of these?"
+    return text + " See /events for all events."
+
+
+def inline_description(card: EventCard) -> str:
+    """The line under an event in inline mode's list of results."""
+    return f"{len(card.claims)} claims · {card.place}"
