@@ -10,7 +10,8 @@
             alice.send("/start")
             reply = await alice.chat.next_bot_message_async()
 
-See ``client.py`` for the control API and ``server.py`` for the Bot API emulation.
+See ``client.py`` for the control API and ``server.py`` for the Bot API emulation (one
+module per area of the Bot API, which ``server.py`` lists).
 """
 
 from .client import CallbackQuery, FakeTelegram, InlineQuery, TgChat, TgUser
@@ -26,7 +27,8 @@ from .models import (
     MessageView,
 )
 from .ptb import running
-from .server import DEFAULT_TOKEN, ApiError, BotApiServer
+from .records import DEFAULT_TOKEN, ApiError
+from .server import BotApiServer
 
 __all__ = [
     "DEFAULT_TOKEN",
