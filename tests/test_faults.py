@@ -11,14 +11,20 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import select
 
+from db.engine import make_engine
+from db.models import InboxUpdate
 from tests.botapi import FakeTelegram, TgUser
 from tests.conftest import _fresh_postgres_database, _seed_into
 from tests.deployment import CLAIMBOT, BotProcess, claimbot_environment, replies
+from tests.e2e import copy_seeded_sqlite
 from tests.pgserver import PostgresServer
 
 KYIV = "how many drones attacked Kyiv?"  # a one-message answer with "40" in it
 UNAVAILABLE = "temporarily unavailable"
+# From a reply reaching Telegram to its update's handled mark in the database.
+MARKED_WITHIN_SECONDS = 0.1
 
 
 @pytest.fixture
@@ -283,3 +289,33 @@ def test_a_change_whose_process_was_killed_before_replying_is_not_applied_again(
         assert card not in replies(admin.chat)[0].content
         assert second.stop() == 0
         tg.assert_no_rejected_calls()
+
+
+def test_an_answer_is_marked_handled_as_soon_as_it_is_sent(
+    seeded_sqlite_template: Path, tmp_path: Path
+) -> None:
+    """A killed process re-sends the answers whose handled mark was not written yet. That
+    must be only the ones in flight at the kill: each mark follows its reply at once (they
+    used to wait for a write every quarter second, and a kill re-sent 33 of 50)."""
+    url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path)
+    with FakeTelegram() as tg:
+        bot = BotProcess(tg, url, tmp_path / "bot.log").start()
+        users = [tg.add_user(f"User {n}") for n in range(8)]
+        for user in users:
+            user.send(KYIV)
+            assert "40" in user.chat.next_bot_message(timeout=10).content
+        time.sleep(0.5)
+        assert bot.stop(signal.SIGKILL) == -signal.SIGKILL
+        sent = {int(c.params["chat_id"]): c.time for c in tg.calls("sendMessage")}
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(InboxUpdate.payload, InboxUpdate.handled_at)).all()
+    engine.dispose()
+    lags = {
+        payload["message"]["chat"]["id"]: handled.timestamp()
+        - sent[payload["message"]["chat"]["id"]]
+        for payload, handled in rows
+        if handled is not None
+    }
+    assert sorted(lags) == sorted(u.id for u in users)
+    assert max(lags.values()) < MARKED_WITHIN_SECONDS, lags

@@ -7,8 +7,10 @@ batch is stored in the database (`update_inbox`, `db/inbox.py`) before the next 
 confirms it, and marked handled once its handlers have finished; on start, whatever a
 killed process left unhandled is handled first. An update that changed data is marked
 handled in the transaction of the change itself, so the change is never applied twice.
-What cannot be told apart is an answer sent in the last quarter second (FLUSH_SECONDS)
-before a kill, whose mark was not written yet: it is sent again rather than risk losing it.
+Other updates are marked handled as soon as their replies are sent: one transaction marks
+every update finished since the previous one began, so a burst shares transactions and a
+lone question waits for none. What cannot be told apart is an answer in flight at a kill
+(sent, its mark not yet committed): it is sent again rather than risk losing it.
 
 While the database is unreachable a batch cannot be stored; it is handled in full before
 the next call confirms it instead (users are told to try later, and nothing is lost).
@@ -42,7 +44,6 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 POLL_SECONDS = 10
 # On top of the long poll's own wait.
 READ_TIMEOUT_SECONDS = 15.0
-FLUSH_SECONDS = 0.25
 PRUNE_SECONDS = 3600.0
 
 
@@ -58,6 +59,7 @@ class DurablePolling:
         self._sessions = sessions
         self._inbox: UpdateInbox | None = None
         self._handled: set[int] = set()
+        self._newly_handled = asyncio.Event()
         self._database_ok = True
         self._pruned_at = 0.0
         self._polling: asyncio.Task[None] | None = None
@@ -84,7 +86,7 @@ class DurablePolling:
         for payload in left:
             await self._application.update_queue.put(Update.de_json(payload, bot))
         self._polling = asyncio.create_task(self._poll(), name="polling")
-        self._flushing = asyncio.create_task(self._flush_regularly(), name="update inbox")
+        self._flushing = asyncio.create_task(self._mark_as_handled(), name="update inbox")
         log.info("polling Telegram for updates")
 
     async def stop_polling(self) -> None:
@@ -152,6 +154,7 @@ class DurablePolling:
     def _note_handled(self, update: object) -> None:
         if isinstance(update, Update):
             self._handled.add(update.update_id)
+            self._newly_handled.set()
 
     def _mark_with_change(self, session: Session, _context: Any) -> None:
         """An update that changes data is marked handled in the same transaction."""
@@ -159,16 +162,25 @@ class DurablePolling:
         if update_id is not None and self._inbox is not None and changes_data(session):
             mark_handled(session.connection(), self._inbox.bot_id, [update_id])
 
-    async def _flush_regularly(self) -> None:
+    async def _mark_as_handled(self) -> None:
+        """Write handled marks whenever there are some; while the database is away, retry
+        with back-off."""
+        wait = backoff_delays()
         while True:
-            await asyncio.sleep(FLUSH_SECONDS)
-            await self._flush()
+            await self._newly_handled.wait()
+            self._newly_handled.clear()
+            if await self._flush():
+                wait = backoff_delays()
+            else:
+                self._newly_handled.set()  # the marks are still to be written
+                await asyncio.sleep(wait())
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> bool:
+        """Write the handled marks (and prune, hourly); False if that failed."""
         assert self._inbox is not None
         prune = time.monotonic() - self._pruned_at >= PRUNE_SECONDS
         if not self._handled and not prune:
-            return
+            return True
         handled, self._handled = self._handled, set()
         try:
             await asyncio.to_thread(self._inbox.mark_handled, handled)
@@ -182,10 +194,11 @@ class DurablePolling:
                 log.exception("marking updates handled failed")
             else:
                 self._database_unreachable(error)
-            return
+            return False
         if not self._database_ok:
             self._database_ok = True
             log.info("update inbox: database reachable again")
+        return True
 
     def _database_unreachable(self, error: BaseException) -> None:
         if self._database_ok:
