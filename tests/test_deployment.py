@@ -4,6 +4,7 @@ Process A serves a webhook, process B polls; each talks to a local Bot API serve
 own, as two replicas behind one proxy would see the same Telegram.
 """
 
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from tests.deployment import (
 
 ADMIN_IDS = "10001"  # the first user each test server creates: the admin below
 CHANGE_VISIBLE_SECONDS = 2.0
+STOP_SECONDS = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +180,59 @@ def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "CLAIMBOT_TOKEN: Telegram rejected it" in result.stderr
     assert wrong.split(":")[1] not in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_ends_it_within_a_second_while_telegram_is_unreachable(
+    tmp_path: Path, sig: int
+) -> None:
+    """Start-up retries wait for a Bot API nobody answers (port 9): Ctrl-C or SIGTERM must
+    still end the process at once (it needed SIGKILL after 40 s)."""
+    log = tmp_path / "bot.log"
+    environment = claimbot_environment(
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        token="garbage",
+        bot_api_url="http://127.0.0.1:9/bot",
+        log_format="json",
+    )
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [CLAIMBOT, "run"], env=environment, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "retrying in" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "no start-up retry was logged"
+            time.sleep(0.05)
+        time.sleep(1.2)  # into the second retry's wait
+        process.send_signal(sig)
+        started = time.monotonic()
+        code = process.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert took < STOP_SECONDS, log.read_text()
+    assert code == 0, log.read_text()
+
+
+def test_a_stop_signal_ends_it_within_a_second_while_answers_are_retried(
+    tmp_path: Path,
+) -> None:
+    """Telegram refuses every answer (502, retried with back-off): a stop must not wait for
+    the retries. The question it could not answer is answered after the next start."""
+    with FakeTelegram() as tg:
+        user = tg.add_user("Pat")
+        url = f"sqlite:///{tmp_path / 'bot.db'}"
+        first = BotProcess(tg, url, tmp_path / "first.log").start(timeout=120)
+        tg.inject_fault("sendMessage", count=100_000, status=502)
+        user.send("how many drones attacked Kyiv?")
+        tg.wait_until(lambda: tg.call_count("sendMessage") >= 2 or None, 30, "a retried answer")
+        started = time.monotonic()
+        assert first.stop(signal.SIGTERM) == 0
+        assert time.monotonic() - started < STOP_SECONDS, first.log_path.read_text()
+        tg.clear_faults()
+        second = BotProcess(tg, url, tmp_path / "second.log").start()
+        assert "40" in replies(user.chat)[0].content
+        assert second.stop() == 0

@@ -2,9 +2,10 @@
 
 Either way the process survives what it can wait out: Telegram unreachable at start or
 later (retried with back-off), the database going away (users are told to try again; the
-index keeper notices when it is back). A graceful stop answers every update already
-received first. Polling keeps what it received in the database until handled
-(`bot/tg/polling.py`), so even a killed process neither loses nor repeats an update.
+index keeper notices when it is back). SIGTERM or Ctrl-C ends it within a second in any
+state: start-up retries stop at once, and the updates in hand get GRACE_SECONDS to be
+answered. Updates are kept in the database until handled (`bot/tg/polling.py`), so those
+a stop (or a kill) leaves unanswered are answered after the next start.
 """
 
 import asyncio
@@ -24,10 +25,15 @@ from bot.runtime import Runtime
 from bot.tg.app import build_application
 from bot.tg.polling import DurablePolling
 from bot.tg.resilience import retry_telegram
+from bot.tg.update_processor import LoggedUpdateProcessor
 from bot.tg.webhook import Health, WebhookServer
 from config import SettingsError
 
 log = logging.getLogger(__name__)
+
+# How long a stop waits for the answers in hand: a stop signal must end the process
+# within a second, whatever Telegram or the database are doing.
+GRACE_SECONDS = 0.5
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -74,33 +80,62 @@ async def _serve_until_signalled(serving: Serving) -> None:
 
 
 async def serve_until(stop: asyncio.Event, serving: Serving) -> None:
-    """Take and answer updates until `stop` is set, then stop gracefully."""
-    application, keeper, receiver = serving.application, serving.keeper, serving.receiver
+    """Take and answer updates until `stop` is set, then stop gracefully.
+
+    Start-up may wait long (Telegram or the database unreachable, retried with back-off):
+    `stop` interrupts it too, and whatever had started is stopped in reverse order.
+    """
     # Exits run in reverse: stop taking updates, answer the queued ones, then shut down.
     async with AsyncExitStack() as stack:
-        await retry_telegram("connecting to Telegram", application.initialize)
-        stack.push_async_callback(application.shutdown)
-        post_init = application.post_init
-        if post_init is not None:
-            await retry_telegram("setting the command menus", lambda: post_init(application))
-        await asyncio.to_thread(keeper.check)
-        stack.push_async_callback(_cancel, asyncio.create_task(keeper.run(), name="index"))
-        if isinstance(receiver, DurablePolling):
-            stack.push_async_callback(receiver.finish)
-        await application.start()
-        stack.push_async_callback(application.stop)
-        if isinstance(receiver, WebhookServer):
-            await receiver.start()
-            stack.push_async_callback(receiver.stop)
-            await retry_telegram("setting the webhook", receiver.register)
+        starting = asyncio.create_task(_start(stack, serving), name="start-up")
+        stopped = asyncio.create_task(stop.wait(), name="stop signal")
+        await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            log.info("stopping while starting")
+            await _cancel(starting)
         else:
-            await receiver.start()
-            stack.push_async_callback(receiver.stop_polling)
-        await stop.wait()
-        log.info("stopping: answering the updates already received first")
+            starting.result()  # a failure to start ends the process with its error
+            await stopped
+            log.info("stopping: answering the updates already received first")
+        await _cancel(stopped)
 
 
-async def _cancel(task: asyncio.Task[None]) -> None:
+async def _start(stack: AsyncExitStack, serving: Serving) -> None:
+    application, keeper, receiver = serving.application, serving.keeper, serving.receiver
+    await retry_telegram("connecting to Telegram", application.initialize)
+    stack.push_async_callback(application.shutdown)
+    post_init = application.post_init
+    if post_init is not None:
+        await retry_telegram("setting the command menus", lambda: post_init(application))
+    await asyncio.to_thread(keeper.check)
+    stack.push_async_callback(_cancel, asyncio.create_task(keeper.run(), name="index"))
+    if isinstance(receiver, DurablePolling):
+        stack.push_async_callback(receiver.finish)
+    await application.start()
+    stack.push_async_callback(_stop_within_grace, application)
+    if isinstance(receiver, WebhookServer):
+        await receiver.start()
+        stack.push_async_callback(receiver.stop)
+        await retry_telegram("setting the webhook", receiver.register)
+    else:
+        await receiver.start()
+        stack.push_async_callback(receiver.stop_polling)
+
+
+async def _stop_within_grace(application: AnyApplication) -> None:
+    """Stop the application, answering the updates in hand for up to GRACE_SECONDS; then
+    abandon the rest, which the update inbox keeps for the next start."""
+    stopping = asyncio.create_task(application.stop(), name="stopping")
+    done, _ = await asyncio.wait({stopping}, timeout=GRACE_SECONDS)
+    if not done:
+        processor = application.update_processor
+        assert isinstance(processor, LoggedUpdateProcessor)
+        log.warning("stopping before every update received was answered: the rest wait")
+        processor.abandon()
+    await stopping
+
+
+async def _cancel(task: asyncio.Task[Any]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

@@ -5,10 +5,10 @@
 Each run: a fresh SQLite database with the seed data (or --database-url, migrated and
 seeded, whose update inbox it empties first), a real `claimbot run` polling a local Bot
 API test server, `--users` users who each send one question at the same moment, SIGKILL
-`--kill-after` seconds after the first answer reached the server, then a second `claimbot run` that handles what the first
-left unhandled. It prints, per run, the answers sent before the kill, the answers sent
-twice (re-sent after the restart) and the questions never answered (must be 0), and exits
-1 if a question went unanswered.
+`--kill-after` seconds after the first answer reached the server, then a second `claimbot
+run` that handles what the first left unhandled. It prints, per run, the answers sent
+before the kill, the answers sent twice (re-sent after the restart) and the questions
+never answered (must be 0), and exits 1 if a question went unanswered.
 """
 
 import argparse
@@ -71,7 +71,9 @@ def run(users: int, kill_after: float, database_url: str | None) -> tuple[int, i
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--kill-after", type=float, default=0.1, help="seconds after the first answer")
+    parser.add_argument(
+        "--kill-after", type=float, default=0.1, help="seconds after the first answer"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", help="a migrated, seeded database (default: SQLite)")
     args = parser.parse_args()
