@@ -74,7 +74,9 @@ class BotProcess:
         while time.monotonic() < deadline:
             assert self.alive, f"claimbot exited:\n{self.log_path.read_text()}"
             if self.webhook:
-                if self.tg.webhook_info().get("url") and self.health()[0] == 200:
+                # Registered last, so its own URL: another replica's may be there before.
+                registered = self.tg.webhook_info().get("url") == self.url("/telegram")
+                if registered and self.health()[0] == 200:
                     return
             elif self.tg.long_polls_waiting > 0:
                 return

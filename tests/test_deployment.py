@@ -4,11 +4,13 @@ Process A serves a webhook, process B polls; each talks to a local Bot API serve
 own, as two replicas behind one proxy would see the same Telegram.
 """
 
+import json
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -236,3 +238,101 @@ def test_a_stop_signal_ends_it_within_a_second_while_answers_are_retried(
         second = BotProcess(tg, url, tmp_path / "second.log").start()
         assert "40" in replies(user.chat)[0].content
         assert second.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def replicas(
+    postgres_admin_url: str,
+    seeded_postgres_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[FakeTelegram, str, BotProcess, BotProcess]]:
+    """Two webhook replicas of one bot on one database, as behind one proxy."""
+    url = _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
+    logs = tmp_path_factory.mktemp("replicas")
+    with FakeTelegram(token="7000000013:AAwebhook-replicas") as tg:
+        admin = tg.add_user("Ada")
+        first = BotProcess(tg, url, logs / "1.log", webhook=True, admin_ids=str(admin.id))
+        second = BotProcess(tg, url, logs / "2.log", webhook=True, admin_ids=str(admin.id))
+        try:
+            first.start()
+            second.start()  # registered last: Telegram posts to it
+            yield tg, url, first, second
+        finally:
+            for process in (first, second):
+                if process.process is not None:
+                    assert process.stop() == 0, process.log_path.read_text()
+            tg.assert_no_rejected_calls()
+
+
+def post_update(process: BotProcess, update: dict[str, Any]) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    body = json.dumps(update).encode()
+    return http(process.url("/telegram"), body, headers | {"Content-Type": "application/json"})[0]
+
+
+def count_rows(url: str, query: str) -> int:
+    with psycopg.connect(url) as connection:
+        row = connection.execute(query).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.parametrize(
+    ("command", "table"),
+    [
+        (
+            '/status 5 disputed reason="Replayed." evidence=https://example.org/replayed',
+            "assessments",
+        ),
+        (
+            '/addclaim event=makiivka-strike claimant="Rybar" metric=killed figure="about 12" '
+            'quote="About 12, once." date=2023-01-02 publisher="Example News" '
+            "url=https://example.org/once",
+            "claims",
+        ),
+        ("how many drones attacked Kyiv?", None),
+    ],
+)
+def test_an_update_posted_again_to_any_replica_is_answered_and_applied_once(
+    replicas: tuple[FakeTelegram, str, BotProcess, BotProcess], command: str, table: str | None
+) -> None:
+    """Telegram sends an update again when a delivery failed or timed out; a proxy may hand
+    each delivery to another replica. Once answered, once applied."""
+    tg, url, first, second = replicas
+    admin = tg.user(10001)
+    before = count_rows(url, f"SELECT count(*) FROM {table}") if table else 0
+    admin.send(command)
+    admin.chat.next_bot_message(timeout=30)
+    answered = len(admin.chat.bot_messages())
+    update = tg.delivered_updates()[-1]
+    assert update["message"]["text"] == command
+    assert post_update(first, update) == 200
+    assert post_update(second, update) == 200
+    time.sleep(1.5)  # a second answer would have come by now
+    assert len(admin.chat.bot_messages()) == answered
+    if table:
+        assert count_rows(url, f"SELECT count(*) FROM {table}") == before + 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"update_id": 7, "message": "not a message"}',
+        b'{"update_id": 8, "message": {"message_id": 1, "date": 100000000000000000000, '
+        b'"chat": {"id": 1, "type": "private"}, "text": "hi"}}',
+        b'{"update_id": 9, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"update_id": 10, "callback_query": {"id": 5}}',
+        b"[]",
+        b"not json",
+    ],
+    ids=["message-string", "date-1e20", "deep-nesting", "callback-without-fields", "list", "text"],
+)
+def test_a_body_that_is_not_an_update_is_refused_with_400(
+    replicas: tuple[FakeTelegram, str, BotProcess, BotProcess], body: bytes
+) -> None:
+    _, _, first, _ = replicas
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    assert (
+        http(first.url("/telegram"), body, headers | {"Content-Type": "application/json"})[0] == 400
+    )
+    assert first.alive

@@ -80,3 +80,29 @@ def test_only_handled_updates_older_than_telegram_keeps_them_are_pruned(
     assert inbox.prune() == 1
     assert inbox.store([message(1), message(2), message(3)]) == [1]
     assert [u["update_id"] for u in inbox.unhandled()] == [1, 2]
+
+
+def test_updates_left_unhandled_too_long_are_claimed_by_one_sweep(
+    seeded: sessionmaker[Session],
+) -> None:
+    """A webhook replica that died or stopped leaves its updates stored and unhandled: the
+    first replica to sweep after they went stale takes them, and no other does."""
+    inbox, other_replica = UpdateInbox(seeded, BOT), UpdateInbox(seeded, BOT)
+    inbox.store([message(1), message(2), message(3)])
+    inbox.mark_handled([2])
+    stale = dt.timedelta(minutes=5)
+    assert inbox.claim_stale(stale) == []  # just stored: still in someone's hands
+    with unit_of_work(seeded) as session:
+        session.execute(
+            update(InboxUpdate).values(received_at=utcnow() - stale - dt.timedelta(seconds=1))
+        )
+    assert inbox.claim_stale(stale) == [message(1), message(3)]
+    assert other_replica.claim_stale(stale) == []
+
+
+def test_the_same_update_stored_by_two_replicas_is_new_to_one(
+    seeded: sessionmaker[Session],
+) -> None:
+    first, second = UpdateInbox(seeded, BOT), UpdateInbox(seeded, BOT)
+    assert first.store([message(1)]) == [1]
+    assert second.store([message(1), message(2)]) == [2]

@@ -4,13 +4,8 @@ Telegram forgets every update below the offset of the next getUpdates call. PTB'
 Updater makes that call as soon as it has queued a batch, so a process killed with
 updates queued or half-handled (SIGKILL, out of memory, a power cut) loses them. Here a
 batch is stored in the database (`update_inbox`, `db/inbox.py`) before the next call
-confirms it, and marked handled once its handlers have finished; on start, whatever a
-killed process left unhandled is handled first. An update that changed data is marked
-handled in the transaction of the change itself, so the change is never applied twice.
-Other updates are marked handled as soon as their replies are sent: one transaction marks
-every update finished since the previous one began, so a burst shares transactions and a
-lone question waits for none. What cannot be told apart is an answer in flight at a kill
-(sent, its mark not yet committed): it is sent again rather than risk losing it.
+confirms it, and marked handled once its handlers have finished (`bot/tg/handled_marks.py`);
+on start, whatever a killed process left unhandled is handled first.
 
 While the database is unreachable a batch cannot be stored; it is handled in full before
 the next call confirms it instead (users are told to try later, and nothing is lost).
@@ -19,22 +14,19 @@ the next call confirms it instead (users are told to try later, and nothing is l
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.logs import current_update_id
+from bot.tg.handled_marks import HandledMarks
 from bot.tg.resilience import backoff_delays, retry_telegram
 from bot.tg.transport import call_raw
 from bot.tg.update_processor import LoggedUpdateProcessor
-from db.audit import changes_data
-from db.inbox import UpdateInbox, mark_handled
+from db.inbox import UpdateInbox
 from db.outage import describe, is_database_outage
 
 log = logging.getLogger(__name__)
@@ -44,7 +36,6 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 POLL_SECONDS = 10
 # On top of the long poll's own wait.
 READ_TIMEOUT_SECONDS = 15.0
-PRUNE_SECONDS = 3600.0
 
 
 class DurablePolling:
@@ -58,20 +49,17 @@ class DurablePolling:
         self._processor = processor
         self._sessions = sessions
         self._inbox: UpdateInbox | None = None
-        self._handled: set[int] = set()
-        self._newly_handled = asyncio.Event()
+        self._marks: HandledMarks | None = None
         self._database_ok = True
-        self._pruned_at = 0.0
         self._polling: asyncio.Task[None] | None = None
-        self._flushing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Queue what a stopped process left unhandled, then poll. The application must be
         initialized (its bot knows its id) and started (it takes updates from the queue)."""
         bot = self._application.bot
         inbox = self._inbox = UpdateInbox(self._sessions, bot.id)
-        self._processor.after_each(self._note_handled)
-        event.listen(self._sessions, "after_flush", self._mark_with_change)
+        self._marks = HandledMarks(self._processor, self._sessions, inbox)
+        self._marks.start()
         # A webhook and getUpdates exclude each other: polling takes over from a webhook.
         await retry_telegram("removing the webhook", bot.delete_webhook)
         try:
@@ -86,7 +74,6 @@ class DurablePolling:
         for payload in left:
             await self._application.update_queue.put(Update.de_json(payload, bot))
         self._polling = asyncio.create_task(self._poll(), name="polling")
-        self._flushing = asyncio.create_task(self._mark_as_handled(), name="update inbox")
         log.info("polling Telegram for updates")
 
     async def stop_polling(self) -> None:
@@ -95,12 +82,8 @@ class DurablePolling:
 
     async def finish(self) -> None:
         """After the application has handled what it had: write the last handled marks."""
-        if self._inbox is None:  # never started
-            return
-        await _cancel(self._flushing)
-        await self._flush()
-        event.remove(self._sessions, "after_flush", self._mark_with_change)
-        self._processor.remove_after_each(self._note_handled)
+        if self._marks is not None:
+            await self._marks.finish()
 
     async def _poll(self) -> None:
         bot = self._application.bot
@@ -147,58 +130,10 @@ class DurablePolling:
                 *(self._application.process_update(Update.de_json(u, bot)) for u in updates)
             )
             return
+        self._database_ok = True
         for update in updates:
             if update["update_id"] in fresh:  # not a repeat of one stored before a restart
                 await self._application.update_queue.put(Update.de_json(update, bot))
-
-    def _note_handled(self, update: object) -> None:
-        if isinstance(update, Update):
-            self._handled.add(update.update_id)
-            self._newly_handled.set()
-
-    def _mark_with_change(self, session: Session, _context: Any) -> None:
-        """An update that changes data is marked handled in the same transaction."""
-        update_id = current_update_id.get()
-        if update_id is not None and self._inbox is not None and changes_data(session):
-            mark_handled(session.connection(), self._inbox.bot_id, [update_id])
-
-    async def _mark_as_handled(self) -> None:
-        """Write handled marks whenever there are some; while the database is away, retry
-        with back-off."""
-        wait = backoff_delays()
-        while True:
-            await self._newly_handled.wait()
-            self._newly_handled.clear()
-            if await self._flush():
-                wait = backoff_delays()
-            else:
-                self._newly_handled.set()  # the marks are still to be written
-                await asyncio.sleep(wait())
-
-    async def _flush(self) -> bool:
-        """Write the handled marks (and prune, hourly); False if that failed."""
-        assert self._inbox is not None
-        prune = time.monotonic() - self._pruned_at >= PRUNE_SECONDS
-        if not self._handled and not prune:
-            return True
-        handled, self._handled = self._handled, set()
-        try:
-            await asyncio.to_thread(self._inbox.mark_handled, handled)
-            if prune:
-                pruned = await asyncio.to_thread(self._inbox.prune)
-                self._pruned_at = time.monotonic()
-                log.debug("update inbox: pruned %d handled updates", pruned)
-        except Exception as error:
-            self._handled |= handled  # tried again at the next flush
-            if not is_database_outage(error):
-                log.exception("marking updates handled failed")
-            else:
-                self._database_unreachable(error)
-            return False
-        if not self._database_ok:
-            self._database_ok = True
-            log.info("update inbox: database reachable again")
-        return True
 
     def _database_unreachable(self, error: BaseException) -> None:
         if self._database_ok:

@@ -53,7 +53,7 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     application = build_application(settings, service, ctx.moderation_service(service))
     keeper = IndexKeeper(service, ChangeWatch(ctx.sessions), settings.index_poll_seconds)
     receiver: WebhookServer | DurablePolling = (
-        WebhookServer(application, settings, Health(ctx.engine, keeper))
+        WebhookServer(application, settings, Health(ctx.engine, keeper), ctx.sessions)
         if webhook
         else DurablePolling(application, ctx.sessions)
     )
@@ -109,8 +109,7 @@ async def _start(stack: AsyncExitStack, serving: Serving) -> None:
         await retry_telegram("setting the command menus", lambda: post_init(application))
     await asyncio.to_thread(keeper.check)
     stack.push_async_callback(_cancel, asyncio.create_task(keeper.run(), name="index"))
-    if isinstance(receiver, DurablePolling):
-        stack.push_async_callback(receiver.finish)
+    stack.push_async_callback(receiver.finish)
     await application.start()
     stack.push_async_callback(_stop_within_grace, application)
     if isinstance(receiver, WebhookServer):

@@ -1,10 +1,16 @@
 """The webhook endpoint Telegram posts updates to, and the health endpoint beside it.
 
-Several processes can serve the same webhook behind a reverse proxy: each hands the
-updates it receives to its own Application, and all of them answer from one database.
+Several processes can serve the same webhook behind a reverse proxy, all answering from
+one database. Each update is stored in the update inbox (`db/inbox.py`) before it is
+acknowledged, once per bot and update id whichever replica stores it: Telegram sends an
+update again when a delivery failed or timed out, and the repeat is acknowledged without
+being answered or applied again. Marks of handled updates are written as in polling
+(`bot/tg/handled_marks.py`). An update a replica took but never handled (it was killed,
+or stopped before answering) is taken over by a replica's sweep after STALE_SECONDS.
 """
 
 import asyncio
+import datetime as dt
 import hmac
 import json
 import logging
@@ -12,12 +18,16 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Engine, text
-from telegram import Update
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot, Update
 from telegram.ext import Application
 
 from bot.freshness import IndexKeeper
+from bot.tg.handled_marks import HandledMarks
+from bot.tg.update_processor import LoggedUpdateProcessor
 from config import Settings, SettingsError
-from db.outage import describe
+from db.inbox import UpdateInbox
+from db.outage import describe, is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +36,10 @@ HEALTH_PATH = "/healthz"
 DATABASE_PING_SECONDS = 3.0
 # Telegram's updates are small; anything near this size is not from Telegram.
 MAX_UPDATE_BYTES = 1024 * 1024
+# An update stored this long ago and not handled was left by a replica that stopped or
+# died: long enough for any update still being handled (an import takes a while).
+STALE_SECONDS = 300.0
+SWEEP_SECONDS = 30.0
 
 
 def check_webhook_settings(settings: Settings) -> None:
@@ -42,6 +56,17 @@ def check_webhook_settings(settings: Settings) -> None:
             "CLAIMBOT_WEBHOOK_SECRET: required in webhook mode (1-256 characters of "
             "A-Z, a-z, 0-9, _ and -; Telegram sends it with every update)"
         )
+
+
+def parse_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update] | None:
+    """A webhook body as JSON and as an update, or None if it is not an update."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return None
+        return data, Update.de_json(data, bot)
+    except Exception:  # whatever a body that is not an update breaks in parsing
+        return None
 
 
 class Health:
@@ -77,9 +102,18 @@ class WebhookServer:
         application: Application[Any, Any, Any, Any, Any, Any],
         settings: Settings,
         health: Health,
+        sessions: sessionmaker[Session],
     ) -> None:
         check_webhook_settings(settings)
         assert settings.webhook_secret is not None
+        processor = application.update_processor
+        if not isinstance(processor, LoggedUpdateProcessor):
+            raise TypeError("the webhook needs the application built by bot.tg.app")
+        self._processor = processor
+        self._sessions = sessions
+        self._inbox: UpdateInbox | None = None
+        self._marks: HandledMarks | None = None
+        self._sweeping: asyncio.Task[None] | None = None
         self._application = application
         assert settings.webhook_url is not None
         self._url = settings.webhook_url
@@ -91,6 +125,11 @@ class WebhookServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        """Take updates. The application must be initialized (its bot knows its id)."""
+        inbox = self._inbox = UpdateInbox(self._sessions, self._application.bot.id)
+        self._marks = HandledMarks(self._processor, self._sessions, inbox)
+        self._marks.start()
+        self._sweeping = asyncio.create_task(self._sweep(), name="inbox sweep")
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(self._path, self._receive)
         app.router.add_get(HEALTH_PATH, self._report_health)
@@ -106,26 +145,59 @@ class WebhookServer:
         )
 
     async def stop(self) -> None:
+        """Take no more updates."""
+        if self._sweeping is not None:
+            self._sweeping.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def finish(self) -> None:
+        """After the application has handled what it had: write the last handled marks."""
+        if self._marks is not None:
+            await self._marks.finish()
+
+    async def _sweep(self) -> None:
+        """Take over, every SWEEP_SECONDS, updates other replicas took and never handled."""
+        assert self._inbox is not None
+        stale = dt.timedelta(seconds=STALE_SECONDS)
+        while True:
+            try:
+                left = await asyncio.to_thread(self._inbox.claim_stale, stale)
+            except Exception as error:
+                if not is_database_outage(error):
+                    log.exception("looking for updates left unhandled failed")
+            else:
+                if left:
+                    log.info("handling %d updates another process left unhandled", len(left))
+                for payload in left:
+                    update = Update.de_json(payload, self._application.bot)
+                    await self._application.update_queue.put(update)
+            await asyncio.sleep(SWEEP_SECONDS)
 
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret.encode()):
             log.warning("refused a webhook request without the secret from %s", request.remote)
             return web.Response(status=403, text="forbidden")
-        try:
-            data = await request.json()
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("no update_id")
-            update = Update.de_json(data, self._application.bot)
-        except (ValueError, TypeError, KeyError):
+        parsed = parse_update(await request.read(), self._application.bot)
+        if parsed is None:
             log.warning("refused a webhook request that is not an update")
             return web.Response(status=400, text="not an update")
-        # Acknowledged once queued: the Application answers it, and on a graceful stop
-        # it finishes every queued update first.
-        await self._application.update_queue.put(update)
+        data, update = parsed
+        assert self._inbox is not None
+        try:
+            fresh = await asyncio.to_thread(self._inbox.store, [data])
+        except Exception as error:
+            if not is_database_outage(error):
+                raise
+            # Not stored: answered before it is acknowledged instead (users are told to try
+            # later), so a failure still makes Telegram send it again.
+            await self._application.process_update(update)
+            return web.Response(text="ok")
+        # Acknowledged once stored; a repeat is acknowledged and nothing more.
+        if fresh:
+            await self._application.update_queue.put(update)
         return web.Response(text="ok")
 
     async def _report_health(self, _request: web.Request) -> web.Response:

@@ -416,6 +416,11 @@ class FakeTelegram(BotApiServer):
         with self._lock:
             return copy.deepcopy(self._updates)
 
+    def delivered_updates(self) -> list[JsonDict]:
+        """Updates the webhook accepted, in the order delivered: to post them again."""
+        with self._lock:
+            return copy.deepcopy(self._delivered)
+
     def wait_updates_consumed(self, timeout: float = 5.0) -> None:
         """Wait until the bot has fetched and confirmed every queued update."""
         self.wait_until(

@@ -78,6 +78,7 @@ class ServerState:
         self._inline_queries: dict[str, InlineQueryRecord] = {}
         self._inline_messages: dict[str, tuple[int, int]] = {}
         self._updates: list[JsonDict] = []
+        self._delivered: list[JsonDict] = []  # by webhook, in order
         self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self._poll_generation = 0

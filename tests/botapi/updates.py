@@ -158,6 +158,7 @@ class UpdatesApi(ServerState):
                     delay = self.webhook_retry_delay
                     if self._updates and self._updates[0]["update_id"] == update["update_id"]:
                         self._updates.pop(0)
+                    self._delivered.append(update)
                 else:
                     self._webhook.last_error_date = self._now()
                     self._webhook.last_error_message = error
