@@ -14,12 +14,12 @@ from bot.moderation.arguments import (
     parse_urls,
     split_arguments,
 )
-from bot.moderation.changes import RowChange
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError
 from bot.moderation.forms import CHOOSE_FIELD, Form
 from bot.moderation.rendering import MESSAGE_LIMIT, render_error, render_outcome
-from bot.moderation.service import Outcome
+from bot.moderation.service import CommandResult
+from bot.moderation.work import RowChange
 from bot.rendering import html_to_text, utf16_length
 from db.seed import load_seed
 from db.vocabulary import Metric, Qualifier, VerificationStatus
@@ -312,6 +312,6 @@ def test_mistakes_are_escaped_and_show_suggestions_and_an_example() -> None:
 def test_a_preview_of_huge_values_fits_one_message() -> None:
     after = {"quote": "<q>" * 2000, "summary": "s" * 500, "appearances": [{"url": "u" * 2000}]}
     changes = tuple(RowChange("claim", n, f"k{n}", "addclaim", None, after) for n in range(8))
-    html = render_outcome(Outcome("addclaim", "Added.", changes, applied=True))
+    html = render_outcome(CommandResult("addclaim", "Added.", changes, applied=True))
     assert utf16_length(html_to_text(html)) <= MESSAGE_LIMIT
     assert "&lt;q&gt;" in html and "<q>" not in html

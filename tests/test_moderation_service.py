@@ -15,15 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
 from bot.matching import Matcher
-from bot.moderation.changes import Work
-from bot.moderation.commands import COMMANDS, Kind
+from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed
 from bot.moderation.service import (
     HISTORY_PAGE_SIZE,
+    CommandResult,
     ModerationService,
-    Outcome,
     check_import_file,
 )
+from bot.moderation.spec import Kind
+from bot.moderation.work import Work
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import dataset_from_bytes
 from db.import_export import claim_record, event_record, export_dataset, source_record
@@ -51,7 +52,7 @@ def service(seeded: sessionmaker[Session], refreshed: list[set[str]]) -> Moderat
 
 def run(
     service: ModerationService, command: str, text: str, user: int = MOD, **options: Any
-) -> Outcome:
+) -> CommandResult:
     return service.execute(user, command, COMMANDS[command].bind(text), **options)
 
 
@@ -364,8 +365,8 @@ def test_a_change_racing_another_one_is_refused_not_merged(
     check: Callable[..., None] = Work.check_version
     raced: list[bool] = []
 
-    def racing(work: Work, row: Any, values: Any) -> None:
-        check(work, row, values)
+    def racing(work: Work, row: Any, expected: Any) -> None:
+        check(work, row, expected)
         if not raced:
             raced.append(True)
             run(service, "editclaim", '5 subject="Got there first"', user=OTHER_MOD)
@@ -460,14 +461,14 @@ def test_an_import_applies_all_or_nothing_after_its_preview(
     preview = service.preview_import(MOD, bad, "bad.yaml")
     assert preview.rejected and "event 'no-such-event' does not exist" in preview.summary
     with pytest.raises(ModerationError, match="nothing that can be imported"):
-        service.apply_import(MOD, preview)
+        service.confirm(MOD, service.remember_import(MOD, preview))
     assert state(seeded) == before
 
     document["claims"][1]["event"] = "makiivka-strike"
     good = yaml.safe_dump(document, allow_unicode=True).encode()
     preview = service.preview_import(MOD, good, "good.yaml")
     assert "sources: 1 new" in preview.summary and "claims: 1 updated" in preview.summary
-    outcome = service.apply_import(MOD, preview)
+    outcome = service.confirm(MOD, service.remember_import(MOD, preview))
     assert outcome.message.startswith("Imported:")
     written = entries(seeded)[before[1] :]
     assert {e.actor for e in written} == {f"tg:{MOD}"} and len({e.batch for e in written}) == 1
@@ -492,7 +493,7 @@ def test_an_import_is_refused_if_the_data_changed_since_its_preview(
     )
     before = state(seeded)
     with pytest.raises(ModerationError, match="changed since the preview"):
-        service.apply_import(MOD, preview)
+        service.confirm(MOD, service.remember_import(MOD, preview))
     assert state(seeded) == before
 
 
@@ -529,7 +530,7 @@ def test_the_export_after_moderation_imports_back_exactly(
     upgrade(engine)
     copy = ModerationService(make_session_factory(engine), {ADMIN})
     preview = copy.preview_import(ADMIN, exported_file.content, exported_file.name)
-    copy.apply_import(ADMIN, preview)
+    copy.confirm(ADMIN, copy.remember_import(ADMIN, preview))
     assert copy.export(ADMIN).content == exported_file.content
     engine.dispose()
 

@@ -6,9 +6,10 @@ field to change instead of walking through every field.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from bot.moderation.commands import REFERENCE_KINDS, CommandSpec, Field, Kind
 from bot.moderation.errors import ModerationError
+from bot.moderation.spec import REFERENCE_KINDS, CommandSpec, Field, Kind
 
 CHOOSE_FIELD = "_field"
 
@@ -23,7 +24,7 @@ class Question:
 
 
 class Form:
-    def __init__(self, spec: CommandSpec) -> None:
+    def __init__(self, spec: CommandSpec[Any]) -> None:
         self.spec = spec
         self.values: dict[str, str] = {}
         if spec.edits:

@@ -7,15 +7,15 @@ and every message is kept within Telegram's length limit.
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.moderation.changes import RowChange
 from bot.moderation.errors import ModerationError
 from bot.moderation.service import (
+    CommandResult,
     HistoryEntry,
     HistoryPage,
     ImportPreview,
     ModeratorView,
-    Outcome,
 )
+from bot.moderation.work import RowChange
 from bot.rendering import escape, html_to_text, utf16_length
 
 MESSAGE_LIMIT = 3900  # below Telegram's 4096, with room for a page line
@@ -110,7 +110,7 @@ def _change_block(change: RowChange, applied: bool, value_limit: int, max_lines:
     return "\n".join(lines)
 
 
-def render_outcome(outcome: Outcome) -> str:
+def render_outcome(outcome: CommandResult) -> str:
     """A change that was saved, or the preview of one that waits for confirmation."""
 
     def blocks(value_limit: int, max_lines: int) -> list[str]:

@@ -12,7 +12,8 @@ import asyncio
 import logging
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -39,8 +40,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.moderation.arguments import parse_positive_int
-from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat
+from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
 from bot.moderation.forms import CHOOSE_FIELD, Form, Question
 from bot.moderation.rendering import (
@@ -54,11 +54,25 @@ from bot.moderation.service import (
     EXPIRED,
     HistoryPage,
     ModerationService,
-    Outcome,
     allowed,
     check_import_file,
     refusal,
 )
+from bot.moderation.service_commands import (
+    EXPORT,
+    GRANT,
+    HISTORY,
+    IMPORT,
+    MODERATORS,
+    REVOKE,
+    UNDO,
+    Export,
+    ExportFormat,
+    History,
+    NoArguments,
+    Staff,
+)
+from bot.moderation.spec import A, CommandSpec
 from bot.rendering import escape
 from db.vocabulary import Role
 
@@ -73,6 +87,38 @@ BUTTONS_PER_ROW = 2
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One moderator command as sent: who sent it, in which message."""
+
+    handlers: "ModeratorHandlers"
+    message: Message
+    context: ContextTypes.DEFAULT_TYPE
+    user_id: int
+
+    @property
+    def service(self) -> ModerationService:
+        return self.handlers.service
+
+
+Reply = Callable[[Call, A], Awaitable[None]]
+# The commands answered here rather than by a data action, by name: each parses its own text.
+_REPLIES: dict[str, Callable[[Call, str], Awaitable[None]]] = {}
+
+
+def _answers(spec: CommandSpec[A]) -> Callable[[Reply[A]], Reply[A]]:
+    """Register the function below as the reply to `spec`'s command."""
+
+    def register(reply: Reply[A]) -> Reply[A]:
+        async def run(call: Call, rest: str) -> None:
+            await reply(call, spec.typed(spec.bind(rest)))
+
+        _REPLIES[spec.name] = run
+        return reply
+
+    return register
 
 
 def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
@@ -158,9 +204,9 @@ class ModeratorHandlers:
     async def set_menus(self, bot: Bot) -> None:
         """At start: the moderator commands in the menus of admins and moderators."""
         for user_id, role in await asyncio.to_thread(self.service.staff):
-            await self._set_menu(bot, user_id, role)
+            await self.set_menu(bot, user_id, role)
 
-    async def _set_menu(self, bot: Bot, user_id: int, role: Role) -> bool:
+    async def set_menu(self, bot: Bot, user_id: int, role: Role) -> bool:
         try:
             await bot.set_my_commands(
                 menu(self.user_commands, role), scope=BotCommandScopeChat(user_id)
@@ -173,7 +219,7 @@ class ModeratorHandlers:
 
     # ------------------------------------------------------------ commands
 
-    async def _permitted(self, message: Message, user_id: int, spec: CommandSpec) -> bool:
+    async def _permitted(self, message: Message, user_id: int, spec: CommandSpec[Any]) -> bool:
         role = await asyncio.to_thread(self.service.role, user_id)
         if not allowed(role, spec.role):
             await message.reply_html(escape(refusal(spec.role)))
@@ -207,43 +253,19 @@ class ModeratorHandlers:
         message: Message,
         context: ContextTypes.DEFAULT_TYPE,
         user_id: int,
-        spec: CommandSpec,
+        spec: CommandSpec[Any],
         rest: str,
     ) -> None:
-        service = self.service
-        match spec.name:
-            case "undo":
-                await self._reply_outcome(message, await asyncio.to_thread(service.undo, user_id))
-            case "history":
-                values = spec.parse(spec.bind(rest))
-                page = await asyncio.to_thread(
-                    service.history, user_id, values.get("target"), values.get("page") or 1
-                )
-                await message.reply_html(render_history(page), reply_markup=_history_markup(page))
-            case "export":
-                format_ = spec.parse(spec.bind(rest)).get("format") or ExportFormat.YAML
-                file = await asyncio.to_thread(service.export, user_id, format_)
-                await message.reply_document(
-                    file.content, filename=file.name, caption="The whole data set."
-                )
-            case "import":
-                replied = message.reply_to_message
-                await self._import(message, context, user_id, replied.document if replied else None)
-            case "grant" | "revoke":
-                await self._grant(message, context, user_id, spec, rest)
-            case "moderators":
-                staff = await asyncio.to_thread(service.moderators, user_id)
-                await message.reply_html(render_moderators(staff))
-            case _:
-                values = spec.bind(rest)
-                if spec.confirms:
-                    await self._preview(message, context, user_id, spec.name, values)
-                else:
-                    outcome = await asyncio.to_thread(service.execute, user_id, spec.name, values)
-                    await self._reply_outcome(message, outcome)
-
-    async def _reply_outcome(self, message: Message, outcome: Outcome) -> None:
-        await message.reply_html(render_outcome(outcome))
+        reply = _REPLIES.get(spec.name)
+        if reply is not None:
+            await reply(Call(self, message, context, user_id), rest)
+            return
+        values = spec.bind(rest)
+        if spec.confirms:
+            await self._preview(message, context, user_id, spec.name, values)
+        else:
+            result = await asyncio.to_thread(self.service.execute, user_id, spec.name, values)
+            await message.reply_html(render_outcome(result))
 
     async def _preview(
         self,
@@ -261,65 +283,24 @@ class ModeratorHandlers:
             render_outcome(outcome), reply_markup=_confirm_markup(pending_id, save)
         )
 
-    # ------------------------------------------------------------ moderators
-
-    async def _grant(
-        self,
-        message: Message,
-        context: ContextTypes.DEFAULT_TYPE,
-        admin_id: int,
-        spec: CommandSpec,
-        rest: str,
-    ) -> None:
-        values = spec.bind(rest)
-        if "user" in values:
-            user_id = parse_positive_int("user", values["user"])
-        else:
-            found = _replied_user(message)
-            if found is None:
-                raise ModerationError(
-                    f"say who: /{spec.name} USER_ID, or reply /{spec.name} to their message.",
-                    example=spec.example,
-                )
-            user_id = found
-        if spec.name == "grant":
-            await asyncio.to_thread(self.service.grant, admin_id, user_id)
-            text = f"✅ <code>{user_id}</code> is now a moderator."
-            if not await self._set_menu(context.bot, user_id, Role.MODERATOR):
-                text += " They will see the moderator commands once they start a chat with me."
-        else:
-            await asyncio.to_thread(self.service.revoke, admin_id, user_id)
-            text = f"✅ <code>{user_id}</code> is no longer a moderator."
-            try:
-                await context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
-            except TelegramError as error:
-                log.warning("could not reset the command menu of %s: %s", user_id, error)
-        await message.reply_html(text)
-
     # ------------------------------------------------------------ import
 
     async def import_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        if not await self._permitted(message, user.id, COMMANDS["import"]):
+        if not await self._permitted(message, user.id, IMPORT):
             return
         try:
-            await self._import(message, context, user.id, message.document)
+            await self.import_file(message, user.id, message.document)
         except ModerationError as error:
             await message.reply_html(render_error(error))
 
-    async def _import(
-        self,
-        message: Message,
-        context: ContextTypes.DEFAULT_TYPE,
-        user_id: int,
-        document: Document | None,
-    ) -> None:
+    async def import_file(self, message: Message, user_id: int, document: Document | None) -> None:
         if document is None:
             raise ModerationError(
                 "send /import in reply to a data set file, or as the caption of the file.",
-                example=COMMANDS["import"].example,
+                example=IMPORT.example,
             )
         name = document.file_name or "data set"
         # Checked before downloading: Telegram serves bots files of up to 20 MB only.
@@ -472,6 +453,78 @@ class ModeratorHandlers:
     async def expired_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer("This form has ended; send the command again.")
+
+
+# ---------------------------------------------------------------- commands answered here
+
+
+@_answers(UNDO)
+async def _undo(call: Call, _: NoArguments) -> None:
+    result = await asyncio.to_thread(call.service.undo, call.user_id)
+    await call.message.reply_html(render_outcome(result))
+
+
+@_answers(HISTORY)
+async def _history(call: Call, arguments: History) -> None:
+    page = await asyncio.to_thread(
+        call.service.history, call.user_id, arguments.target, arguments.page or 1
+    )
+    await call.message.reply_html(render_history(page), reply_markup=_history_markup(page))
+
+
+@_answers(EXPORT)
+async def _export(call: Call, arguments: Export) -> None:
+    file = await asyncio.to_thread(
+        call.service.export, call.user_id, arguments.format or ExportFormat.YAML
+    )
+    await call.message.reply_document(
+        file.content, filename=file.name, caption="The whole data set."
+    )
+
+
+@_answers(IMPORT)
+async def _import(call: Call, _: NoArguments) -> None:
+    replied = call.message.reply_to_message
+    await call.handlers.import_file(
+        call.message, call.user_id, replied.document if replied else None
+    )
+
+
+@_answers(MODERATORS)
+async def _moderators(call: Call, _: NoArguments) -> None:
+    staff = await asyncio.to_thread(call.service.moderators, call.user_id)
+    await call.message.reply_html(render_moderators(staff))
+
+
+def _whom(call: Call, spec: CommandSpec[Staff], arguments: Staff) -> int:
+    user_id = arguments.user or _replied_user(call.message)
+    if user_id is None:
+        raise ModerationError(
+            f"say who: /{spec.name} USER_ID, or reply /{spec.name} to their message.",
+            example=spec.example,
+        )
+    return user_id
+
+
+@_answers(GRANT)
+async def _grant(call: Call, arguments: Staff) -> None:
+    user_id = _whom(call, GRANT, arguments)
+    await asyncio.to_thread(call.service.grant, call.user_id, user_id)
+    text = f"✅ <code>{user_id}</code> is now a moderator."
+    if not await call.handlers.set_menu(call.context.bot, user_id, Role.MODERATOR):
+        text += " They will see the moderator commands once they start a chat with me."
+    await call.message.reply_html(text)
+
+
+@_answers(REVOKE)
+async def _revoke(call: Call, arguments: Staff) -> None:
+    user_id = _whom(call, REVOKE, arguments)
+    await asyncio.to_thread(call.service.revoke, call.user_id, user_id)
+    try:
+        await call.context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
+    except TelegramError as error:
+        log.warning("could not reset the command menu of %s: %s", user_id, error)
+    await call.message.reply_html(f"✅ <code>{user_id}</code> is no longer a moderator.")
 
 
 def _replied_user(message: Message) -> int | None:
