@@ -20,6 +20,8 @@ from bot.moderation.commands import COMMANDS
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.import_export import export_dataset
 from tests.botapi import FakeTelegram, MessageView, TgUser
+from tests.botapi.client import CallbackQuery
+from tests.botapi.models import CallbackAnswer
 from tests.e2e import copy_seeded_sqlite, running_bot
 
 # A valid one-line use of every moderator command, run by people who may not use it.
@@ -439,3 +441,50 @@ def test_a_good_import_applies_after_confirmation(
 def say_reply(user: TgUser, text: str, to: MessageView) -> MessageView:
     user.send(text, reply_to=to)
     return user.chat.next_bot_message(timeout=10)
+
+
+# ---------------------------------------------------------------- forged buttons
+
+
+def press_data(tg: FakeTelegram, user: TgUser, message: MessageView, data: str) -> CallbackAnswer:
+    """Press a button carrying `data` that the bot never sent (a forged or truncated one)."""
+    # The simulator's press by data: the public press looks the button up on the message.
+    record = tg._sim_press_button(
+        user.id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        inline_message_id=None,
+        data=data,
+    )
+    return CallbackQuery(tg, record).wait_answer(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "mk:²",
+        "mk:99999999999999999999999",
+        "mn:²",
+        "mh:c:²:1",
+        "mh:e:99999999999999999999:1",
+        "mf:status",  # a form button when no form is open
+        "ev:²",
+        "x:99999999999999999999",
+        "p:makiivka-strike",
+        "e:",
+        "",
+        "zz:1",
+        "ev:" + "1" * 70,
+    ],
+)
+def test_forged_buttons_get_a_clear_answer_and_change_nothing(
+    tg: FakeTelegram, moderator: TgUser, database: str, data: str
+) -> None:
+    shown = say(moderator, "/history 1")
+    before = dataset_text(database)
+    answer = press_data(tg, moderator, shown, data)
+    assert answer.text is not None
+    assert "no longer valid" in answer.text or "form has ended" in answer.text
+    with pytest.raises(TimeoutError):  # no apology, no other message
+        moderator.chat.next_bot_message(timeout=0.5)
+    assert dataset_text(database) == before

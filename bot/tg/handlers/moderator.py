@@ -74,6 +74,8 @@ from bot.moderation.service_commands import (
 )
 from bot.moderation.spec import A, CommandSpec
 from bot.rendering import escape
+from bot.tg import callbacks
+from bot.tg.callbacks import Prefix
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ END = ConversationHandler.END
 # Commands that also work in groups, so an admin can reply /grant to someone's message there.
 ANYWHERE = frozenset({"grant", "revoke"})
 PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
+STALE_BUTTON = "This button is no longer valid; send the command again."
 BUTTONS_PER_ROW = 2
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
 
@@ -140,9 +143,9 @@ def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup
 
 
 def _question_markup(question: Question) -> InlineKeyboardMarkup | None:
-    buttons = [(choice, f"mf:{choice}") for choice in question.choices]
+    buttons = [(choice, callbacks.form_answer(choice)) for choice in question.choices]
     if question.skip:
-        buttons.append((question.skip, "mf:-"))
+        buttons.append((question.skip, callbacks.form_answer(None)))
     if not buttons:
         return None
     return _keyboard(
@@ -152,17 +155,27 @@ def _question_markup(question: Question) -> InlineKeyboardMarkup | None:
 
 def _confirm_markup(pending_id: int, save: str = "✅ Save") -> InlineKeyboardMarkup:
     """Buttons carrying the pending change's id (callback data stays far below 64 bytes)."""
-    return _keyboard([[(save, f"mk:{pending_id}"), ("✖ Cancel", f"mn:{pending_id}")]])
+    return _keyboard(
+        [
+            [
+                (save, callbacks.save_pending(pending_id)),
+                ("✖ Cancel", callbacks.cancel_pending(pending_id)),
+            ]
+        ]
+    )
 
 
 def _history_markup(page: HistoryPage) -> InlineKeyboardMarkup | None:
     target = page.target
-    prefix = f"mh:{(target.entity or 'all')[0]}:{target.entity_id or 0}"
+
+    def to(number: int) -> str:
+        return callbacks.history_page(target.entity, target.entity_id, number)
+
     buttons = []
     if page.page > 1:
-        buttons.append(("◀ Newer", f"{prefix}:{page.page - 1}"))
+        buttons.append(("◀ Newer", to(page.page - 1)))
     if page.page < page.pages:
-        buttons.append(("Older ▶", f"{prefix}:{page.page + 1}"))
+        buttons.append(("Older ▶", to(page.page + 1)))
     return _keyboard([buttons]) if buttons else None
 
 
@@ -181,7 +194,9 @@ class ModeratorHandlers:
                 states={
                     ASKING: [
                         MessageHandler(filters.TEXT & ~filters.COMMAND, self.form_text),
-                        CallbackQueryHandler(self.form_button, pattern=r"^mf:"),
+                        CallbackQueryHandler(
+                            self.form_button, pattern=callbacks.matches(Prefix.FORM_ANSWER)
+                        ),
                     ]
                 },
                 fallbacks=[CommandHandler("cancel", self.cancel)],
@@ -194,9 +209,14 @@ class ModeratorHandlers:
                 filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
                 self.import_caption,
             ),
-            CallbackQueryHandler(self.confirm, pattern=r"^m[kn]:"),
-            CallbackQueryHandler(self.history_button, pattern=r"^mh:"),
-            CallbackQueryHandler(self.expired_button, pattern=r"^m[a-z]:"),
+            CallbackQueryHandler(self.save_button, pattern=callbacks.matches(Prefix.SAVE)),
+            CallbackQueryHandler(self.cancel_button, pattern=callbacks.matches(Prefix.CANCEL)),
+            CallbackQueryHandler(
+                self.history_button, pattern=callbacks.matches(Prefix.HISTORY_PAGE)
+            ),
+            CallbackQueryHandler(
+                self.expired_button, pattern=callbacks.matches(Prefix.FORM_ANSWER)
+            ),
         ]
 
     # ------------------------------------------------------------ menus
@@ -378,12 +398,13 @@ class ModeratorHandlers:
         query = update.callback_query
         if query is None or not isinstance(query.message, Message) or query.data is None:
             return END
+        pressed = callbacks.parse_form_answer(query.data)
+        if pressed is None:
+            await query.answer(STALE_BUTTON)
+            return ASKING
         await query.answer()
-        value = query.data.removeprefix("mf:")
         await _drop_buttons(query.message)
-        return await self._take_answer(
-            query.message, context, query.from_user.id, None if value == "-" else value
-        )
+        return await self._take_answer(query.message, context, query.from_user.id, pressed.value)
 
     async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         message = update.effective_message
@@ -396,26 +417,18 @@ class ModeratorHandlers:
 
     # ------------------------------------------------------------ buttons
 
-    async def confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Save or Cancel on a preview; the pending change may come from any replica."""
+    async def save_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Save on a preview; the pending change may come from any replica."""
         query = update.callback_query
-        if query is None or query.data is None or not isinstance(query.message, Message):
+        if query is None or not isinstance(query.message, Message):
             return
-        action, token = query.data.split(":", 1)
-        if not token.isdigit():  # a button from before previews were kept in the database
-            await query.answer("This preview has expired; send the command again.")
-            return
-        user_id, pending_id = query.from_user.id, int(token)
-        if action == "mn":
-            if await asyncio.to_thread(self.service.discard, user_id, pending_id):
-                await query.answer()
-                await _edit(query.message, "Cancelled; nothing was saved.")
-            else:
-                await query.answer("There is nothing to cancel: already saved or expired.")
+        pending_id = callbacks.parse_number(query.data, Prefix.SAVE)
+        if pending_id is None:
+            await query.answer(STALE_BUTTON)
             return
         try:
-            outcome = await asyncio.to_thread(self.service.confirm, user_id, pending_id)
-            text = render_outcome(outcome)
+            result = await asyncio.to_thread(self.service.confirm, query.from_user.id, pending_id)
+            text = render_outcome(result)
         except (NotAllowed, PendingGone) as error:
             # Another user's button, or a second press: say so, and leave the message alone.
             await query.answer(_sentence(error.problem)[:190], show_alert=True)
@@ -427,22 +440,34 @@ class ModeratorHandlers:
         await query.answer()
         await _edit(query.message, text)
 
+    async def cancel_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or not isinstance(query.message, Message):
+            return
+        pending_id = callbacks.parse_number(query.data, Prefix.CANCEL)
+        if pending_id is None:
+            await query.answer(STALE_BUTTON)
+        elif await asyncio.to_thread(self.service.discard, query.from_user.id, pending_id):
+            await query.answer()
+            await _edit(query.message, "Cancelled; nothing was saved.")
+        else:
+            await query.answer("There is nothing to cancel: already saved or expired.")
+
     async def history_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None or query.data is None or not isinstance(query.message, Message):
+        if query is None or not isinstance(query.message, Message):
             return
-        match = re.fullmatch(r"mh:([ace]):(\d+):(\d+)", query.data)
-        if match is None:
-            await query.answer("This button is no longer valid.")
+        pressed = callbacks.parse_history_page(query.data)
+        if pressed is None:
+            await query.answer(STALE_BUTTON)
             return
-        entity = {"a": None, "c": "claim", "e": "event"}[match.group(1)]
         try:
             page = await asyncio.to_thread(
                 self.service.history_of,
                 query.from_user.id,
-                entity,
-                int(match.group(2)) or None,
-                int(match.group(3)),
+                pressed.entity,
+                pressed.entity_id,
+                pressed.page,
             )
         except ModerationError as error:
             await query.answer(error.problem[:190])
