@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(default=30, ge=0)
     # How often each process looks for data changed by other processes.
     index_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # A moderator's guided form left unanswered this long ends, with nothing saved.
+    form_timeout_seconds: float = Field(default=3600, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 the guided forms, and how mistakes are shown."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -295,6 +296,23 @@ def test_an_edit_form_asks_which_field_then_its_value() -> None:
     assert form.question() is None
     assert form.values == {"claim": "#12", "figure": "about 15"}
     assert form.ask_again("figure") and not form.ask_again("version")
+
+
+def test_a_form_carries_on_from_its_stored_state() -> None:
+    form = Form(COMMANDS["editclaim"])
+    form.answer("#12", version="3")
+    form.answer("figure")
+    stored = json.loads(json.dumps(form.state()))  # as the database keeps it
+    resumed = Form(COMMANDS["editclaim"], stored)
+    assert resumed.question() == form.question()
+    resumed.answer("about 15")
+    assert resumed.question() is None
+    assert resumed.values == {"claim": "#12", "version": "3", "figure": "about 15"}
+    assert resumed.back() and resumed.back()
+    question = resumed.question()
+    assert question is not None and question.key == CHOOSE_FIELD
+    assert resumed.values == {"claim": "#12", "version": "3"}
+    assert resumed.back() and not resumed.back()
 
 
 # ---------------------------------------------------------------- showing mistakes and changes

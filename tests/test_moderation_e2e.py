@@ -6,6 +6,7 @@ anything changing. After each test the server confirms the bot never sent anythi
 Telegram would reject.
 """
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -14,11 +15,13 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import update
 from telegram.ext import Application
 
 from bot.moderation.commands import COMMANDS
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.import_export import export_dataset
+from db.models import ModeratorForm, utcnow
 from tests.botapi import FakeTelegram, MessageView, TgUser
 from tests.botapi.client import CallbackQuery
 from tests.botapi.models import CallbackAnswer
@@ -338,6 +341,39 @@ def test_a_form_can_be_cancelled_and_checks_each_answer(moderator: TgUser, datab
     assert dataset_text(database) == before
     answer = "\n".join(m.content for m in replies(moderator, "makiivka strike"))
     assert "Makiivka" in answer  # after /cancel, words are questions again
+
+
+def test_back_asks_the_previous_question_again_and_forgets_its_answer(
+    moderator: TgUser,
+) -> None:
+    first = say(moderator, "/addsource")
+    assert "◀ Back" not in first.button_texts  # nothing to go back to
+    kind = say(moderator, "Back-tested source")
+    assert "◀ Back" in kind.button_texts
+    moderator.press(kind, "◀ Back").wait_answer(timeout=10)
+    again = moderator.chat.next_bot_message(timeout=10)
+    assert again.content == first.content
+    kind = say(moderator, "Renamed source")
+    moderator.press(kind, "official").wait_answer(timeout=10)
+    side = moderator.chat.next_bot_message(timeout=10)
+    moderator.press(side, "◀ Back").wait_answer(timeout=10)
+    kind_again = moderator.chat.next_bot_message(timeout=10)
+    assert "What kind of source" in kind_again.content
+    assert say(moderator, "/cancel").content == "Cancelled; nothing was saved."
+
+
+def test_a_form_left_too_long_ends_with_a_clear_message(moderator: TgUser, database: str) -> None:
+    say(moderator, "/addevent")
+    engine = make_engine(database)
+    with unit_of_work(make_session_factory(engine)) as session:
+        session.execute(update(ModeratorForm).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+    engine.dispose()
+    late = replies(moderator, "late-strike")
+    assert [m.content for m in late] == [
+        "⌛ Your /addevent form waited more than 60 minutes for an answer, so it has ended and "
+        "nothing was saved. Send /addevent to start again."
+    ]
+    assert say(moderator, "/cancel").content == "There is nothing to cancel."
 
 
 def test_a_stale_edit_form_is_refused_rather_than_overwriting(

@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.moderation.commands import COMMANDS, DATA_COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
+from bot.moderation.form_store import FormStore
 from bot.moderation.lookup import Lookup, Row, entity_of, get_row, history_ref, label
 from bot.moderation.service_commands import HISTORY, IMPORT, UNDO, ExportFormat
 from bot.moderation.spec import CommandSpec, Kind
@@ -155,10 +156,12 @@ class ModerationService:
         sessions: sessionmaker[Session],
         admin_ids: Collection[int],
         on_events_changed: EventsChanged | None = None,
+        form_timeout: dt.timedelta = dt.timedelta(hours=1),
     ) -> None:
         self._sessions = sessions
         self._admins = frozenset(admin_ids)
         self._on_events_changed = on_events_changed
+        self.forms = FormStore(sessions, form_timeout)
 
     # -------------------------------------------------------- permissions
 

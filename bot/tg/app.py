@@ -100,9 +100,14 @@ def build_application(
     return application
 
 
+# Before every other group: a private message may answer a form kept in the database.
+FORM_GROUP = -1
+
+
 def add_moderator_handlers(
     application: Application[Any, Any, Any, Any, Any, Any], handlers: ModeratorHandlers
 ) -> None:
+    application.add_handlers(handlers.form_handlers(), group=FORM_GROUP)
     application.add_handlers(handlers.handlers())
 
 

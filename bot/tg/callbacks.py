@@ -25,6 +25,7 @@ class Prefix(StrEnum):
     EVENTS_PAGE = "ev"
     EXAMPLE = "x"
     FORM_ANSWER = "mf"  # a choice in a moderator's guided form
+    FORM_BACK = "mb"  # back to the form's previous question
     SAVE = "mk"  # save a previewed change
     CANCEL = "mn"  # drop a previewed change
     HISTORY_PAGE = "mh"
@@ -141,6 +142,10 @@ SKIP = "-"  # the form answer of a Skip or Clear button
 def form_answer(value: str | None) -> str:
     """A choice in a guided form; None is the Skip (or Clear) button."""
     return _checked(f"{Prefix.FORM_ANSWER}:{SKIP if value is None else value}")
+
+
+def form_back() -> str:
+    return f"{Prefix.FORM_BACK}:"
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,14 @@
 Permissions are checked before anything else; a user who may not run a command
 gets one short refusal. Database work runs in a worker thread. A command sent
 with arguments runs at once (`/delete` and `/import` ask first); sent bare it
-starts a guided form that ends in a preview with a Save button. Previews wait in
-the database (`pending_changes`) under an id that the buttons carry, so any replica
-can complete them; a form's answers before its preview stay in this process's memory.
+starts a guided form that ends in a preview with a Save button. Open forms wait in the
+database (`moderator_forms`) and previews too (`pending_changes`, under an id that the
+buttons carry), so any replica, or the process after a restart, can continue them.
 """
 
 import asyncio
 import logging
 import re
-import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
+    CallbackQuery,
     Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -30,25 +30,28 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
-from bot.moderation.forms import CHOOSE_FIELD, Form, Question
+from bot.moderation.form_store import ExpiredForm
+from bot.moderation.forms import Form, Question
 from bot.moderation.rendering import (
+    FORM_ENDED,
     render_error,
+    render_form_expired,
     render_history,
     render_import_preview,
     render_moderators,
     render_outcome,
+    render_question,
 )
 from bot.moderation.service import (
     EXPIRED,
@@ -80,8 +83,6 @@ from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
 
-ASKING = 0
-END = ConversationHandler.END
 # Commands that also work in groups, so an admin can reply /grant to someone's message there.
 ANYWHERE = frozenset({"grant", "revoke"})
 PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
@@ -146,11 +147,10 @@ def _question_markup(question: Question) -> InlineKeyboardMarkup | None:
     buttons = [(choice, callbacks.form_answer(choice)) for choice in question.choices]
     if question.skip:
         buttons.append((question.skip, callbacks.form_answer(None)))
-    if not buttons:
-        return None
-    return _keyboard(
-        [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
-    )
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    if question.can_go_back:
+        rows.append([("◀ Back", callbacks.form_back())])
+    return _keyboard(rows) if rows else None
 
 
 def _confirm_markup(pending_id: int, save: str = "✅ Save") -> InlineKeyboardMarkup:
@@ -184,38 +184,30 @@ class ModeratorHandlers:
         self.service = service
         self.user_commands = tuple(user_commands)
 
+    def form_handlers(self) -> list[Handler]:
+        """Answers to an open form, in a group before every other handler.
+
+        Whether a private message answers a form is known only from the database, so
+        these look first and stop further handling when they took the message.
+        """
+        private = filters.ChatType.PRIVATE
+        return [MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.form_text)]
+
     def handlers(self) -> list[Handler]:
-        """Registered before the user handlers, so forms and moderator buttons come first."""
-        with warnings.catch_warnings():
-            # A form lives per user and chat, not per message; PTB warns about exactly that.
-            warnings.filterwarnings("ignore", category=PTBUserWarning)
-            conversation = ConversationHandler[ContextTypes.DEFAULT_TYPE](
-                entry_points=[CommandHandler(name, self.command) for name in COMMANDS],
-                states={
-                    ASKING: [
-                        MessageHandler(filters.TEXT & ~filters.COMMAND, self.form_text),
-                        CallbackQueryHandler(
-                            self.form_button, pattern=callbacks.matches(Prefix.FORM_ANSWER)
-                        ),
-                    ]
-                },
-                fallbacks=[CommandHandler("cancel", self.cancel)],
-                allow_reentry=True,
-            )
+        """Registered before the user handlers, so moderator commands and buttons come first."""
         return [
-            conversation,
+            *(CommandHandler(name, self.command) for name in COMMANDS),
             CommandHandler("cancel", self.cancel),
             MessageHandler(
                 filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
                 self.import_caption,
             ),
+            CallbackQueryHandler(self.form_button, pattern=callbacks.matches(Prefix.FORM_ANSWER)),
+            CallbackQueryHandler(self.form_back, pattern=callbacks.matches(Prefix.FORM_BACK)),
             CallbackQueryHandler(self.save_button, pattern=callbacks.matches(Prefix.SAVE)),
             CallbackQueryHandler(self.cancel_button, pattern=callbacks.matches(Prefix.CANCEL)),
             CallbackQueryHandler(
                 self.history_button, pattern=callbacks.matches(Prefix.HISTORY_PAGE)
-            ),
-            CallbackQueryHandler(
-                self.expired_button, pattern=callbacks.matches(Prefix.FORM_ANSWER)
             ),
         ]
 
@@ -249,24 +241,24 @@ class ModeratorHandlers:
             return False
         return True
 
-    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         match = _COMMAND.match(message.text or "") if message else None
         if message is None or user is None or match is None:
-            return END
+            return
         spec = COMMANDS[match.group(1).lower()]
-        if context.user_data is not None:
-            context.user_data.pop("form", None)
         if not await self._permitted(message, user.id, spec):
-            return END
+            return
+        # A new command ends a form left open, here or on another replica.
+        await asyncio.to_thread(self.service.forms.drop, user.id)
         rest = match.group(2)
         try:
             if spec.changes_data and not rest.strip():
-                return await self._ask(message, context, Form(spec))
+                await self._ask(message, user.id, Form(spec))
+                return
             await self._run(message, context, user.id, spec, rest)
         except ModerationError as error:
             await message.reply_html(render_error(error))
-        return END
 
     async def _run(
         self,
@@ -282,7 +274,7 @@ class ModeratorHandlers:
             return
         values = spec.bind(rest)
         if spec.confirms:
-            await self._preview(message, context, user_id, spec.name, values)
+            await self._preview(message, user_id, spec.name, values)
         else:
             result = await asyncio.to_thread(self.service.execute, user_id, spec.name, values)
             await message.reply_html(render_outcome(result))
@@ -290,7 +282,6 @@ class ModeratorHandlers:
     async def _preview(
         self,
         message: Message,
-        context: ContextTypes.DEFAULT_TYPE,
         user_id: int,
         command: str,
         values: Mapping[str, str],
@@ -336,84 +327,103 @@ class ModeratorHandlers:
 
     # ------------------------------------------------------------ forms
 
-    async def _ask(self, message: Message, context: ContextTypes.DEFAULT_TYPE, form: Form) -> int:
+    async def _ask(self, message: Message, user_id: int, form: Form) -> None:
+        """Ask the form's next question, keeping the form for the answer; or preview it."""
         question = form.question()
         if question is None:
-            return await self._finish(message, context, form)
-        if context.user_data is not None:
-            context.user_data["form"] = form
-        prompt = f"<b>/{form.spec.name}</b>: {escape(question.prompt)}"
-        if question.key == CHOOSE_FIELD or question.choices:
-            prompt += "\nChoose below."
-        if question.skip:
-            prompt += f"\nOr press {question.skip}."
-        prompt += "\n<i>/cancel stops the form.</i>"
-        await message.reply_html(prompt, reply_markup=_question_markup(question))
-        return ASKING
+            await self._finish(message, user_id, form)
+            return
+        await asyncio.to_thread(self.service.forms.save, user_id, form)
+        await message.reply_html(
+            render_question(form.spec.name, question), reply_markup=_question_markup(question)
+        )
 
-    async def _finish(
-        self, message: Message, context: ContextTypes.DEFAULT_TYPE, form: Form
-    ) -> int:
-        user = message.chat.id  # forms run in private chats, where the chat is the user
+    async def _finish(self, message: Message, user_id: int, form: Form) -> None:
         try:
-            await self._preview(message, context, user, form.spec.name, form.values)
+            await self._preview(message, user_id, form.spec.name, form.values)
         except ModerationError as error:
             await message.reply_html(render_error(error))
             if error.key and form.ask_again(error.key):
-                return await self._ask(message, context, form)
-            return END
-        if context.user_data is not None:
-            context.user_data.pop("form", None)
-        return END
+                await self._ask(message, user_id, form)
+                return
+        await asyncio.to_thread(self.service.forms.drop, user_id)
 
     async def _take_answer(
-        self, message: Message, context: ContextTypes.DEFAULT_TYPE, user_id: int, raw: str | None
-    ) -> int:
-        form = context.user_data.get("form") if context.user_data is not None else None
-        if not isinstance(form, Form):
-            await message.reply_html("That form has ended; send the command again.")
-            return END
+        self, message: Message, user_id: int, form: Form, raw: str | None
+    ) -> None:
         try:
             kind = form.needs_lookup()
             question = form.question()
+            version = None
             if kind is not None and raw and question is not None:
                 found = await asyncio.to_thread(
                     self.service.reference, user_id, kind, raw, question.key
                 )
                 if question.key == form.target and "version" in form.spec.by_key:
-                    form.values["version"] = str(found.version)
+                    version = str(found.version)
                 raw = found.text
-            form.answer(raw)
+            form.answer(raw, version)
         except ModerationError as error:
             await message.reply_html(render_error(error))
-        return await self._ask(message, context, form)
+        await self._ask(message, user_id, form)
 
-    async def form_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def _pressed_form(self, query: CallbackQuery, message: Message) -> Form | None:
+        """The open form a form button belongs to, with the press answered; else None."""
+        found = await asyncio.to_thread(self.service.forms.load, query.from_user.id)
+        if not isinstance(found, Form):
+            await query.answer(FORM_ENDED)
+            if found is not None:
+                expired = render_form_expired(found.command, self.service.forms.timeout)
+                await message.reply_html(expired)
+            return None
+        await query.answer()
+        await _drop_buttons(message)
+        return found
+
+    async def form_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A private message that answers an open (or expired) form; others go on unhandled."""
         message, user = update.effective_message, update.effective_user
-        if message is None or user is None:
-            return END
-        return await self._take_answer(message, context, user.id, message.text)
+        if message is None or user is None or message.text is None:
+            return
+        found = await asyncio.to_thread(self.service.forms.load, user.id)
+        if found is None:
+            return
+        if isinstance(found, ExpiredForm):
+            expired = render_form_expired(found.command, self.service.forms.timeout)
+            await message.reply_html(expired)
+        else:
+            await self._take_answer(message, user.id, found, message.text)
+        raise ApplicationHandlerStop
 
-    async def form_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def form_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None or not isinstance(query.message, Message) or query.data is None:
-            return END
+        if query is None or not isinstance(query.message, Message):
+            return
         pressed = callbacks.parse_form_answer(query.data)
         if pressed is None:
             await query.answer(STALE_BUTTON)
-            return ASKING
-        await query.answer()
-        await _drop_buttons(query.message)
-        return await self._take_answer(query.message, context, query.from_user.id, pressed.value)
+            return
+        form = await self._pressed_form(query, query.message)
+        if form is not None:
+            await self._take_answer(query.message, query.from_user.id, form, pressed.value)
 
-    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        message = update.effective_message
-        form = context.user_data.pop("form", None) if context.user_data is not None else None
-        if message is not None:
-            await message.reply_html(
-                "Cancelled; nothing was saved." if form else "There is nothing to cancel."
-            )
-        return END
+    async def form_back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or not isinstance(query.message, Message):
+            return
+        form = await self._pressed_form(query, query.message)
+        if form is not None:
+            form.back()
+            await self._ask(query.message, query.from_user.id, form)
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        dropped = await asyncio.to_thread(self.service.forms.drop, user.id)
+        await message.reply_html(
+            "Cancelled; nothing was saved." if dropped else "There is nothing to cancel."
+        )
 
     # ------------------------------------------------------------ buttons
 
@@ -474,10 +484,6 @@ class ModeratorHandlers:
             return
         await query.answer()
         await _edit(query.message, render_history(page), _history_markup(page))
-
-    async def expired_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.callback_query is not None:
-            await update.callback_query.answer("This form has ended; send the command again.")
 
 
 # ---------------------------------------------------------------- commands answered here
