@@ -271,15 +271,21 @@ def test_a_form_checks_each_answer_and_asks_again() -> None:
         form.answer(None)
 
 
-def test_the_qualifier_is_asked_only_after_a_figure() -> None:
+def test_a_claim_form_asks_how_the_figure_is_stated_and_cannot_skip_the_figure() -> None:
     form = Form(COMMANDS["addclaim"])
-    keys = []
+    asked = {}
+    answers = {"event": "e", "claimant": "c", "metric": "killed", "quote": "q"}
+    answers |= {"qualifier": "no_figure", "publisher": "p"}
     while (question := form.question()) is not None:
-        keys.append(question.key)
-        form.answer(
-            {"event": "e", "claimant": "c", "metric": "killed", "quote": "q"}.get(question.key)
-        )
-    assert "figure" in keys and "qualifier" not in keys and "key" not in keys
+        asked[question.key] = question
+        form.answer(answers.get(question.key))
+    assert "no_figure" in asked["qualifier"].choices and "figure" not in asked
+    assert "key" not in asked
+    figure = Form(COMMANDS["addclaim"], {"values": {}, "queue": ["figure"], "past": []})
+    question = figure.question()
+    assert question is not None and question.skip is None
+    with pytest.raises(ModerationError, match="figure is needed"):
+        figure.answer(None)
 
 
 def test_an_edit_form_asks_which_field_then_its_value() -> None:

@@ -226,7 +226,7 @@ def test_a_moderator_builds_an_event_users_see_it_history_shows_it_and_undo_reve
         moderator,
         '/addclaim event=test-strike claimant="Russian Ministry of Defence" metric=killed '
         'figure="more than 600" quote="More than 600 militants were destroyed." '
-        "date=2023-01-11",
+        "date=2023-01-11 url=https://example.org/mod",
     )
     first_id, second_id = claim_id(first), claim_id(second)
     reported = say(
@@ -271,9 +271,8 @@ def test_mistakes_say_what_was_wrong_show_an_example_and_write_nothing(
     before = dataset_text(database)
     cases = {
         "/addevent slug=x title=Strike on Testville": "put a value with spaces in quotes",
-        '/addclaim event=makiivka-strik claimant="Rybar" metric=killed quote="q"': (
-            "Did you mean: makiivka-strike"
-        ),
+        '/addclaim event=makiivka-strik claimant="Rybar" metric=killed figure=1 quote="q" '
+        "url=https://example.org/q": ("Did you mean: makiivka-strike"),
         "/history 999999": "There is no claim '999999'",
         '/addevent slug=bad-date title="T" date=2023-13-45 place="P" summary="S"': (
             "is not a date"
@@ -360,6 +359,46 @@ def test_back_asks_the_previous_question_again_and_forgets_its_answer(
     kind_again = moderator.chat.next_bot_message(timeout=10)
     assert "What kind of source" in kind_again.content
     assert say(moderator, "/cancel").content == "Cancelled; nothing was saved."
+
+
+def test_the_guided_addclaim_offers_events_and_keeps_the_data_rules(
+    moderator: TgUser, database: str
+) -> None:
+    say(moderator, '/editevent kyiv-drone-attack date_note="Reports differ by a day."')
+    first = say(moderator, "/addclaim")
+    # The event is offered as buttons, the most recently changed first.
+    assert first.button_texts[0] == "Overnight drone attack on Kyiv"
+    near = replies(moderator, "makiivka strik")
+    assert "makiivka-strike" in near[-1].button_texts  # the events matching what was typed
+    moderator.press(near[-1], "makiivka-strike").wait_answer(timeout=10)
+    claimant = moderator.chat.next_bot_message(timeout=10)
+    assert "Who made the claim" in claimant.content
+    metric = say(moderator, "Rybar")
+    moderator.press(metric, "other").wait_answer(timeout=10)
+    stated = moderator.chat.next_bot_message(timeout=10)
+    assert "no_figure" in stated.button_texts
+    moderator.press(stated, "Skip").wait_answer(timeout=10)
+    figure = moderator.chat.next_bot_message(timeout=10)
+    assert "figure in the claimant's words" in figure.content
+    assert "Skip" not in figure.button_texts  # a figure, or no_figure one step back
+    question = say(moderator, "9")
+    for _ in range(20):
+        if "Preview" in question.content or "⚠️" in question.content:
+            break
+        if "quoted word for word" in question.content:
+            question = say(moderator, "Nine were hit, a blogger wrote.")
+        else:  # every optional field, where it was reported too, is skipped
+            moderator.press(question, "Skip").wait_answer(timeout=10)
+            question = moderator.chat.next_bot_message(timeout=10)
+    assert "Say where the claim was reported" in question.content
+    again = moderator.chat.next_bot_message(timeout=10)
+    assert "Who reported it" in again.content
+    preview = say(moderator, "Example News")
+    assert "Preview of /addclaim" in preview.content and "Example News" in preview.content
+    assert "Nine were hit" not in dataset_text(database)
+    saved = press(moderator, preview, "✅ Save")
+    assert "Added claim #" in saved.content
+    assert "Nine were hit" in dataset_text(database)
 
 
 def test_a_form_left_too_long_ends_with_a_clear_message(moderator: TgUser, database: str) -> None:

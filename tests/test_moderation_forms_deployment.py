@@ -39,7 +39,7 @@ ANSWERS = {
     "Who made the claim": ("send", "Rybar"),
     "What does the claim count": ("press", "killed"),
     "figure in the claimant's words": ("send", "12"),
-    "How was the figure stated": ("press", "Skip"),
+    "How is the figure stated": ("press", "Skip"),
     "About whom": ("press", "Skip"),
     "quoted word for word": ("send", QUOTE),
     "When was it stated": ("press", "Skip"),

@@ -91,7 +91,12 @@ CHANGES = [
     ("unlink", "makiivka-strike russian-losses-dec-31", False),
     ("addsource", 'name="A new council" kind=official side=ukraine', True),
     ("editsource", "Rybar side=unknown", False),
-    ("addclaim", 'event=makiivka-strike claimant=Rybar metric=killed figure=12 quote="q"', True),
+    (
+        "addclaim",
+        'event=makiivka-strike claimant=Rybar metric=killed figure=12 quote="q" '
+        "url=https://example.org/q",
+        True,
+    ),
     ("editclaim", '1 figure="about 70"', False),
     ("report", '1 publisher="bne IntelliNews" url=https://example.org/r', False),
     ("supersede", "3 4", False),
@@ -164,9 +169,46 @@ def test_a_new_claim_gets_a_readable_key_and_a_new_publisher_is_added_and_noted(
     again = run(
         service,
         "addclaim",
-        'event=makiivka-strike claimant="Igor Girkin" metric=killed figure=13 quote="13."',
+        'event=makiivka-strike claimant="Igor Girkin" metric=killed figure=13 quote="13." '
+        'publisher="Brand New Outlet"',
     )
     assert again.changes[0].name == "makiivka-strike-igor-girkin-killed-2"
+
+
+def test_a_claim_needs_a_figure_or_no_figure_and_where_it_was_reported(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    base = 'event=makiivka-strike claimant=Rybar metric=other quote="A claim without a number."'
+    before = state(seeded)
+    with pytest.raises(ModerationError, match=r"needs figure \(or qualifier=no_figure\)"):
+        run(service, "addclaim", f"{base} url=https://example.org/n")
+    with pytest.raises(ModerationError, match="say where the claim was reported"):
+        run(service, "addclaim", f"{base} figure=5")
+    with pytest.raises(ModerationError, match="keep one of them"):
+        run(service, "addclaim", f"{base} figure=5 qualifier=no_figure url=https://e.org/n")
+    assert state(seeded) == before
+    added = run(service, "addclaim", f"{base} qualifier=no_figure url=https://example.org/n")
+    after = added.changes[-1].after
+    assert after is not None and after["qualifier"] is None and after["wording"] is None
+    assert [a["url"] for a in after["appearances"]] == ["https://example.org/n"]
+
+
+def test_confirmed_and_false_need_evidence_an_address_or_a_named_report(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    before = state(seeded)
+    for status in ("confirmed", "false"):
+        with pytest.raises(ModerationError, match=f"{status} needs evidence"):
+            run(service, "status", f'1 {status} reason="Checked."')
+    with pytest.raises(ModerationError, match="has no report by 'Nobody Times'"):
+        run(service, "status", '1 false reason="Checked." report="Nobody Times"')
+    assert state(seeded) == before
+    run(service, "report", '1 publisher="bne IntelliNews" url=https://example.org/seen')
+    run(service, "status", '1 false reason="Checked." report="BNE intellinews"')
+    with unit_of_work(seeded) as session:
+        assert session.get_one(Claim, 1).assessments[-1].evidence == ["https://example.org/seen"]
+    disputed = run(service, "status", '1 disputed reason="Unclear again."')
+    assert disputed.message == "Claim #1 is now disputed."
 
 
 # ---------------------------------------------------------------- failures
@@ -175,14 +217,23 @@ def test_a_new_claim_gets_a_readable_key_and_a_new_publisher_is_added_and_noted(
 FAILURES = [
     (
         "addclaim",
-        'event=makiivka-strike claimant=Rybar metric=killed figure=lots quote="q"',
+        'event=makiivka-strike claimant=Rybar metric=killed figure=lots quote="q" url=https://e.org',
         "does not parse",
     ),
-    ("addclaim", 'event=makiivka-strik claimant=Rybar metric=killed quote="q"', "no event"),
-    ("addclaim", 'event=makiivka-strike claimant=Rybarr metric=killed quote="q"', "no source"),
     (
         "addclaim",
-        'event=makiivka-strike claimant=Rybar metric=killed quote=q publisher="bne IntelliNewz"',
+        'event=makiivka-strik claimant=Rybar metric=killed figure=1 quote="q" url=https://e.org',
+        "no event",
+    ),
+    (
+        "addclaim",
+        'event=makiivka-strike claimant=Rybarr metric=killed figure=1 quote="q" url=https://e.org',
+        "no source",
+    ),
+    (
+        "addclaim",
+        "event=makiivka-strike claimant=Rybar metric=killed qualifier=no_figure quote=q "
+        'publisher="bne IntelliNewz"',
         "no source 'bne IntelliNewz'",
     ),
     ("addevent", "slug=makiivka-strike title=T place=P summary=S", "already an event"),
@@ -283,7 +334,7 @@ def test_undo_of_a_status_keeps_the_assessments_and_the_data_set_valid(
 ) -> None:
     with unit_of_work(seeded) as session:
         history = len(session.get_one(Claim, 1).assessments)
-    run(service, "status", '1 false reason="Shown wrong."')
+    run(service, "status", '1 false reason="Shown wrong." evidence=https://example.org/w')
     service.undo(MOD)
     with unit_of_work(seeded) as session:
         claim = session.get_one(Claim, 1)
@@ -522,7 +573,7 @@ def test_the_export_after_moderation_imports_back_exactly(
     service: ModerationService, new_database: NewDatabase
 ) -> None:
     run(service, "addevent", 'slug=t-strike title="T" place=P summary=S')
-    run(service, "status", '1 confirmed reason="r"')
+    run(service, "status", '1 confirmed reason="r" evidence=https://example.org/r')
     service.undo(MOD)
     exported_file = service.export(MOD)
     assert exported_file.name.endswith(".yaml")

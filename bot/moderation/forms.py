@@ -67,7 +67,7 @@ class Form:
                 prompt = "Which field do you want to change?"
                 return Question(key, prompt, self._editable(), None, back)
             field = self._field(key)
-            if field.needs and not self.values.get(field.needs):
+            if field.waived(self.values):
                 self._queue.pop(0)
                 continue
             choices = tuple(m.value for m in field.choices) if field.choices else ()

@@ -36,7 +36,7 @@ from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
 from db.import_export import apply_import, export_dataset, plan_import
-from db.models import AuditEntry, Claim, Moderator, PendingChange, utcnow
+from db.models import AuditEntry, Claim, Event, Moderator, PendingChange, utcnow
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
@@ -357,6 +357,18 @@ class ModerationService:
             else:
                 row = lookup.target(ref, key)
             return Reference(history_ref(row), row.version)
+
+    def recent_events(self, user_id: int, limit: int) -> list[tuple[str, str]]:
+        """The events changed most recently, as (slug, title): a form offers them as buttons."""
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            rows = session.execute(
+                select(Event.slug, Event.title)
+                .where(Event.hidden.is_(False))
+                .order_by(Event.updated_at.desc(), Event.id.desc())
+                .limit(limit)
+            ).all()
+            return [(slug, title) for slug, title in rows]
 
     # -------------------------------------------------------- undo
 

@@ -71,8 +71,19 @@ class Field:
     choices: type[StrEnum] | None = None
     # Guided forms skip fields that are filled in for the moderator (keys, versions) ...
     in_form: bool = True
-    # ... and fields that only make sense once another one has a value.
-    needs: str | None = None
+    # ... and a field that neither applies nor is needed when another has a given value.
+    unless: tuple[str, str] | None = None
+
+    def waived(self, values: Mapping[str, str]) -> bool:
+        """Whether the other field's value makes this one not apply."""
+        if self.unless is None:
+            return False
+        key, value = self.unless
+        return values.get(key, "").strip().casefold() == value
+
+    def wanted(self) -> str:
+        """How a missing required field is named: `figure (or qualifier=no_figure)`."""
+        return f"{self.key} (or {'='.join(self.unless)})" if self.unless else self.key
 
     def parse(self, raw: str) -> Any:
         """The typed value; references and figures stay text for the service."""
@@ -161,7 +172,11 @@ class CommandSpec(Generic[A]):
                 if spec is None:
                     raise ModerationError(f"/{self.name} has no {key}=.")
                 typed[key] = None if not raw.strip() and not spec.required else spec.parse(raw)
-            missing = [key for key in self.required if key not in typed]
+            missing = [
+                self.by_key[key].wanted()
+                for key in self.required
+                if key not in typed and not self.by_key[key].waived(values)
+            ]
             if missing:
                 raise ModerationError(f"/{self.name} needs {', '.join(missing)}.")
         except ModerationError as error:
@@ -182,9 +197,9 @@ def field_spec(
     max_length: int = 200,
     choices: type[StrEnum] | None = None,
     in_form: bool = True,
-    needs: str | None = None,
+    unless: tuple[str, str] | None = None,
 ) -> Field:
-    return Field(key, kind, prompt, required, max_length, choices, in_form, needs)
+    return Field(key, kind, prompt, required, max_length, choices, in_form, unless)
 
 
 def optional(fields: tuple[Field, ...]) -> tuple[Field, ...]:
@@ -196,7 +211,10 @@ VERSION = field_spec(
     "version", Kind.NUMBER, "Which version did you check?", in_form=False
 )  # refused when the record has changed since; forms fill it in
 EVENT = field_spec(
-    "event", Kind.EVENT, "Which event? Send its slug, e.g. test-strike.", required=True
+    "event",
+    Kind.EVENT,
+    "Which event? Choose a recent one below, or send its slug or words of its title.",
+    required=True,
 )
 CLAIM = field_spec("claim", Kind.CLAIM, "Which claim? Send its number, e.g. #12.", required=True)
 TARGET = field_spec("target", Kind.TARGET, "Which claim (#12) or event (its slug)?", required=True)

@@ -3,13 +3,14 @@
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from anyascii import anyascii
 from sqlalchemy import select
 
 from bot.moderation.arguments import Figure, parse_figure
 from bot.moderation.errors import ModerationError
-from bot.moderation.lookup import label
+from bot.moderation.lookup import label, nearest
 from bot.moderation.spec import (
     CLAIM,
     EVENT,
@@ -24,6 +25,7 @@ from bot.moderation.spec import (
 from bot.moderation.work import Work, data_command
 from db.models import Appearance, Assessment, Claim, Event, Source, utcnow
 from db.vocabulary import (
+    STATUSES_NEEDING_EVIDENCE,
     STATUSES_NEEDING_REASON,
     Basis,
     Lifecycle,
@@ -33,18 +35,31 @@ from db.vocabulary import (
     VerificationStatus,
 )
 
+# How a figure was stated, or that the claim states none: a claim is added with one or
+# the other, never with the figure just left out.
+NO_FIGURE = "no_figure"
+FigureStated = StrEnum(  # type: ignore[misc]
+    "FigureStated", {**{q.name: q.value for q in Qualifier}, "NO_FIGURE": NO_FIGURE}
+)
+
 CLAIM_FIELDS = (
     field_spec(
         "claimant", Kind.SOURCE, "Who made the claim? Send the source's name.", required=True
     ),
     field_spec("metric", Kind.CHOICE, "What does the claim count?", required=True, choices=Metric),
-    field_spec("figure", Kind.FIGURE, "The figure in the claimant's words, e.g. about 400?"),
     field_spec(
         "qualifier",
         Kind.CHOICE,
-        "How was the figure stated? Skip to read it from the words.",
-        choices=Qualifier,
-        needs="figure",
+        f"How is the figure stated? {NO_FIGURE} if the claim gives none; Skip to read it from "
+        "the claimant's words.",
+        choices=FigureStated,
+    ),
+    field_spec(
+        "figure",
+        Kind.FIGURE,
+        "The figure in the claimant's words, e.g. about 400?",
+        required=True,
+        unless=("qualifier", NO_FIGURE),
     ),
     field_spec("subject", Kind.TEXT, "About whom, e.g. Russian servicemen?", max_length=500),
     field_spec(
@@ -70,12 +85,20 @@ def _summary_of(quote: str) -> str:
     return quote if len(quote) <= 500 else quote[:499].rstrip() + "…"
 
 
-def _figure(raw: str | None, qualifier: Qualifier | None) -> Figure | None:
+def _figure(raw: str | None, stated: StrEnum | None) -> Figure | None:
+    if stated is not None and stated.value == NO_FIGURE:
+        if raw is not None:
+            raise ModerationError(
+                f"qualifier={NO_FIGURE} says the claim gives no figure, but figure= gives one; "
+                "keep one of them.",
+                key="figure",
+            )
+        return None
     if raw is None:
-        if qualifier is not None:
+        if stated is not None:
             raise ModerationError("qualifier needs a figure=.", key="figure")
         return None
-    return parse_figure(raw, qualifier)
+    return parse_figure(raw, Qualifier(stated.value) if stated is not None else None)
 
 
 def _set_figure(claim: Claim, figure: Figure | None) -> None:
@@ -102,7 +125,7 @@ class AddClaim(CommandArguments):
     metric: Metric
     quote: str
     figure: str | None = None
-    qualifier: Qualifier | None = None
+    qualifier: StrEnum | None = None
     subject: str | None = None
     date: dt.date | None = None
     basis: Basis | None = None
@@ -135,10 +158,13 @@ def addclaim(w: Work, a: AddClaim) -> str:
     key = a.key or _claim_key(w, event, claimant, a.metric.value)
     if w.find_claim(key) is not None:
         w.fail(f"there is already a claim with the key {key}.", "key")
-    appearance = None
-    if a.publisher or a.url:
-        publisher = w.publisher(a.publisher, "publisher") if a.publisher else None
-        appearance = Appearance(publisher=publisher, url=a.url)
+    if not (a.publisher or a.url):
+        w.fail(
+            "say where the claim was reported: give publisher= (the outlet) or url= (the "
+            "report's address), or both.",
+            "publisher",
+        )
+    publisher = w.publisher(a.publisher, "publisher") if a.publisher else None
     claim = Claim(
         key=key,
         event=event,
@@ -152,7 +178,7 @@ def addclaim(w: Work, a: AddClaim) -> str:
         lifecycle=Lifecycle.CURRENT,
         status=VerificationStatus.UNVERIFIED,
         hidden=False,
-        appearances=[appearance] if appearance else [],
+        appearances=[Appearance(publisher=publisher, url=a.url)],
     )
     _set_figure(claim, figure)
     w.save("addclaim", claim, None)
@@ -167,7 +193,7 @@ class EditClaim(CommandArguments):
     claimant: str | None = None
     metric: Metric | None = None
     figure: str | None = None
-    qualifier: Qualifier | None = None
+    qualifier: StrEnum | None = None
     subject: str | None = None
     quote: str | None = None
     date: dt.date | None = None
@@ -355,6 +381,7 @@ class Status(CommandArguments):
     status: VerificationStatus
     reason: str | None = None
     evidence: tuple[str, ...] | None = None
+    report: str | None = None
     version: int | None = None
 
 
@@ -372,6 +399,11 @@ class Status(CommandArguments):
             ),
             field_spec("reason", Kind.TEXT, "Why? Users will see this reason.", max_length=5000),
             field_spec("evidence", Kind.URLS, "Evidence: one or more addresses (http/https)?"),
+            field_spec(
+                "report",
+                Kind.TEXT,
+                "Or the outlet whose report of this claim is the evidence (its name)?",
+            ),
             VERSION,
         ),
         positional=("claim", "status"),
@@ -382,12 +414,21 @@ def status(w: Work, a: Status) -> str:
     w.check_version(claim, a.version)
     if a.status in STATUSES_NEEDING_REASON and not a.reason:
         w.fail(f'{a.status.value} needs a reason: say why, e.g. reason="...".', "reason")
+    evidence = list(a.evidence or ())
+    if a.report is not None:
+        evidence.append(_report_address(w, claim, a.report))
+    if a.status in STATUSES_NEEDING_EVIDENCE and not evidence:
+        w.fail(
+            f"{a.status.value} needs evidence: give evidence= (an address) or report= (the "
+            "outlet whose report of this claim shows it).",
+            "evidence",
+        )
     before = w.snapshot(claim)
     claim.assessments.append(
         Assessment(
             status=a.status,
             rationale=a.reason,
-            evidence=list(a.evidence or ()),
+            evidence=evidence,
             set_by=w.actor,
             set_at=utcnow(),
         )
@@ -395,6 +436,27 @@ def status(w: Work, a: Status) -> str:
     claim.status = a.status
     w.save("status", claim, before)
     return f"Claim #{claim.id} is now {a.status.value}."
+
+
+def _report_address(w: Work, claim: Claim, outlet: str) -> str:
+    """The address of this claim's report by the named outlet, cited as evidence."""
+    named = [
+        seen
+        for seen in claim.appearances
+        if seen.publisher is not None and seen.publisher.name.casefold() == outlet.casefold()
+    ]
+    if not named:
+        outlets = [seen.publisher.name for seen in claim.appearances if seen.publisher]
+        w.fail(
+            f"claim #{claim.id} has no report by {outlet!r}.", "report", nearest(outlet, outlets)
+        )
+    address = next((seen.url for seen in named if seen.url), None)
+    if address is None:
+        w.fail(
+            f"the report by {outlet!r} has no address to cite; give evidence= with one.",
+            "report",
+        )
+    return address
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ from bot.moderation.service_commands import (
     NoArguments,
     Staff,
 )
-from bot.moderation.spec import A, CommandSpec
+from bot.moderation.spec import A, CommandSpec, Kind
 from bot.rendering import escape
 from bot.tg import callbacks
 from bot.tg.callbacks import Prefix
@@ -88,6 +88,8 @@ ANYWHERE = frozenset({"grant", "revoke"})
 PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
 STALE_BUTTON = "This button is no longer valid; send the command again."
 BUTTONS_PER_ROW = 2
+BUTTON_TEXT_LIMIT = 40
+RECENT_EVENTS = 6  # offered as buttons where a form asks for an event
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]
@@ -143,14 +145,22 @@ def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup
     )
 
 
-def _question_markup(question: Question) -> InlineKeyboardMarkup | None:
+def _question_markup(
+    question: Question, options: Sequence[tuple[str, str]] = ()
+) -> InlineKeyboardMarkup | None:
+    """The question's buttons: its choices, `options` as (label, answer), Skip and Back."""
     buttons = [(choice, callbacks.form_answer(choice)) for choice in question.choices]
+    buttons += [(_button_text(label), callbacks.form_answer(value)) for label, value in options]
     if question.skip:
         buttons.append((question.skip, callbacks.form_answer(None)))
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     if question.can_go_back:
         rows.append([("◀ Back", callbacks.form_back())])
     return _keyboard(rows) if rows else None
+
+
+def _button_text(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
 
 
 def _confirm_markup(pending_id: int, save: str = "✅ Save") -> InlineKeyboardMarkup:
@@ -327,15 +337,29 @@ class ModeratorHandlers:
 
     # ------------------------------------------------------------ forms
 
-    async def _ask(self, message: Message, user_id: int, form: Form) -> None:
-        """Ask the form's next question, keeping the form for the answer; or preview it."""
+    async def _ask(
+        self,
+        message: Message,
+        user_id: int,
+        form: Form,
+        matching: Sequence[str] = (),
+    ) -> None:
+        """Ask the form's next question, keeping the form for the answer; or preview it.
+
+        An event is offered as buttons: the events `matching` what was typed, else the
+        most recently changed ones.
+        """
         question = form.question()
         if question is None:
             await self._finish(message, user_id, form)
             return
+        options: Sequence[tuple[str, str]] = [(slug, slug) for slug in matching]
+        if not options and form.needs_lookup() == Kind.EVENT:
+            options = await asyncio.to_thread(self.service.recent_events, user_id, RECENT_EVENTS)
         await asyncio.to_thread(self.service.forms.save, user_id, form)
         await message.reply_html(
-            render_question(form.spec.name, question), reply_markup=_question_markup(question)
+            render_question(form.spec.name, question),
+            reply_markup=_question_markup(question, [(t, slug) for slug, t in options]),
         )
 
     async def _finish(self, message: Message, user_id: int, form: Form) -> None:
@@ -351,8 +375,8 @@ class ModeratorHandlers:
     async def _take_answer(
         self, message: Message, user_id: int, form: Form, raw: str | None
     ) -> None:
+        kind = form.needs_lookup()
         try:
-            kind = form.needs_lookup()
             question = form.question()
             version = None
             if kind is not None and raw and question is not None:
@@ -365,6 +389,9 @@ class ModeratorHandlers:
             form.answer(raw, version)
         except ModerationError as error:
             await message.reply_html(render_error(error))
+            if kind == Kind.EVENT:
+                await self._ask(message, user_id, form, error.suggestions)
+                return
         await self._ask(message, user_id, form)
 
     async def _pressed_form(self, query: CallbackQuery, message: Message) -> Form | None:
