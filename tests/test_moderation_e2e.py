@@ -518,6 +518,47 @@ def say_reply(user: TgUser, text: str, to: MessageView) -> MessageView:
     return user.chat.next_bot_message(timeout=10)
 
 
+# ---------------------------------------------------------------- odd input
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/history ²", "There is no event '²'"),
+        ("/status ³ disputed", "There is no claim '³'"),
+        ("/retract ¹", "There is no claim '¹'"),
+        ("/editclaim ² subject=x", "There is no claim '²'"),
+        ("/history 1 page=²", "Page '²' is not a number"),
+        ("/grant ²", "User '²' is not a number"),
+        ("/addevent slug=old title=T place=P summary=S date=0001-01-01", "outside 1900-2100"),
+        ("/addevent slug=far title=T place=P summary=S end=9999-12-31", "outside 1900-2100"),
+        ('/alias makiivka-strike "\ud800x"', "broken character"),
+        ("/history \udfff", "broken character"),
+    ],
+)
+def test_odd_moderator_input_gets_a_clear_reply(
+    moderator: TgUser, admin: TgUser, database: str, command: str, expected: str
+) -> None:
+    before = dataset_text(database)
+    sender = admin if command.startswith("/grant") else moderator
+    found = replies(sender, command)
+    assert len(found) == 1 and expected in found[0].content, found[0].content
+    assert dataset_text(database) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/events ²", "Usage: /events or /events PAGE"),
+        ("/event \ud800", "That is not an event name"),
+    ],
+)
+def test_odd_user_input_gets_a_clear_reply(tg: FakeTelegram, command: str, expected: str) -> None:
+    user = tg.add_user("Odile")
+    found = replies(user, command)
+    assert [expected in m.content for m in found] == [True], found
+
+
 # ---------------------------------------------------------------- forged buttons
 
 

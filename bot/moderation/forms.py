@@ -10,6 +10,7 @@ keeps the steps before, so the moderator can go back one.
 from dataclasses import dataclass
 from typing import Any
 
+from bot.moderation.arguments import check_text
 from bot.moderation.errors import ModerationError
 from bot.moderation.spec import REFERENCE_KINDS, CommandSpec, Field, Kind
 
@@ -88,6 +89,8 @@ class Form:
         `version` pins the version of the record the answer named, for an edit.
         """
         key = self._queue[0]
+        if raw is not None:
+            check_text(raw)
         before = self.state()
         before.pop("past")
         if key == CHOOSE_FIELD:

@@ -7,6 +7,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.moderation.arguments import whole_number
 from bot.moderation.errors import ModerationError
 from db.models import Claim, Event, Source
 
@@ -85,19 +86,20 @@ class Lookup:
 
     def find_claim(self, ref: str) -> Claim | None:
         text = ref.strip()
-        number = text.lstrip("#")
-        if number.isdigit() and int(number) < 2**31:
-            return self.session.get(Claim, int(number))
+        number = whole_number(text)
+        if number is not None:
+            return self.session.get(Claim, number) if number < 2**31 else None
         return self.session.scalar(select(Claim).where(Claim.key == text))
 
     def claim(self, ref: str, key: str = "claim") -> Claim:
         found = self.find_claim(ref)
         if found is None:
             text = ref.strip()
-            number = text.lstrip("#")
-            if number.isdigit():
+            number = whole_number(text)
+            if number is not None:
+                closest = min(number, 2**31)
                 ids = self.session.scalars(
-                    select(Claim.id).order_by(func.abs(Claim.id - int(number[:12]))).limit(3)
+                    select(Claim.id).order_by(func.abs(Claim.id - closest)).limit(3)
                 )
                 near = [f"#{claim_id}" for claim_id in ids]
             else:
@@ -107,7 +109,7 @@ class Lookup:
 
     def target(self, ref: str, key: str = "target") -> Event | Claim:
         text = ref.strip()
-        if not text.lstrip("#").isdigit():
+        if whole_number(text) is None:
             event = self.find_event(text)
             if event is not None:
                 return event

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.moderation.arguments import check_text
 from bot.moderation.commands import COMMANDS, DATA_COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
 from bot.moderation.form_store import FormStore
@@ -344,6 +345,7 @@ class ModerationService:
 
     def reference(self, user_id: int, kind: Kind, ref: str, key: str) -> Reference:
         """Look up a claim, event or source a form was given, before the form goes on."""
+        check_text(ref)
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, Role.MODERATOR)
             lookup = Lookup(session)

@@ -249,7 +249,15 @@ class UserHandlers:
     async def events(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
-        page = int(context.args[0]) - 1 if context.args and context.args[0].isdigit() else 0
+        page = 0
+        if context.args:
+            # ASCII digits only: '²'.isdigit() is true, but int('²') fails.
+            if not re.fullmatch(r"[0-9]{1,6}", context.args[0]):
+                await update.effective_message.reply_html(
+                    "Usage: /events or /events PAGE — for example /events 2."
+                )
+                return
+            page = max(int(context.args[0]) - 1, 0)
         text, keyboard = await self.events_screen(page)
         await update.effective_message.reply_html(text, reply_markup=keyboard)
 
@@ -263,6 +271,13 @@ class UserHandlers:
             )
             return
         slug = context.args[0].lower()[:100]
+        if not slug.isascii() and re.search("[\ud800-\udfff]", slug):
+            # Half of a UTF-16 surrogate pair: no database can look it up.
+            await message.reply_html(
+                "That is not an event name. Usage: /event SLUG — for example "
+                "/event makiivka-strike. See /events for all."
+            )
+            return
         answer = await asyncio.to_thread(self.service.show_event, slug)
         if answer.event is not None:
             await self._reply_answer(message, answer)
