@@ -1,6 +1,7 @@
 """What a running claimbot is made of: settings, the database and the services on it."""
 
 import dataclasses
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -92,4 +93,9 @@ class Runtime:
 
     def moderation_service(self, answers: AnswerService) -> ModerationService:
         """Moderators' changes, with the answers' match index following each one."""
-        return ModerationService(self.sessions, self.settings.admin_ids, answers.refresh_events)
+        return ModerationService(
+            self.sessions,
+            self.settings.admin_ids,
+            answers.refresh_events,
+            dt.timedelta(seconds=self.settings.form_timeout_seconds),
+        )

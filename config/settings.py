@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     index_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     # Event cards (with their rendered pages) kept in memory; the least recently asked go first.
     card_cache_size: int = Field(default=1000, ge=1)
+    # A moderator's guided form left unanswered this long ends, with nothing saved.
+    form_timeout_seconds: float = Field(default=3600, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

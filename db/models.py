@@ -362,6 +362,22 @@ class PendingChange(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
+class ModeratorForm(Base):
+    """A moderator's half-filled guided form (`bot/moderation/forms.py`), one per moderator.
+
+    Kept in the database, not in a process, so the next answer may reach any replica or a
+    restarted process and carry on; `state` is the form's answers and what it asks next.
+    """
+
+    __tablename__ = "moderator_forms"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    command: Mapped[str] = mapped_column(String(40))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class InboxUpdate(Base):
     """An update `claimbot run` took from Telegram by polling (`bot/tg/polling.py`).
 

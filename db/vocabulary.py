@@ -105,6 +105,9 @@ class Role(StrEnum):
     MODERATOR = "moderator"
 
 
+# Statuses that need evidence too: an address, or a report of the claim that has one.
+STATUSES_NEEDING_EVIDENCE = frozenset({VerificationStatus.CONFIRMED, VerificationStatus.FALSE})
+
 # Statuses a moderator may only set with a written reason (issue: moderation).
 STATUSES_NEEDING_REASON = frozenset(
     {

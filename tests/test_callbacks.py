@@ -1,24 +1,129 @@
-"""Callback data: what the bot sends parses back, within Telegram's 64 bytes."""
+"""Callback data: what the bot sends decodes back, within 64 bytes; anything else is refused."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.tg import callbacks
+from bot.tg.callbacks import Prefix
+
+FUZZ = settings(max_examples=300, derandomize=True, deadline=None)
+slugs = st.from_regex(r"[a-z0-9]{1,20}(-[a-z0-9]{1,12}){0,3}", fullmatch=True).filter(
+    lambda s: len(s) <= 60
+)
+ids = st.integers(min_value=1, max_value=2**31 - 1)
+
+
+def decode_all(data: str | None) -> list[object]:
+    """Every decoder's view of the data: each returns a value or None, never raises."""
+    return [
+        callbacks.prefix_of(data),
+        callbacks.parse_slug(data, Prefix.SHOW_EVENT),
+        callbacks.parse_slug(data, Prefix.OPEN_EVENT),
+        callbacks.parse_card_page(data),
+        *(callbacks.parse_number(data, p) for p in Prefix),
+        callbacks.parse_form_answer(data),
+        callbacks.parse_history_page(data),
+    ]
 
 
 def test_card_page_buttons_round_trip() -> None:
-    pressed = callbacks.parse(callbacks.card_page("makiivka-strike", 2))
-    assert pressed == callbacks.Callback("p", "makiivka-strike", 2)
+    data = callbacks.card_page("makiivka-strike", 2)
+    assert callbacks.parse_card_page(data) == callbacks.CardPage("makiivka-strike", 2)
     # The longest slug (60 characters) fits with any page up to 99.
-    assert callbacks.parse(callbacks.card_page("s" * 60, 99)) == callbacks.Callback(
-        "p", "s" * 60, 99
+    assert callbacks.parse_card_page(callbacks.card_page("s" * 60, 99)) == callbacks.CardPage(
+        "s" * 60, 99
     )
 
 
 @pytest.mark.parametrize("data", ["p:", "p:makiivka-strike", "px:makiivka-strike", "p1:"])
 def test_malformed_page_buttons_are_refused(data: str) -> None:
-    assert callbacks.parse(data) is None
+    assert callbacks.parse_card_page(data) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "prefix"),
+    [
+        ("mk:²", Prefix.SAVE),
+        ("mk:99999999999999999999999", Prefix.SAVE),
+        ("mn:-1", Prefix.CANCEL),
+        ("ev:²", Prefix.EVENTS_PAGE),
+        ("x:³", Prefix.EXAMPLE),
+        ("", Prefix.EVENTS_PAGE),
+        ("ev:" + "1" * 70, Prefix.EVENTS_PAGE),
+    ],
+)
+def test_forged_and_truncated_numbers_are_refused(data: str, prefix: Prefix) -> None:
+    assert callbacks.parse_number(data, prefix) is None
+
+
+@pytest.mark.parametrize("data", ["mh:c:²:1", "mh:c:1", "mh:z:1:1", "mh:a:0:0", "mh:e:1:1:1"])
+def test_forged_history_buttons_are_refused(data: str) -> None:
+    assert callbacks.parse_history_page(data) is None
 
 
 def test_callback_data_over_64_bytes_is_refused() -> None:
     with pytest.raises(ValueError, match="64 bytes"):
         callbacks.card_page("x" * 61, 100)
+
+
+def test_handlers_match_their_own_prefix_only() -> None:
+    assert callbacks.matches(Prefix.EVENTS_PAGE)("ev:²")  # its handler answers the forgery
+    assert not callbacks.matches(Prefix.EVENTS_PAGE)("e:ev")
+    assert callbacks.matches(Prefix.CARD_PAGE)("p3:makiivka-strike")
+    assert not callbacks.matches(*Prefix)("")
+
+
+@FUZZ
+@given(slugs, st.integers(min_value=0, max_value=99))
+def test_user_buttons_round_trip_within_64_bytes(slug: str, page: int) -> None:
+    for data in (callbacks.show_event(slug), callbacks.open_event(slug)):
+        assert len(data.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+    assert callbacks.parse_slug(callbacks.show_event(slug), Prefix.SHOW_EVENT) == slug
+    assert callbacks.parse_slug(callbacks.open_event(slug), Prefix.OPEN_EVENT) == slug
+    assert callbacks.parse_slug(callbacks.show_event(slug), Prefix.OPEN_EVENT) is None
+    paged = callbacks.card_page(slug, page)
+    assert callbacks.parse_card_page(paged) == callbacks.CardPage(slug, page)
+    assert callbacks.parse_number(callbacks.events_page(page), Prefix.EVENTS_PAGE) == page
+    assert callbacks.parse_number(callbacks.example_question(page), Prefix.EXAMPLE) == page
+
+
+@FUZZ
+@given(ids, st.integers(min_value=1, max_value=10**6), st.sampled_from([None, "claim", "event"]))
+def test_moderator_buttons_round_trip_within_64_bytes(
+    pending: int, page: int, entity: str | None
+) -> None:
+    assert callbacks.parse_number(callbacks.save_pending(pending), Prefix.SAVE) == pending
+    assert callbacks.parse_number(callbacks.cancel_pending(pending), Prefix.CANCEL) == pending
+    assert callbacks.parse_number(callbacks.save_pending(pending), Prefix.CANCEL) is None
+    entity_id = pending if entity else None
+    data = callbacks.history_page(entity, entity_id, page)
+    assert len(data.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+    assert callbacks.parse_history_page(data) == callbacks.HistoryButton(entity, entity_id, page)
+
+
+@FUZZ
+@given(st.one_of(st.none(), st.from_regex(r"[a-z0-9_-]{1,60}", fullmatch=True)))
+def test_form_answers_round_trip(value: str | None) -> None:
+    data = callbacks.form_answer(value)
+    answer = callbacks.parse_form_answer(data)
+    assert answer is not None
+    assert answer.value == (None if value == callbacks.SKIP else value)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.none(),
+        st.text(alphabet=st.characters(blacklist_categories=())),
+        st.builds(
+            lambda p, rest: p + ":" + rest,
+            st.sampled_from([*(str(p) for p in Prefix), "p7", "p", "m"]),
+            st.text(alphabet=st.characters(blacklist_categories=()), max_size=70),
+        ),
+    )
+)
+def test_arbitrary_data_never_raises(data: str | None) -> None:
+    decode_all(data)
+    if data is not None and len(data.encode("utf-8", "surrogatepass")) > 64:
+        assert decode_all(data) == [None] * len(decode_all(None))

@@ -2,6 +2,7 @@
 the guided forms, and how mistakes are shown."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -14,12 +15,12 @@ from bot.moderation.arguments import (
     parse_urls,
     split_arguments,
 )
-from bot.moderation.changes import RowChange
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError
 from bot.moderation.forms import CHOOSE_FIELD, Form
 from bot.moderation.rendering import MESSAGE_LIMIT, render_error, render_outcome
-from bot.moderation.service import Outcome
+from bot.moderation.service import CommandResult
+from bot.moderation.work import RowChange
 from bot.rendering import html_to_text, utf16_length
 from db.seed import load_seed
 from db.vocabulary import Metric, Qualifier, VerificationStatus
@@ -270,15 +271,21 @@ def test_a_form_checks_each_answer_and_asks_again() -> None:
         form.answer(None)
 
 
-def test_the_qualifier_is_asked_only_after_a_figure() -> None:
+def test_a_claim_form_asks_how_the_figure_is_stated_and_cannot_skip_the_figure() -> None:
     form = Form(COMMANDS["addclaim"])
-    keys = []
+    asked = {}
+    answers = {"event": "e", "claimant": "c", "metric": "killed", "quote": "q"}
+    answers |= {"qualifier": "no_figure", "publisher": "p"}
     while (question := form.question()) is not None:
-        keys.append(question.key)
-        form.answer(
-            {"event": "e", "claimant": "c", "metric": "killed", "quote": "q"}.get(question.key)
-        )
-    assert "figure" in keys and "qualifier" not in keys and "key" not in keys
+        asked[question.key] = question
+        form.answer(answers.get(question.key))
+    assert "no_figure" in asked["qualifier"].choices and "figure" not in asked
+    assert "key" not in asked
+    figure = Form(COMMANDS["addclaim"], {"values": {}, "queue": ["figure"], "past": []})
+    question = figure.question()
+    assert question is not None and question.skip is None
+    with pytest.raises(ModerationError, match="figure is needed"):
+        figure.answer(None)
 
 
 def test_an_edit_form_asks_which_field_then_its_value() -> None:
@@ -297,6 +304,23 @@ def test_an_edit_form_asks_which_field_then_its_value() -> None:
     assert form.ask_again("figure") and not form.ask_again("version")
 
 
+def test_a_form_carries_on_from_its_stored_state() -> None:
+    form = Form(COMMANDS["editclaim"])
+    form.answer("#12", version="3")
+    form.answer("figure")
+    stored = json.loads(json.dumps(form.state()))  # as the database keeps it
+    resumed = Form(COMMANDS["editclaim"], stored)
+    assert resumed.question() == form.question()
+    resumed.answer("about 15")
+    assert resumed.question() is None
+    assert resumed.values == {"claim": "#12", "version": "3", "figure": "about 15"}
+    assert resumed.back() and resumed.back()
+    question = resumed.question()
+    assert question is not None and question.key == CHOOSE_FIELD
+    assert resumed.values == {"claim": "#12", "version": "3"}
+    assert resumed.back() and not resumed.back()
+
+
 # ---------------------------------------------------------------- showing mistakes and changes
 
 
@@ -312,6 +336,6 @@ def test_mistakes_are_escaped_and_show_suggestions_and_an_example() -> None:
 def test_a_preview_of_huge_values_fits_one_message() -> None:
     after = {"quote": "<q>" * 2000, "summary": "s" * 500, "appearances": [{"url": "u" * 2000}]}
     changes = tuple(RowChange("claim", n, f"k{n}", "addclaim", None, after) for n in range(8))
-    html = render_outcome(Outcome("addclaim", "Added.", changes, applied=True))
+    html = render_outcome(CommandResult("addclaim", "Added.", changes, applied=True))
     assert utf16_length(html_to_text(html)) <= MESSAGE_LIMIT
     assert "&lt;q&gt;" in html and "<q>" not in html

@@ -6,6 +6,7 @@ anything changing. After each test the server confirms the bot never sent anythi
 Telegram would reject.
 """
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -14,12 +15,16 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy import update
 from telegram.ext import Application
 
 from bot.moderation.commands import COMMANDS
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.import_export import export_dataset
+from db.models import ModeratorForm, utcnow
 from tests.botapi import FakeTelegram, MessageView, TgUser
+from tests.botapi.client import CallbackQuery
+from tests.botapi.models import CallbackAnswer
 from tests.e2e import copy_seeded_sqlite, running_bot
 
 # A valid one-line use of every moderator command, run by people who may not use it.
@@ -221,7 +226,7 @@ def test_a_moderator_builds_an_event_users_see_it_history_shows_it_and_undo_reve
         moderator,
         '/addclaim event=test-strike claimant="Russian Ministry of Defence" metric=killed '
         'figure="more than 600" quote="More than 600 militants were destroyed." '
-        "date=2023-01-11",
+        "date=2023-01-11 url=https://example.org/mod",
     )
     first_id, second_id = claim_id(first), claim_id(second)
     reported = say(
@@ -266,9 +271,8 @@ def test_mistakes_say_what_was_wrong_show_an_example_and_write_nothing(
     before = dataset_text(database)
     cases = {
         "/addevent slug=x title=Strike on Testville": "put a value with spaces in quotes",
-        '/addclaim event=makiivka-strik claimant="Rybar" metric=killed quote="q"': (
-            "Did you mean: makiivka-strike"
-        ),
+        '/addclaim event=makiivka-strik claimant="Rybar" metric=killed figure=1 quote="q" '
+        "url=https://example.org/q": ("Did you mean: makiivka-strike"),
         "/history 999999": "There is no claim '999999'",
         '/addevent slug=bad-date title="T" date=2023-13-45 place="P" summary="S"': (
             "is not a date"
@@ -336,6 +340,79 @@ def test_a_form_can_be_cancelled_and_checks_each_answer(moderator: TgUser, datab
     assert dataset_text(database) == before
     answer = "\n".join(m.content for m in replies(moderator, "makiivka strike"))
     assert "Makiivka" in answer  # after /cancel, words are questions again
+
+
+def test_back_asks_the_previous_question_again_and_forgets_its_answer(
+    moderator: TgUser,
+) -> None:
+    first = say(moderator, "/addsource")
+    assert "◀ Back" not in first.button_texts  # nothing to go back to
+    kind = say(moderator, "Back-tested source")
+    assert "◀ Back" in kind.button_texts
+    moderator.press(kind, "◀ Back").wait_answer(timeout=10)
+    again = moderator.chat.next_bot_message(timeout=10)
+    assert again.content == first.content
+    kind = say(moderator, "Renamed source")
+    moderator.press(kind, "official").wait_answer(timeout=10)
+    side = moderator.chat.next_bot_message(timeout=10)
+    moderator.press(side, "◀ Back").wait_answer(timeout=10)
+    kind_again = moderator.chat.next_bot_message(timeout=10)
+    assert "What kind of source" in kind_again.content
+    assert say(moderator, "/cancel").content == "Cancelled; nothing was saved."
+
+
+def test_the_guided_addclaim_offers_events_and_keeps_the_data_rules(
+    moderator: TgUser, database: str
+) -> None:
+    say(moderator, '/editevent kyiv-drone-attack date_note="Reports differ by a day."')
+    first = say(moderator, "/addclaim")
+    # The event is offered as buttons, the most recently changed first.
+    assert first.button_texts[0] == "Overnight drone attack on Kyiv"
+    near = replies(moderator, "makiivka strik")
+    assert "makiivka-strike" in near[-1].button_texts  # the events matching what was typed
+    moderator.press(near[-1], "makiivka-strike").wait_answer(timeout=10)
+    claimant = moderator.chat.next_bot_message(timeout=10)
+    assert "Who made the claim" in claimant.content
+    metric = say(moderator, "Rybar")
+    moderator.press(metric, "other").wait_answer(timeout=10)
+    stated = moderator.chat.next_bot_message(timeout=10)
+    assert "no_figure" in stated.button_texts
+    moderator.press(stated, "Skip").wait_answer(timeout=10)
+    figure = moderator.chat.next_bot_message(timeout=10)
+    assert "figure in the claimant's words" in figure.content
+    assert "Skip" not in figure.button_texts  # a figure, or no_figure one step back
+    question = say(moderator, "9")
+    for _ in range(20):
+        if "Preview" in question.content or "⚠️" in question.content:
+            break
+        if "quoted word for word" in question.content:
+            question = say(moderator, "Nine were hit, a blogger wrote.")
+        else:  # every optional field, where it was reported too, is skipped
+            moderator.press(question, "Skip").wait_answer(timeout=10)
+            question = moderator.chat.next_bot_message(timeout=10)
+    assert "Say where the claim was reported" in question.content
+    again = moderator.chat.next_bot_message(timeout=10)
+    assert "Who reported it" in again.content
+    preview = say(moderator, "Example News")
+    assert "Preview of /addclaim" in preview.content and "Example News" in preview.content
+    assert "Nine were hit" not in dataset_text(database)
+    saved = press(moderator, preview, "✅ Save")
+    assert "Added claim #" in saved.content
+    assert "Nine were hit" in dataset_text(database)
+
+
+def test_a_form_left_too_long_ends_with_a_clear_message(moderator: TgUser, database: str) -> None:
+    say(moderator, "/addevent")
+    engine = make_engine(database)
+    with unit_of_work(make_session_factory(engine)) as session:
+        session.execute(update(ModeratorForm).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+    engine.dispose()
+    late = replies(moderator, "late-strike")
+    assert [m.content for m in late] == [
+        "⌛ Your /addevent form waited more than 60 minutes for an answer, so it has ended and "
+        "nothing was saved. Send /addevent to start again."
+    ]
+    assert say(moderator, "/cancel").content == "There is nothing to cancel."
 
 
 def test_a_stale_edit_form_is_refused_rather_than_overwriting(
@@ -439,3 +516,91 @@ def test_a_good_import_applies_after_confirmation(
 def say_reply(user: TgUser, text: str, to: MessageView) -> MessageView:
     user.send(text, reply_to=to)
     return user.chat.next_bot_message(timeout=10)
+
+
+# ---------------------------------------------------------------- odd input
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/history ²", "There is no event '²'"),
+        ("/status ³ disputed", "There is no claim '³'"),
+        ("/retract ¹", "There is no claim '¹'"),
+        ("/editclaim ² subject=x", "There is no claim '²'"),
+        ("/history 1 page=²", "Page '²' is not a number"),
+        ("/grant ²", "User '²' is not a number"),
+        ("/addevent slug=old title=T place=P summary=S date=0001-01-01", "outside 1900-2100"),
+        ("/addevent slug=far title=T place=P summary=S end=9999-12-31", "outside 1900-2100"),
+        ('/alias makiivka-strike "\ud800x"', "broken character"),
+        ("/history \udfff", "broken character"),
+    ],
+)
+def test_odd_moderator_input_gets_a_clear_reply(
+    moderator: TgUser, admin: TgUser, database: str, command: str, expected: str
+) -> None:
+    before = dataset_text(database)
+    sender = admin if command.startswith("/grant") else moderator
+    found = replies(sender, command)
+    assert len(found) == 1 and expected in found[0].content, found[0].content
+    assert dataset_text(database) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/events ²", "Usage: /events or /events PAGE"),
+        ("/event \ud800", "That is not an event name"),
+    ],
+)
+def test_odd_user_input_gets_a_clear_reply(tg: FakeTelegram, command: str, expected: str) -> None:
+    user = tg.add_user("Odile")
+    found = replies(user, command)
+    assert [expected in m.content for m in found] == [True], found
+
+
+# ---------------------------------------------------------------- forged buttons
+
+
+def press_data(tg: FakeTelegram, user: TgUser, message: MessageView, data: str) -> CallbackAnswer:
+    """Press a button carrying `data` that the bot never sent (a forged or truncated one)."""
+    # The simulator's press by data: the public press looks the button up on the message.
+    record = tg._sim_press_button(
+        user.id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        inline_message_id=None,
+        data=data,
+    )
+    return CallbackQuery(tg, record).wait_answer(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "mk:²",
+        "mk:99999999999999999999999",
+        "mn:²",
+        "mh:c:²:1",
+        "mh:e:99999999999999999999:1",
+        "mf:status",  # a form button when no form is open
+        "ev:²",
+        "x:99999999999999999999",
+        "p:makiivka-strike",
+        "e:",
+        "",
+        "zz:1",
+        "ev:" + "1" * 70,
+    ],
+)
+def test_forged_buttons_get_a_clear_answer_and_change_nothing(
+    tg: FakeTelegram, moderator: TgUser, database: str, data: str
+) -> None:
+    shown = say(moderator, "/history 1")
+    before = dataset_text(database)
+    answer = press_data(tg, moderator, shown, data)
+    assert answer.text is not None
+    assert "no longer valid" in answer.text or "form has ended" in answer.text
+    with pytest.raises(TimeoutError):  # no apology, no other message
+        moderator.chat.next_bot_message(timeout=0.5)
+    assert dataset_text(database) == before

@@ -16,15 +16,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answering import AnswerService
 from bot.card_cache import CardCache
 from bot.matching import Matcher
-from bot.moderation.changes import Work
-from bot.moderation.commands import COMMANDS, Kind
+from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed
 from bot.moderation.service import (
     HISTORY_PAGE_SIZE,
+    CommandResult,
     ModerationService,
-    Outcome,
     check_import_file,
 )
+from bot.moderation.spec import Kind
+from bot.moderation.work import Work
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import dataset_from_bytes
 from db.import_export import claim_record, event_record, export_dataset, source_record
@@ -52,7 +53,7 @@ def service(seeded: sessionmaker[Session], refreshed: list[set[str]]) -> Moderat
 
 def run(
     service: ModerationService, command: str, text: str, user: int = MOD, **options: Any
-) -> Outcome:
+) -> CommandResult:
     return service.execute(user, command, COMMANDS[command].bind(text), **options)
 
 
@@ -91,7 +92,12 @@ CHANGES = [
     ("unlink", "makiivka-strike russian-losses-dec-31", False),
     ("addsource", 'name="A new council" kind=official side=ukraine', True),
     ("editsource", "Rybar side=unknown", False),
-    ("addclaim", 'event=makiivka-strike claimant=Rybar metric=killed figure=12 quote="q"', True),
+    (
+        "addclaim",
+        'event=makiivka-strike claimant=Rybar metric=killed figure=12 quote="q" '
+        "url=https://example.org/q",
+        True,
+    ),
     ("editclaim", '1 figure="about 70"', False),
     ("report", '1 publisher="bne IntelliNews" url=https://example.org/r', False),
     ("supersede", "3 4", False),
@@ -164,9 +170,46 @@ def test_a_new_claim_gets_a_readable_key_and_a_new_publisher_is_added_and_noted(
     again = run(
         service,
         "addclaim",
-        'event=makiivka-strike claimant="Igor Girkin" metric=killed figure=13 quote="13."',
+        'event=makiivka-strike claimant="Igor Girkin" metric=killed figure=13 quote="13." '
+        'publisher="Brand New Outlet"',
     )
     assert again.changes[0].name == "makiivka-strike-igor-girkin-killed-2"
+
+
+def test_a_claim_needs_a_figure_or_no_figure_and_where_it_was_reported(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    base = 'event=makiivka-strike claimant=Rybar metric=other quote="A claim without a number."'
+    before = state(seeded)
+    with pytest.raises(ModerationError, match=r"needs figure \(or qualifier=no_figure\)"):
+        run(service, "addclaim", f"{base} url=https://example.org/n")
+    with pytest.raises(ModerationError, match="say where the claim was reported"):
+        run(service, "addclaim", f"{base} figure=5")
+    with pytest.raises(ModerationError, match="keep one of them"):
+        run(service, "addclaim", f"{base} figure=5 qualifier=no_figure url=https://e.org/n")
+    assert state(seeded) == before
+    added = run(service, "addclaim", f"{base} qualifier=no_figure url=https://example.org/n")
+    after = added.changes[-1].after
+    assert after is not None and after["qualifier"] is None and after["wording"] is None
+    assert [a["url"] for a in after["appearances"]] == ["https://example.org/n"]
+
+
+def test_confirmed_and_false_need_evidence_an_address_or_a_named_report(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    before = state(seeded)
+    for status in ("confirmed", "false"):
+        with pytest.raises(ModerationError, match=f"{status} needs evidence"):
+            run(service, "status", f'1 {status} reason="Checked."')
+    with pytest.raises(ModerationError, match="has no report by 'Nobody Times'"):
+        run(service, "status", '1 false reason="Checked." report="Nobody Times"')
+    assert state(seeded) == before
+    run(service, "report", '1 publisher="bne IntelliNews" url=https://example.org/seen')
+    run(service, "status", '1 false reason="Checked." report="BNE intellinews"')
+    with unit_of_work(seeded) as session:
+        assert session.get_one(Claim, 1).assessments[-1].evidence == ["https://example.org/seen"]
+    disputed = run(service, "status", '1 disputed reason="Unclear again."')
+    assert disputed.message == "Claim #1 is now disputed."
 
 
 # ---------------------------------------------------------------- failures
@@ -175,14 +218,23 @@ def test_a_new_claim_gets_a_readable_key_and_a_new_publisher_is_added_and_noted(
 FAILURES = [
     (
         "addclaim",
-        'event=makiivka-strike claimant=Rybar metric=killed figure=lots quote="q"',
+        'event=makiivka-strike claimant=Rybar metric=killed figure=lots quote="q" url=https://e.org',
         "does not parse",
     ),
-    ("addclaim", 'event=makiivka-strik claimant=Rybar metric=killed quote="q"', "no event"),
-    ("addclaim", 'event=makiivka-strike claimant=Rybarr metric=killed quote="q"', "no source"),
     (
         "addclaim",
-        'event=makiivka-strike claimant=Rybar metric=killed quote=q publisher="bne IntelliNewz"',
+        'event=makiivka-strik claimant=Rybar metric=killed figure=1 quote="q" url=https://e.org',
+        "no event",
+    ),
+    (
+        "addclaim",
+        'event=makiivka-strike claimant=Rybarr metric=killed figure=1 quote="q" url=https://e.org',
+        "no source",
+    ),
+    (
+        "addclaim",
+        "event=makiivka-strike claimant=Rybar metric=killed qualifier=no_figure quote=q "
+        'publisher="bne IntelliNewz"',
         "no source 'bne IntelliNewz'",
     ),
     ("addevent", "slug=makiivka-strike title=T place=P summary=S", "already an event"),
@@ -283,7 +335,7 @@ def test_undo_of_a_status_keeps_the_assessments_and_the_data_set_valid(
 ) -> None:
     with unit_of_work(seeded) as session:
         history = len(session.get_one(Claim, 1).assessments)
-    run(service, "status", '1 false reason="Shown wrong."')
+    run(service, "status", '1 false reason="Shown wrong." evidence=https://example.org/w')
     service.undo(MOD)
     with unit_of_work(seeded) as session:
         claim = session.get_one(Claim, 1)
@@ -365,8 +417,8 @@ def test_a_change_racing_another_one_is_refused_not_merged(
     check: Callable[..., None] = Work.check_version
     raced: list[bool] = []
 
-    def racing(work: Work, row: Any, values: Any) -> None:
-        check(work, row, values)
+    def racing(work: Work, row: Any, expected: Any) -> None:
+        check(work, row, expected)
         if not raced:
             raced.append(True)
             run(service, "editclaim", '5 subject="Got there first"', user=OTHER_MOD)
@@ -461,14 +513,14 @@ def test_an_import_applies_all_or_nothing_after_its_preview(
     preview = service.preview_import(MOD, bad, "bad.yaml")
     assert preview.rejected and "event 'no-such-event' does not exist" in preview.summary
     with pytest.raises(ModerationError, match="nothing that can be imported"):
-        service.apply_import(MOD, preview)
+        service.confirm(MOD, service.remember_import(MOD, preview))
     assert state(seeded) == before
 
     document["claims"][1]["event"] = "makiivka-strike"
     good = yaml.safe_dump(document, allow_unicode=True).encode()
     preview = service.preview_import(MOD, good, "good.yaml")
     assert "sources: 1 new" in preview.summary and "claims: 1 updated" in preview.summary
-    outcome = service.apply_import(MOD, preview)
+    outcome = service.confirm(MOD, service.remember_import(MOD, preview))
     assert outcome.message.startswith("Imported:")
     written = entries(seeded)[before[1] :]
     assert {e.actor for e in written} == {f"tg:{MOD}"} and len({e.batch for e in written}) == 1
@@ -493,7 +545,7 @@ def test_an_import_is_refused_if_the_data_changed_since_its_preview(
     )
     before = state(seeded)
     with pytest.raises(ModerationError, match="changed since the preview"):
-        service.apply_import(MOD, preview)
+        service.confirm(MOD, service.remember_import(MOD, preview))
     assert state(seeded) == before
 
 
@@ -522,7 +574,7 @@ def test_the_export_after_moderation_imports_back_exactly(
     service: ModerationService, new_database: NewDatabase
 ) -> None:
     run(service, "addevent", 'slug=t-strike title="T" place=P summary=S')
-    run(service, "status", '1 confirmed reason="r"')
+    run(service, "status", '1 confirmed reason="r" evidence=https://example.org/r')
     service.undo(MOD)
     exported_file = service.export(MOD)
     assert exported_file.name.endswith(".yaml")
@@ -530,7 +582,7 @@ def test_the_export_after_moderation_imports_back_exactly(
     upgrade(engine)
     copy = ModerationService(make_session_factory(engine), {ADMIN})
     preview = copy.preview_import(ADMIN, exported_file.content, exported_file.name)
-    copy.apply_import(ADMIN, preview)
+    copy.confirm(ADMIN, copy.remember_import(ADMIN, preview))
     assert copy.export(ADMIN).content == exported_file.content
     engine.dispose()
 

@@ -16,6 +16,13 @@ from bot.moderation.errors import ModerationError
 from db.dataset_schema import EVENT_SLUG_MAX, SLUG_RE, check_figure
 from db.vocabulary import Qualifier
 
+# Dates a moderator may enter: anything outside is a typo, and far dates overflow date sums.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+# Only ASCII digits are numbers: '²'.isdigit() is true, but int('²') fails.
+_WHOLE_NUMBER = re.compile(r"#?([0-9]+)")
+# A JSON string may carry half of a UTF-16 surrogate pair, which no database can store.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # Phones and desktop clients turn straight quotes into typographic ones as people type.
 QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "„": "“", "«": "»", "‘": "’"}
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9_]*)=")
@@ -31,6 +38,21 @@ class Arguments:
     stray: tuple[tuple[str, str], ...] = ()
 
 
+def whole_number(text: str) -> int | None:
+    """`12` or `#12` as a number; None for anything else, superscripts and the like too."""
+    found = _WHOLE_NUMBER.fullmatch(text.strip())
+    return int(found.group(1)) if found else None
+
+
+def check_text(text: str) -> None:
+    """Refuse text that is not valid Unicode (a lone surrogate), before it reaches anything."""
+    if _LONE_SURROGATE.search(text):
+        raise ModerationError(
+            "your message holds a broken character (half of a surrogate pair), so it cannot "
+            "be stored; type it again without that character."
+        )
+
+
 def split_arguments(text: str) -> Arguments:
     """Split `test-strike "Тествіль" lang=uk` into positional values and key=value pairs.
 
@@ -38,6 +60,7 @@ def split_arguments(text: str) -> Arguments:
     whitespace or the end follows, so apostrophes inside words need no escaping,
     and `\\"` puts a double quote inside a double-quoted value.
     """
+    check_text(text)
     positional: list[str] = []
     named: list[tuple[str, str]] = []
     stray: list[tuple[str, str]] = []
@@ -118,15 +141,22 @@ def parse_slug(key: str, value: str, max_length: int = EVENT_SLUG_MAX) -> str:
 def parse_date(key: str, value: str) -> dt.date:
     text = value.strip()
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise ValueError
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         raise ModerationError(
-            f"{key} {text!r} is not a date: write it as YYYY-MM-DD.",
+            f"{key} {text[:30]!r} is not a date: write it as YYYY-MM-DD.",
             example=f"{key}=2023-01-10",
             key=key,
         ) from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise ModerationError(
+            f"{key} {text} is outside {FIRST_YEAR}-{LAST_YEAR}; check the year.",
+            example=f"{key}=2023-01-10",
+            key=key,
+        )
+    return date
 
 
 def parse_url(key: str, value: str) -> str:
@@ -176,12 +206,14 @@ def parse_language(key: str, value: str) -> str:
 
 
 def parse_positive_int(key: str, value: str) -> int:
-    text = value.strip().lstrip("#")
-    if not text.isdigit() or int(text) <= 0 or int(text) >= 2**63:
+    number = whole_number(value)
+    if number is None or number <= 0 or number >= 2**63:
         raise ModerationError(
-            f"{key} {value.strip()[:30]!r} is not a number.", example=f"{key}=3", key=key
+            f"{key} {value.strip()[:30]!r} is not a number: write it in digits 0-9.",
+            example=f"{key}=3",
+            key=key,
         )
-    return int(text)
+    return number
 
 
 # ---------------------------------------------------------------- figures

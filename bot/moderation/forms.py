@@ -2,13 +2,17 @@
 
 A form only collects the raw values a one-line command would carry; the same
 `ModerationService.execute` then previews and runs them. Edit commands ask which
-field to change instead of walking through every field.
+field to change instead of walking through every field. A form is plain data (`state`),
+so it can wait in the database between answers (`bot/moderation/form_store.py`), and it
+keeps the steps before, so the moderator can go back one.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from bot.moderation.commands import REFERENCE_KINDS, CommandSpec, Field, Kind
+from bot.moderation.arguments import check_text
 from bot.moderation.errors import ModerationError
+from bot.moderation.spec import REFERENCE_KINDS, CommandSpec, Field, Kind
 
 CHOOSE_FIELD = "_field"
 
@@ -20,16 +24,27 @@ class Question:
     choices: tuple[str, ...]
     # None: the field must be answered; else the label of the button that leaves it out.
     skip: str | None
+    can_go_back: bool = False
 
 
 class Form:
-    def __init__(self, spec: CommandSpec) -> None:
+    def __init__(self, spec: CommandSpec[Any], state: dict[str, Any] | None = None) -> None:
         self.spec = spec
-        self.values: dict[str, str] = {}
-        if spec.edits:
-            self._queue = [spec.positional[0], CHOOSE_FIELD]
+        if state is not None:
+            self.values: dict[str, str] = dict(state["values"])
+            self._queue: list[str] = list(state["queue"])
+            self._past: list[dict[str, Any]] = list(state["past"])
         else:
-            self._queue = [f.key for f in spec.fields if f.in_form]
+            self.values = {}
+            if spec.edits:
+                self._queue = [spec.positional[0], CHOOSE_FIELD]
+            else:
+                self._queue = [f.key for f in spec.fields if f.in_form]
+            self._past = []
+
+    def state(self) -> dict[str, Any]:
+        """The form as JSON-ready data; `Form(spec, state)` carries on from it."""
+        return {"values": dict(self.values), "queue": list(self._queue), "past": list(self._past)}
 
     @property
     def target(self) -> str | None:
@@ -46,17 +61,19 @@ class Form:
 
     def question(self) -> Question | None:
         """The next thing to ask, or None when the form is complete."""
+        back = bool(self._past)
         while self._queue:
             key = self._queue[0]
             if key == CHOOSE_FIELD:
-                return Question(key, "Which field do you want to change?", self._editable(), None)
+                prompt = "Which field do you want to change?"
+                return Question(key, prompt, self._editable(), None, back)
             field = self._field(key)
-            if field.needs and not self.values.get(field.needs):
+            if field.waived(self.values):
                 self._queue.pop(0)
                 continue
             choices = tuple(m.value for m in field.choices) if field.choices else ()
             skip = None if field.required else ("Clear" if self.spec.edits else "Skip")
-            return Question(key, field.prompt, choices, skip)
+            return Question(key, field.prompt, choices, skip, back)
         return None
 
     def needs_lookup(self) -> Kind | None:
@@ -66,15 +83,23 @@ class Form:
         kind = self._field(self._queue[0]).kind
         return kind if kind in REFERENCE_KINDS else None
 
-    def answer(self, raw: str | None) -> None:
-        """Take the answer to the current question (None: skipped); checks it first."""
+    def answer(self, raw: str | None, version: str | None = None) -> None:
+        """Take the answer to the current question (None: skipped); checks it first.
+
+        `version` pins the version of the record the answer named, for an edit.
+        """
         key = self._queue[0]
+        if raw is not None:
+            check_text(raw)
+        before = self.state()
+        before.pop("past")
         if key == CHOOSE_FIELD:
             if raw not in self._editable():
                 raise ModerationError(
                     f"choose one of the fields: {', '.join(self._editable())}.", key=key
                 )
             self._queue = [raw]
+            self._past.append(before)
             return
         field = self._field(key)
         if raw is None or not raw.strip():
@@ -86,7 +111,18 @@ class Form:
         else:
             field.parse(raw)
             self.values[key] = raw.strip()
+        if version is not None:
+            self.values["version"] = version
         self._queue.pop(0)
+        self._past.append(before)
+
+    def back(self) -> bool:
+        """Undo the last answer, asking its question again; False at the first question."""
+        if not self._past:
+            return False
+        last = self._past.pop()
+        self.values, self._queue = dict(last["values"]), list(last["queue"])
+        return True
 
     def ask_again(self, key: str) -> bool:
         """Go back to a field the preview found wrong; False if the form cannot ask for it."""

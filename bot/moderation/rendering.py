@@ -4,21 +4,45 @@ Every value that came from a moderator or the database goes through `escape`,
 and every message is kept within Telegram's length limit.
 """
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.moderation.changes import RowChange
 from bot.moderation.errors import ModerationError
+from bot.moderation.forms import CHOOSE_FIELD, Question
 from bot.moderation.service import (
+    CommandResult,
     HistoryEntry,
     HistoryPage,
     ImportPreview,
     ModeratorView,
-    Outcome,
 )
+from bot.moderation.work import RowChange
 from bot.rendering import escape, html_to_text, utf16_length
 
 MESSAGE_LIMIT = 3900  # below Telegram's 4096, with room for a page line
+
+
+FORM_ENDED = "This form has ended; send the command again."
+
+
+def render_question(command: str, question: Question) -> str:
+    """One question of a guided form."""
+    prompt = f"<b>/{escape(command)}</b>: {escape(question.prompt)}"
+    if question.key == CHOOSE_FIELD or question.choices:
+        prompt += "\nChoose below."
+    if question.skip:
+        prompt += f"\nOr press {escape(question.skip)}."
+    return prompt + "\n<i>/cancel stops the form.</i>"
+
+
+def render_form_expired(command: str, timeout: dt.timedelta) -> str:
+    minutes = max(1, round(timeout.total_seconds() / 60))
+    return (
+        f"⌛ Your /{escape(command)} form waited more than {minutes} minute"
+        f"{'s' * (minutes != 1)} for an answer, so it has ended and nothing was saved. "
+        f"Send /{escape(command)} to start again."
+    )
 
 
 def render_error(error: ModerationError) -> str:
@@ -110,7 +134,7 @@ def _change_block(change: RowChange, applied: bool, value_limit: int, max_lines:
     return "\n".join(lines)
 
 
-def render_outcome(outcome: Outcome) -> str:
+def render_outcome(outcome: CommandResult) -> str:
     """A change that was saved, or the preview of one that waits for confirmation."""
 
     def blocks(value_limit: int, max_lines: int) -> list[str]:

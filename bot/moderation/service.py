@@ -1,7 +1,7 @@
 """Moderators' changes to the data set: checked, attributed, audited and reversible.
 
 Every call runs in one unit of work: a command looks everything up and checks it,
-then writes (see `bot.moderation.changes`), and each row it changed is recorded in the
+then writes (see `bot.moderation.actions`), and each row it changed is recorded in the
 audit log with the actor, the record before and after (the import/export records of
 `db.import_export`) and one batch id per command, so `undo` reverts a command as a whole.
 Any mistake raises `ModerationError` and the transaction is rolled back, so a failed
@@ -23,28 +23,21 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.moderation.changes import (
-    COMMAND_FUNCTIONS,
-    DATA_ENTITIES,
-    UNDO_PREFIX,
-    Lookup,
-    Row,
-    RowChange,
-    Work,
-    entity_of,
-    get_row,
-    history_ref,
-    label,
-    revert,
-)
-from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat, Kind
+from bot.moderation.arguments import check_text
+from bot.moderation.commands import COMMANDS, DATA_COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
+from bot.moderation.form_store import FormStore
+from bot.moderation.lookup import Lookup, Row, entity_of, get_row, history_ref, label
+from bot.moderation.service_commands import HISTORY, IMPORT, UNDO, ExportFormat
+from bot.moderation.spec import CommandSpec, Kind
+from bot.moderation.undo import DATA_ENTITIES, UNDO_PREFIX, revert
+from bot.moderation.work import RowChange, Work
 from db.audit import new_batch, record_change
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
 from db.import_export import apply_import, export_dataset, plan_import
-from db.models import AuditEntry, Claim, Moderator, PendingChange, utcnow
+from db.models import AuditEntry, Claim, Event, Moderator, PendingChange, utcnow
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
@@ -67,7 +60,9 @@ def actor_name(user_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CommandResult:
+    """What a command did, or (not applied) what its preview would do."""
+
     command: str
     message: str
     changes: tuple[RowChange, ...]
@@ -146,7 +141,7 @@ class ImportPreview:
 class _Preview(Exception):
     """Carries a dry run's outcome out of its transaction, which is then rolled back."""
 
-    def __init__(self, outcome: Outcome) -> None:
+    def __init__(self, outcome: CommandResult) -> None:
         super().__init__(outcome.message)
         self.outcome = outcome
 
@@ -162,10 +157,12 @@ class ModerationService:
         sessions: sessionmaker[Session],
         admin_ids: Collection[int],
         on_events_changed: EventsChanged | None = None,
+        form_timeout: dt.timedelta = dt.timedelta(hours=1),
     ) -> None:
         self._sessions = sessions
         self._admins = frozenset(admin_ids)
         self._on_events_changed = on_events_changed
+        self.forms = FormStore(sessions, form_timeout)
 
     # -------------------------------------------------------- permissions
 
@@ -193,20 +190,21 @@ class ModerationService:
         *,
         dry_run: bool = False,
         pending: int | None = None,
-    ) -> Outcome:
+    ) -> CommandResult:
         """Run a data command; with `dry_run`, roll back and return what it would change."""
-        spec = COMMANDS[command]
-        typed = spec.parse(values)
-        function = COMMAND_FUNCTIONS[command]
+        action = DATA_COMMANDS[command]
+        arguments = action.spec.typed(values)
 
         def run(w: Work) -> str:
-            return function(w, typed)
+            return action.function(w, arguments)
 
-        return self._run(user_id, spec, run, dry_run=dry_run, values=values, pending=pending)
+        return self._run(user_id, action.spec, run, dry_run=dry_run, values=values, pending=pending)
 
     # -------------------------------------------------------- confirmations
 
-    def preview(self, user_id: int, command: str, values: Mapping[str, str]) -> tuple[Outcome, int]:
+    def preview(
+        self, user_id: int, command: str, values: Mapping[str, str]
+    ) -> tuple[CommandResult, int]:
         """A dry run, and the id of the pending change that confirming it will apply."""
         outcome = self.execute(user_id, command, values, dry_run=True)
         return outcome, self.remember(user_id, command, {"values": dict(outcome.values)})
@@ -247,7 +245,7 @@ class ModerationService:
             session.flush()
             return row.id
 
-    def confirm(self, user_id: int, pending_id: int) -> Outcome:
+    def confirm(self, user_id: int, pending_id: int) -> CommandResult:
         """Apply a pending change: once, by its author, before it expires.
 
         The change runs again in a transaction that also deletes the pending row; a second
@@ -283,14 +281,14 @@ class ModerationService:
     def _run(
         self,
         user_id: int,
-        spec: CommandSpec,
+        spec: CommandSpec[Any],
         run: Callable[[Work], str],
         *,
         dry_run: bool = False,
         values: Mapping[str, str] | None = None,
         batch: str | None = None,
         pending: int | None = None,
-    ) -> Outcome:
+    ) -> CommandResult:
         try:
             with unit_of_work(self._sessions) as session:
                 self._require(session, user_id, spec.role)
@@ -299,7 +297,7 @@ class ModerationService:
                 work = Work(session, actor_name(user_id), spec, batch or new_batch())
                 message = run(work)
                 session.flush()
-                outcome = Outcome(
+                outcome = CommandResult(
                     spec.name,
                     message,
                     tuple(work.changes),
@@ -347,6 +345,7 @@ class ModerationService:
 
     def reference(self, user_id: int, kind: Kind, ref: str, key: str) -> Reference:
         """Look up a claim, event or source a form was given, before the form goes on."""
+        check_text(ref)
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, Role.MODERATOR)
             lookup = Lookup(session)
@@ -361,9 +360,21 @@ class ModerationService:
                 row = lookup.target(ref, key)
             return Reference(history_ref(row), row.version)
 
+    def recent_events(self, user_id: int, limit: int) -> list[tuple[str, str]]:
+        """The events changed most recently, as (slug, title): a form offers them as buttons."""
+        with unit_of_work(self._sessions) as session:
+            self._require(session, user_id, Role.MODERATOR)
+            rows = session.execute(
+                select(Event.slug, Event.title)
+                .where(Event.hidden.is_(False))
+                .order_by(Event.updated_at.desc(), Event.id.desc())
+                .limit(limit)
+            ).all()
+            return [(slug, title) for slug, title in rows]
+
     # -------------------------------------------------------- undo
 
-    def undo(self, user_id: int) -> Outcome:
+    def undo(self, user_id: int) -> CommandResult:
         """Revert this moderator's latest command that has not been undone yet."""
         actor = actor_name(user_id)
         with unit_of_work(self._sessions) as session:
@@ -399,7 +410,7 @@ class ModerationService:
             what = f"/{action}" if action in COMMANDS else "import"
             return f"Undid your {what} ({records})."
 
-        return self._run(user_id, COMMANDS["undo"], run, batch=UNDO_PREFIX + batch)
+        return self._run(user_id, UNDO, run, batch=UNDO_PREFIX + batch)
 
     # -------------------------------------------------------- history
 
@@ -412,7 +423,7 @@ class ModerationService:
                 try:
                     row = Lookup(session).target(ref)
                 except ModerationError as error:
-                    raise error.with_example(COMMANDS["history"].example) from None
+                    raise error.with_example(HISTORY.example) from None
                 target = HistoryTarget(entity_of(row), row.id, label(row))
             return self._history_page(session, target, page)
 
@@ -546,20 +557,17 @@ class ModerationService:
         try:
             dataset = dataset_from_bytes(data, name)
         except DataSetFileError as error:
-            raise ModerationError(f"{name}: {error}", example=COMMANDS["import"].example) from None
+            raise ModerationError(f"{name}: {error}", example=IMPORT.example) from None
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, Role.MODERATOR)
             plan = plan_import(session, dataset)
             return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
 
-    def apply_import(self, user_id: int, preview: ImportPreview) -> Outcome:
-        """Apply a previewed file in one transaction, if the database still gives the same plan."""
-        return self._apply_import(user_id, preview.dataset, preview.summary)
-
     def _apply_import(
-        self, user_id: int, dataset: DataSet, summary: str, pending: int | None = None
-    ) -> Outcome:
-        spec = COMMANDS["import"]
+        self, user_id: int, dataset: DataSet, summary: str, pending: int
+    ) -> CommandResult:
+        """Apply a previewed file in one transaction, if the database still gives the same plan."""
+        spec = IMPORT
 
         def run(w: Work) -> str:
             plan = plan_import(w.session, dataset)
@@ -580,7 +588,7 @@ class ModerationService:
 
 def check_import_file(name: str, size: int | None) -> None:
     """Refuse a file by its name and size, before anyone downloads or parses it."""
-    example = COMMANDS["import"].example
+    example = IMPORT.example
     if PurePath(name).suffix.lower() == ".csv":
         raise ModerationError(
             "CSV files cannot be imported: the CSV export has one row per claim and leaves "

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.answering import AnswerService
 from bot.moderation.service import ModerationService
+from bot.tg.callbacks import Prefix, matches
 from bot.tg.handlers.moderator import ModeratorHandlers
 from bot.tg.handlers.user import UserHandlers
 from bot.tg.resilience import PatientRateLimiter
@@ -90,9 +91,14 @@ def build_application(
     return application
 
 
+# Before every other group: a private message may answer a form kept in the database.
+FORM_GROUP = -1
+
+
 def add_moderator_handlers(
     application: Application[Any, Any, Any, Any, Any, Any], handlers: ModeratorHandlers
 ) -> None:
+    application.add_handlers(handlers.form_handlers(), group=FORM_GROUP)
     application.add_handlers(handlers.handlers())
 
 
@@ -112,7 +118,13 @@ def add_user_handlers(
             CommandHandler("ask", handlers.ask),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text),
             MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text),
-            CallbackQueryHandler(handlers.button),
+            CallbackQueryHandler(handlers.show_event_button, pattern=matches(Prefix.SHOW_EVENT)),
+            CallbackQueryHandler(handlers.open_event_button, pattern=matches(Prefix.OPEN_EVENT)),
+            CallbackQueryHandler(handlers.card_page_button, pattern=matches(Prefix.CARD_PAGE)),
+            CallbackQueryHandler(handlers.events_page_button, pattern=matches(Prefix.EVENTS_PAGE)),
+            CallbackQueryHandler(handlers.example_button, pattern=matches(Prefix.EXAMPLE)),
+            # Last: forged, truncated or outdated data of any kind gets a clear answer.
+            CallbackQueryHandler(handlers.stale_button),
             InlineQueryHandler(handlers.inline_query),
         ]
     )

@@ -1,8 +1,43 @@
-"""Callback data of inline buttons: short, typed, and always within Telegram's 64 bytes."""
+"""Callback data of every inline button, user and moderator: one codec, one prefix per kind.
 
+Each kind of button has a prefix, an encoder that keeps its data within Telegram's 64
+bytes, and a decoder that returns None for anything this bot never sends (forged,
+truncated or from an older version), so a handler answers it with a clear message
+instead of failing. `matches` gives each handler the buttons of its prefix.
+"""
+
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 CALLBACK_DATA_LIMIT = 64
+# Ids and page numbers are ASCII digits within the database's integers: "²".isdigit() is
+# true but int("²") fails, and a 30-digit id overflows the database's integer columns.
+_NUMBER = re.compile(r"[0-9]{1,10}")
+_NUMBER_LIMIT = 2**31
+
+
+class Prefix(StrEnum):
+    SHOW_EVENT = "e"  # pick an event from a list or a question: the card replaces that message
+    OPEN_EVENT = "o"  # open another event from a card: the card stays, the new one follows it
+    CARD_PAGE = "p"  # "p12:slug", the page in the prefix so a 60-character slug fits
+    EVENTS_PAGE = "ev"
+    EXAMPLE = "x"
+    FORM_ANSWER = "mf"  # a choice in a moderator's guided form
+    FORM_BACK = "mb"  # back to the form's previous question
+    SAVE = "mk"  # save a previewed change
+    CANCEL = "mn"  # drop a previewed change
+    HISTORY_PAGE = "mh"
+
+
+USER_PREFIXES = (
+    Prefix.SHOW_EVENT,
+    Prefix.OPEN_EVENT,
+    Prefix.CARD_PAGE,
+    Prefix.EVENTS_PAGE,
+    Prefix.EXAMPLE,
+)
 
 
 def _checked(data: str) -> str:
@@ -11,49 +46,151 @@ def _checked(data: str) -> str:
     return data
 
 
+def _split(data: object) -> tuple[str, str] | None:
+    """(prefix, argument) of well-formed data; the page of a card button is in its argument."""
+    # A JSON body can carry a lone surrogate, which strict UTF-8 cannot encode.
+    if not isinstance(data, str) or ":" not in data:
+        return None
+    if len(data.encode("utf-8", "surrogatepass")) > CALLBACK_DATA_LIMIT:
+        return None
+    head, argument = data.split(":", 1)
+    page = re.fullmatch(r"p([0-9]{1,3})", head)
+    if page:
+        return Prefix.CARD_PAGE, f"{page.group(1)}:{argument}"
+    if head == Prefix.CARD_PAGE:  # a card button without its page
+        return None
+    return head, argument
+
+
+def prefix_of(data: object) -> str | None:
+    split = _split(data)
+    return split[0] if split else None
+
+
+def matches(*prefixes: Prefix) -> Callable[[object], bool]:
+    """A `CallbackQueryHandler` pattern: the buttons of these prefixes, well-formed or not."""
+    wanted = {str(p) for p in prefixes}
+    return lambda data: prefix_of(data) in wanted
+
+
+def _number(text: str) -> int | None:
+    if not _NUMBER.fullmatch(text) or int(text) >= _NUMBER_LIMIT:
+        return None
+    return int(text)
+
+
+# ---------------------------------------------------------------- user buttons
+
+
 def show_event(slug: str) -> str:
-    """Pick an event from a list or a question: the card replaces that message."""
-    return _checked(f"e:{slug}")
+    return _checked(f"{Prefix.SHOW_EVENT}:{slug}")
 
 
 def open_event(slug: str) -> str:
-    """Open another event from a card: the card stays, the new one follows it."""
-    return _checked(f"o:{slug}")
+    return _checked(f"{Prefix.OPEN_EVENT}:{slug}")
 
 
 def card_page(slug: str, page: int) -> str:
-    """Turn a card's page: the same message shows page `page` (from 0) of its claims.
-
-    "p12:slug": the page number in the action keeps a 60-character slug within the limit
-    for up to 100 pages.
-    """
-    return _checked(f"p{page}:{slug}")
+    """Turn a card's page: the same message shows page `page` (from 0) of its claims."""
+    return _checked(f"{Prefix.CARD_PAGE}{page}:{slug}")
 
 
 def events_page(page: int) -> str:
-    return _checked(f"ev:{page}")
+    return _checked(f"{Prefix.EVENTS_PAGE}:{page}")
 
 
 def example_question(index: int) -> str:
-    return _checked(f"x:{index}")
+    return _checked(f"{Prefix.EXAMPLE}:{index}")
+
+
+def parse_slug(data: str | None, prefix: Prefix) -> str | None:
+    """The event a `SHOW_EVENT` or `OPEN_EVENT` button names."""
+    split = _split(data)
+    if split is None or split[0] != prefix or not split[1]:
+        return None
+    return split[1]
 
 
 @dataclass(frozen=True)
-class Callback:
-    action: str  # "e", "o", "p", "ev" or "x"
-    argument: str  # a slug, or a page or question number
-    page: int = 0  # of a "p" button
+class CardPage:
+    slug: str
+    page: int  # from 0
 
 
-def parse(data: str | None) -> Callback | None:
-    """The button that was pressed, or None for data this bot never sends."""
-    if not data or ":" not in data:
+def parse_card_page(data: str | None) -> CardPage | None:
+    split = _split(data)
+    if split is None or split[0] != Prefix.CARD_PAGE:
         return None
-    action, argument = data.split(":", 1)
-    if action[:1] == "p" and action[1:].isdigit() and argument:
-        return Callback("p", argument, int(action[1:]))
-    if action not in {"e", "o", "ev", "x"} or not argument:
+    page, slug = split[1].split(":", 1)
+    return CardPage(slug, int(page)) if slug else None
+
+
+def parse_number(data: str | None, prefix: Prefix) -> int | None:
+    """The page, question or pending change that an `EVENTS_PAGE`, `EXAMPLE`, `SAVE` or
+    `CANCEL` button names."""
+    split = _split(data)
+    if split is None or split[0] != prefix:
         return None
-    if action in {"ev", "x"} and not argument.isdigit():
+    return _number(split[1])
+
+
+# ---------------------------------------------------------------- moderator buttons
+
+SKIP = "-"  # the form answer of a Skip or Clear button
+
+
+def form_answer(value: str | None) -> str:
+    """A choice in a guided form; None is the Skip (or Clear) button."""
+    return _checked(f"{Prefix.FORM_ANSWER}:{SKIP if value is None else value}")
+
+
+def form_back() -> str:
+    return f"{Prefix.FORM_BACK}:"
+
+
+@dataclass(frozen=True)
+class FormAnswer:
+    value: str | None  # None: skipped
+
+
+def parse_form_answer(data: str | None) -> FormAnswer | None:
+    split = _split(data)
+    if split is None or split[0] != Prefix.FORM_ANSWER or not split[1]:
         return None
-    return Callback(action, argument)
+    return FormAnswer(None if split[1] == SKIP else split[1])
+
+
+def save_pending(pending_id: int) -> str:
+    return _checked(f"{Prefix.SAVE}:{pending_id}")
+
+
+def cancel_pending(pending_id: int) -> str:
+    return _checked(f"{Prefix.CANCEL}:{pending_id}")
+
+
+@dataclass(frozen=True)
+class HistoryButton:
+    entity: str | None  # "event" or "claim"; None for the history of everything
+    entity_id: int | None
+    page: int
+
+
+_ENTITY_LETTERS = {"a": None, "c": "claim", "e": "event"}
+
+
+def history_page(entity: str | None, entity_id: int | None, page: int) -> str:
+    letter = (entity or "all")[0]
+    return _checked(f"{Prefix.HISTORY_PAGE}:{letter}:{entity_id or 0}:{page}")
+
+
+def parse_history_page(data: str | None) -> HistoryButton | None:
+    split = _split(data)
+    if split is None or split[0] != Prefix.HISTORY_PAGE:
+        return None
+    parts = split[1].split(":")
+    if len(parts) != 3 or parts[0] not in _ENTITY_LETTERS:
+        return None
+    entity_id, page = _number(parts[1]), _number(parts[2])
+    if entity_id is None or not page:
+        return None
+    return HistoryButton(_ENTITY_LETTERS[parts[0]], entity_id or None, page)

@@ -3,22 +3,23 @@
 Permissions are checked before anything else; a user who may not run a command
 gets one short refusal. Database work runs in a worker thread. A command sent
 with arguments runs at once (`/delete` and `/import` ask first); sent bare it
-starts a guided form that ends in a preview with a Save button. Previews wait in
-the database (`pending_changes`) under an id that the buttons carry, so any replica
-can complete them; a form's answers before its preview stay in this process's memory.
+starts a guided form that ends in a preview with a Save button. Open forms wait in the
+database (`moderator_forms`) and previews too (`pending_changes`, under an id that the
+buttons carry), so any replica, or the process after a restart, can continue them.
 """
 
 import asyncio
 import logging
 import re
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
+    CallbackQuery,
     Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -29,50 +30,101 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
-from bot.moderation.arguments import parse_positive_int
-from bot.moderation.commands import COMMANDS, CommandSpec, ExportFormat
+from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
-from bot.moderation.forms import CHOOSE_FIELD, Form, Question
+from bot.moderation.form_store import ExpiredForm
+from bot.moderation.forms import Form, Question
 from bot.moderation.rendering import (
+    FORM_ENDED,
     render_error,
+    render_form_expired,
     render_history,
     render_import_preview,
     render_moderators,
     render_outcome,
+    render_question,
 )
 from bot.moderation.service import (
     EXPIRED,
     HistoryPage,
     ModerationService,
-    Outcome,
     allowed,
     check_import_file,
     refusal,
 )
+from bot.moderation.service_commands import (
+    EXPORT,
+    GRANT,
+    HISTORY,
+    IMPORT,
+    MODERATORS,
+    REVOKE,
+    UNDO,
+    Export,
+    ExportFormat,
+    History,
+    NoArguments,
+    Staff,
+)
+from bot.moderation.spec import A, CommandSpec, Kind
 from bot.rendering import escape
+from bot.tg import callbacks
+from bot.tg.callbacks import Prefix
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
 
-ASKING = 0
-END = ConversationHandler.END
 # Commands that also work in groups, so an admin can reply /grant to someone's message there.
 ANYWHERE = frozenset({"grant", "revoke"})
 PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
+STALE_BUTTON = "This button is no longer valid; send the command again."
 BUTTONS_PER_ROW = 2
+BUTTON_TEXT_LIMIT = 40
+RECENT_EVENTS = 6  # offered as buttons where a form asks for an event
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One moderator command as sent: who sent it, in which message."""
+
+    handlers: "ModeratorHandlers"
+    message: Message
+    context: ContextTypes.DEFAULT_TYPE
+    user_id: int
+
+    @property
+    def service(self) -> ModerationService:
+        return self.handlers.service
+
+
+Reply = Callable[[Call, A], Awaitable[None]]
+# The commands answered here rather than by a data action, by name: each parses its own text.
+_REPLIES: dict[str, Callable[[Call, str], Awaitable[None]]] = {}
+
+
+def _answers(spec: CommandSpec[A]) -> Callable[[Reply[A]], Reply[A]]:
+    """Register the function below as the reply to `spec`'s command."""
+
+    def register(reply: Reply[A]) -> Reply[A]:
+        async def run(call: Call, rest: str) -> None:
+            await reply(call, spec.typed(spec.bind(rest)))
+
+        _REPLIES[spec.name] = run
+        return reply
+
+    return register
 
 
 def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
@@ -93,30 +145,47 @@ def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup
     )
 
 
-def _question_markup(question: Question) -> InlineKeyboardMarkup | None:
-    buttons = [(choice, f"mf:{choice}") for choice in question.choices]
+def _question_markup(
+    question: Question, options: Sequence[tuple[str, str]] = ()
+) -> InlineKeyboardMarkup | None:
+    """The question's buttons: its choices, `options` as (label, answer), Skip and Back."""
+    buttons = [(choice, callbacks.form_answer(choice)) for choice in question.choices]
+    buttons += [(_button_text(label), callbacks.form_answer(value)) for label, value in options]
     if question.skip:
-        buttons.append((question.skip, "mf:-"))
-    if not buttons:
-        return None
-    return _keyboard(
-        [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
-    )
+        buttons.append((question.skip, callbacks.form_answer(None)))
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    if question.can_go_back:
+        rows.append([("◀ Back", callbacks.form_back())])
+    return _keyboard(rows) if rows else None
+
+
+def _button_text(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
 
 
 def _confirm_markup(pending_id: int, save: str = "✅ Save") -> InlineKeyboardMarkup:
     """Buttons carrying the pending change's id (callback data stays far below 64 bytes)."""
-    return _keyboard([[(save, f"mk:{pending_id}"), ("✖ Cancel", f"mn:{pending_id}")]])
+    return _keyboard(
+        [
+            [
+                (save, callbacks.save_pending(pending_id)),
+                ("✖ Cancel", callbacks.cancel_pending(pending_id)),
+            ]
+        ]
+    )
 
 
 def _history_markup(page: HistoryPage) -> InlineKeyboardMarkup | None:
     target = page.target
-    prefix = f"mh:{(target.entity or 'all')[0]}:{target.entity_id or 0}"
+
+    def to(number: int) -> str:
+        return callbacks.history_page(target.entity, target.entity_id, number)
+
     buttons = []
     if page.page > 1:
-        buttons.append(("◀ Newer", f"{prefix}:{page.page - 1}"))
+        buttons.append(("◀ Newer", to(page.page - 1)))
     if page.page < page.pages:
-        buttons.append(("Older ▶", f"{prefix}:{page.page + 1}"))
+        buttons.append(("Older ▶", to(page.page + 1)))
     return _keyboard([buttons]) if buttons else None
 
 
@@ -125,32 +194,31 @@ class ModeratorHandlers:
         self.service = service
         self.user_commands = tuple(user_commands)
 
+    def form_handlers(self) -> list[Handler]:
+        """Answers to an open form, in a group before every other handler.
+
+        Whether a private message answers a form is known only from the database, so
+        these look first and stop further handling when they took the message.
+        """
+        private = filters.ChatType.PRIVATE
+        return [MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.form_text)]
+
     def handlers(self) -> list[Handler]:
-        """Registered before the user handlers, so forms and moderator buttons come first."""
-        with warnings.catch_warnings():
-            # A form lives per user and chat, not per message; PTB warns about exactly that.
-            warnings.filterwarnings("ignore", category=PTBUserWarning)
-            conversation = ConversationHandler[ContextTypes.DEFAULT_TYPE](
-                entry_points=[CommandHandler(name, self.command) for name in COMMANDS],
-                states={
-                    ASKING: [
-                        MessageHandler(filters.TEXT & ~filters.COMMAND, self.form_text),
-                        CallbackQueryHandler(self.form_button, pattern=r"^mf:"),
-                    ]
-                },
-                fallbacks=[CommandHandler("cancel", self.cancel)],
-                allow_reentry=True,
-            )
+        """Registered before the user handlers, so moderator commands and buttons come first."""
         return [
-            conversation,
+            *(CommandHandler(name, self.command) for name in COMMANDS),
             CommandHandler("cancel", self.cancel),
             MessageHandler(
                 filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)"),
                 self.import_caption,
             ),
-            CallbackQueryHandler(self.confirm, pattern=r"^m[kn]:"),
-            CallbackQueryHandler(self.history_button, pattern=r"^mh:"),
-            CallbackQueryHandler(self.expired_button, pattern=r"^m[a-z]:"),
+            CallbackQueryHandler(self.form_button, pattern=callbacks.matches(Prefix.FORM_ANSWER)),
+            CallbackQueryHandler(self.form_back, pattern=callbacks.matches(Prefix.FORM_BACK)),
+            CallbackQueryHandler(self.save_button, pattern=callbacks.matches(Prefix.SAVE)),
+            CallbackQueryHandler(self.cancel_button, pattern=callbacks.matches(Prefix.CANCEL)),
+            CallbackQueryHandler(
+                self.history_button, pattern=callbacks.matches(Prefix.HISTORY_PAGE)
+            ),
         ]
 
     # ------------------------------------------------------------ menus
@@ -158,9 +226,9 @@ class ModeratorHandlers:
     async def set_menus(self, bot: Bot) -> None:
         """At start: the moderator commands in the menus of admins and moderators."""
         for user_id, role in await asyncio.to_thread(self.service.staff):
-            await self._set_menu(bot, user_id, role)
+            await self.set_menu(bot, user_id, role)
 
-    async def _set_menu(self, bot: Bot, user_id: int, role: Role) -> bool:
+    async def set_menu(self, bot: Bot, user_id: int, role: Role) -> bool:
         try:
             await bot.set_my_commands(
                 menu(self.user_commands, role), scope=BotCommandScopeChat(user_id)
@@ -173,7 +241,7 @@ class ModeratorHandlers:
 
     # ------------------------------------------------------------ commands
 
-    async def _permitted(self, message: Message, user_id: int, spec: CommandSpec) -> bool:
+    async def _permitted(self, message: Message, user_id: int, spec: CommandSpec[Any]) -> bool:
         role = await asyncio.to_thread(self.service.role, user_id)
         if not allowed(role, spec.role):
             await message.reply_html(escape(refusal(spec.role)))
@@ -183,72 +251,47 @@ class ModeratorHandlers:
             return False
         return True
 
-    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         match = _COMMAND.match(message.text or "") if message else None
         if message is None or user is None or match is None:
-            return END
+            return
         spec = COMMANDS[match.group(1).lower()]
-        if context.user_data is not None:
-            context.user_data.pop("form", None)
         if not await self._permitted(message, user.id, spec):
-            return END
+            return
+        # A new command ends a form left open, here or on another replica.
+        await asyncio.to_thread(self.service.forms.drop, user.id)
         rest = match.group(2)
         try:
             if spec.changes_data and not rest.strip():
-                return await self._ask(message, context, Form(spec))
+                await self._ask(message, user.id, Form(spec))
+                return
             await self._run(message, context, user.id, spec, rest)
         except ModerationError as error:
             await message.reply_html(render_error(error))
-        return END
 
     async def _run(
         self,
         message: Message,
         context: ContextTypes.DEFAULT_TYPE,
         user_id: int,
-        spec: CommandSpec,
+        spec: CommandSpec[Any],
         rest: str,
     ) -> None:
-        service = self.service
-        match spec.name:
-            case "undo":
-                await self._reply_outcome(message, await asyncio.to_thread(service.undo, user_id))
-            case "history":
-                values = spec.parse(spec.bind(rest))
-                page = await asyncio.to_thread(
-                    service.history, user_id, values.get("target"), values.get("page") or 1
-                )
-                await message.reply_html(render_history(page), reply_markup=_history_markup(page))
-            case "export":
-                format_ = spec.parse(spec.bind(rest)).get("format") or ExportFormat.YAML
-                file = await asyncio.to_thread(service.export, user_id, format_)
-                await message.reply_document(
-                    file.content, filename=file.name, caption="The whole data set."
-                )
-            case "import":
-                replied = message.reply_to_message
-                await self._import(message, context, user_id, replied.document if replied else None)
-            case "grant" | "revoke":
-                await self._grant(message, context, user_id, spec, rest)
-            case "moderators":
-                staff = await asyncio.to_thread(service.moderators, user_id)
-                await message.reply_html(render_moderators(staff))
-            case _:
-                values = spec.bind(rest)
-                if spec.confirms:
-                    await self._preview(message, context, user_id, spec.name, values)
-                else:
-                    outcome = await asyncio.to_thread(service.execute, user_id, spec.name, values)
-                    await self._reply_outcome(message, outcome)
-
-    async def _reply_outcome(self, message: Message, outcome: Outcome) -> None:
-        await message.reply_html(render_outcome(outcome))
+        reply = _REPLIES.get(spec.name)
+        if reply is not None:
+            await reply(Call(self, message, context, user_id), rest)
+            return
+        values = spec.bind(rest)
+        if spec.confirms:
+            await self._preview(message, user_id, spec.name, values)
+        else:
+            result = await asyncio.to_thread(self.service.execute, user_id, spec.name, values)
+            await message.reply_html(render_outcome(result))
 
     async def _preview(
         self,
         message: Message,
-        context: ContextTypes.DEFAULT_TYPE,
         user_id: int,
         command: str,
         values: Mapping[str, str],
@@ -261,65 +304,24 @@ class ModeratorHandlers:
             render_outcome(outcome), reply_markup=_confirm_markup(pending_id, save)
         )
 
-    # ------------------------------------------------------------ moderators
-
-    async def _grant(
-        self,
-        message: Message,
-        context: ContextTypes.DEFAULT_TYPE,
-        admin_id: int,
-        spec: CommandSpec,
-        rest: str,
-    ) -> None:
-        values = spec.bind(rest)
-        if "user" in values:
-            user_id = parse_positive_int("user", values["user"])
-        else:
-            found = _replied_user(message)
-            if found is None:
-                raise ModerationError(
-                    f"say who: /{spec.name} USER_ID, or reply /{spec.name} to their message.",
-                    example=spec.example,
-                )
-            user_id = found
-        if spec.name == "grant":
-            await asyncio.to_thread(self.service.grant, admin_id, user_id)
-            text = f"✅ <code>{user_id}</code> is now a moderator."
-            if not await self._set_menu(context.bot, user_id, Role.MODERATOR):
-                text += " They will see the moderator commands once they start a chat with me."
-        else:
-            await asyncio.to_thread(self.service.revoke, admin_id, user_id)
-            text = f"✅ <code>{user_id}</code> is no longer a moderator."
-            try:
-                await context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
-            except TelegramError as error:
-                log.warning("could not reset the command menu of %s: %s", user_id, error)
-        await message.reply_html(text)
-
     # ------------------------------------------------------------ import
 
     async def import_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        if not await self._permitted(message, user.id, COMMANDS["import"]):
+        if not await self._permitted(message, user.id, IMPORT):
             return
         try:
-            await self._import(message, context, user.id, message.document)
+            await self.import_file(message, user.id, message.document)
         except ModerationError as error:
             await message.reply_html(render_error(error))
 
-    async def _import(
-        self,
-        message: Message,
-        context: ContextTypes.DEFAULT_TYPE,
-        user_id: int,
-        document: Document | None,
-    ) -> None:
+    async def import_file(self, message: Message, user_id: int, document: Document | None) -> None:
         if document is None:
             raise ModerationError(
                 "send /import in reply to a data set file, or as the caption of the file.",
-                example=COMMANDS["import"].example,
+                example=IMPORT.example,
             )
         name = document.file_name or "data set"
         # Checked before downloading: Telegram serves bots files of up to 20 MB only.
@@ -335,106 +337,135 @@ class ModeratorHandlers:
 
     # ------------------------------------------------------------ forms
 
-    async def _ask(self, message: Message, context: ContextTypes.DEFAULT_TYPE, form: Form) -> int:
+    async def _ask(
+        self,
+        message: Message,
+        user_id: int,
+        form: Form,
+        matching: Sequence[str] = (),
+    ) -> None:
+        """Ask the form's next question, keeping the form for the answer; or preview it.
+
+        An event is offered as buttons: the events `matching` what was typed, else the
+        most recently changed ones.
+        """
         question = form.question()
         if question is None:
-            return await self._finish(message, context, form)
-        if context.user_data is not None:
-            context.user_data["form"] = form
-        prompt = f"<b>/{form.spec.name}</b>: {escape(question.prompt)}"
-        if question.key == CHOOSE_FIELD or question.choices:
-            prompt += "\nChoose below."
-        if question.skip:
-            prompt += f"\nOr press {question.skip}."
-        prompt += "\n<i>/cancel stops the form.</i>"
-        await message.reply_html(prompt, reply_markup=_question_markup(question))
-        return ASKING
+            await self._finish(message, user_id, form)
+            return
+        options: Sequence[tuple[str, str]] = [(slug, slug) for slug in matching]
+        if not options and form.needs_lookup() == Kind.EVENT:
+            options = await asyncio.to_thread(self.service.recent_events, user_id, RECENT_EVENTS)
+        await asyncio.to_thread(self.service.forms.save, user_id, form)
+        await message.reply_html(
+            render_question(form.spec.name, question),
+            reply_markup=_question_markup(question, [(t, slug) for slug, t in options]),
+        )
 
-    async def _finish(
-        self, message: Message, context: ContextTypes.DEFAULT_TYPE, form: Form
-    ) -> int:
-        user = message.chat.id  # forms run in private chats, where the chat is the user
+    async def _finish(self, message: Message, user_id: int, form: Form) -> None:
         try:
-            await self._preview(message, context, user, form.spec.name, form.values)
+            await self._preview(message, user_id, form.spec.name, form.values)
         except ModerationError as error:
             await message.reply_html(render_error(error))
             if error.key and form.ask_again(error.key):
-                return await self._ask(message, context, form)
-            return END
-        if context.user_data is not None:
-            context.user_data.pop("form", None)
-        return END
+                await self._ask(message, user_id, form)
+                return
+        await asyncio.to_thread(self.service.forms.drop, user_id)
 
     async def _take_answer(
-        self, message: Message, context: ContextTypes.DEFAULT_TYPE, user_id: int, raw: str | None
-    ) -> int:
-        form = context.user_data.get("form") if context.user_data is not None else None
-        if not isinstance(form, Form):
-            await message.reply_html("That form has ended; send the command again.")
-            return END
+        self, message: Message, user_id: int, form: Form, raw: str | None
+    ) -> None:
+        kind = form.needs_lookup()
         try:
-            kind = form.needs_lookup()
             question = form.question()
+            version = None
             if kind is not None and raw and question is not None:
                 found = await asyncio.to_thread(
                     self.service.reference, user_id, kind, raw, question.key
                 )
                 if question.key == form.target and "version" in form.spec.by_key:
-                    form.values["version"] = str(found.version)
+                    version = str(found.version)
                 raw = found.text
-            form.answer(raw)
+            form.answer(raw, version)
         except ModerationError as error:
             await message.reply_html(render_error(error))
-        return await self._ask(message, context, form)
+            if kind == Kind.EVENT:
+                await self._ask(message, user_id, form, error.suggestions)
+                return
+        await self._ask(message, user_id, form)
 
-    async def form_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def _pressed_form(self, query: CallbackQuery, message: Message) -> Form | None:
+        """The open form a form button belongs to, with the press answered; else None."""
+        found = await asyncio.to_thread(self.service.forms.load, query.from_user.id)
+        if not isinstance(found, Form):
+            await query.answer(FORM_ENDED)
+            if found is not None:
+                expired = render_form_expired(found.command, self.service.forms.timeout)
+                await message.reply_html(expired)
+            return None
+        await query.answer()
+        await _drop_buttons(message)
+        return found
+
+    async def form_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A private message that answers an open (or expired) form; others go on unhandled."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        found = await asyncio.to_thread(self.service.forms.load, user.id)
+        if found is None:
+            return
+        if isinstance(found, ExpiredForm):
+            expired = render_form_expired(found.command, self.service.forms.timeout)
+            await message.reply_html(expired)
+        else:
+            await self._take_answer(message, user.id, found, message.text)
+        raise ApplicationHandlerStop
+
+    async def form_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or not isinstance(query.message, Message):
+            return
+        pressed = callbacks.parse_form_answer(query.data)
+        if pressed is None:
+            await query.answer(STALE_BUTTON)
+            return
+        form = await self._pressed_form(query, query.message)
+        if form is not None:
+            await self._take_answer(query.message, query.from_user.id, form, pressed.value)
+
+    async def form_back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or not isinstance(query.message, Message):
+            return
+        form = await self._pressed_form(query, query.message)
+        if form is not None:
+            form.back()
+            await self._ask(query.message, query.from_user.id, form)
+
+    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
-            return END
-        return await self._take_answer(message, context, user.id, message.text)
-
-    async def form_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        query = update.callback_query
-        if query is None or not isinstance(query.message, Message) or query.data is None:
-            return END
-        await query.answer()
-        value = query.data.removeprefix("mf:")
-        await _drop_buttons(query.message)
-        return await self._take_answer(
-            query.message, context, query.from_user.id, None if value == "-" else value
+            return
+        dropped = await asyncio.to_thread(self.service.forms.drop, user.id)
+        await message.reply_html(
+            "Cancelled; nothing was saved." if dropped else "There is nothing to cancel."
         )
-
-    async def cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        message = update.effective_message
-        form = context.user_data.pop("form", None) if context.user_data is not None else None
-        if message is not None:
-            await message.reply_html(
-                "Cancelled; nothing was saved." if form else "There is nothing to cancel."
-            )
-        return END
 
     # ------------------------------------------------------------ buttons
 
-    async def confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Save or Cancel on a preview; the pending change may come from any replica."""
+    async def save_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Save on a preview; the pending change may come from any replica."""
         query = update.callback_query
-        if query is None or query.data is None or not isinstance(query.message, Message):
+        if query is None or not isinstance(query.message, Message):
             return
-        action, token = query.data.split(":", 1)
-        if not token.isdigit():  # a button from before previews were kept in the database
-            await query.answer("This preview has expired; send the command again.")
-            return
-        user_id, pending_id = query.from_user.id, int(token)
-        if action == "mn":
-            if await asyncio.to_thread(self.service.discard, user_id, pending_id):
-                await query.answer()
-                await _edit(query.message, "Cancelled; nothing was saved.")
-            else:
-                await query.answer("There is nothing to cancel: already saved or expired.")
+        pending_id = callbacks.parse_number(query.data, Prefix.SAVE)
+        if pending_id is None:
+            await query.answer(STALE_BUTTON)
             return
         try:
-            outcome = await asyncio.to_thread(self.service.confirm, user_id, pending_id)
-            text = render_outcome(outcome)
+            result = await asyncio.to_thread(self.service.confirm, query.from_user.id, pending_id)
+            text = render_outcome(result)
         except (NotAllowed, PendingGone) as error:
             # Another user's button, or a second press: say so, and leave the message alone.
             await query.answer(_sentence(error.problem)[:190], show_alert=True)
@@ -446,22 +477,34 @@ class ModeratorHandlers:
         await query.answer()
         await _edit(query.message, text)
 
+    async def cancel_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or not isinstance(query.message, Message):
+            return
+        pending_id = callbacks.parse_number(query.data, Prefix.CANCEL)
+        if pending_id is None:
+            await query.answer(STALE_BUTTON)
+        elif await asyncio.to_thread(self.service.discard, query.from_user.id, pending_id):
+            await query.answer()
+            await _edit(query.message, "Cancelled; nothing was saved.")
+        else:
+            await query.answer("There is nothing to cancel: already saved or expired.")
+
     async def history_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None or query.data is None or not isinstance(query.message, Message):
+        if query is None or not isinstance(query.message, Message):
             return
-        match = re.fullmatch(r"mh:([ace]):(\d+):(\d+)", query.data)
-        if match is None:
-            await query.answer("This button is no longer valid.")
+        pressed = callbacks.parse_history_page(query.data)
+        if pressed is None:
+            await query.answer(STALE_BUTTON)
             return
-        entity = {"a": None, "c": "claim", "e": "event"}[match.group(1)]
         try:
             page = await asyncio.to_thread(
                 self.service.history_of,
                 query.from_user.id,
-                entity,
-                int(match.group(2)) or None,
-                int(match.group(3)),
+                pressed.entity,
+                pressed.entity_id,
+                pressed.page,
             )
         except ModerationError as error:
             await query.answer(error.problem[:190])
@@ -469,9 +512,77 @@ class ModeratorHandlers:
         await query.answer()
         await _edit(query.message, render_history(page), _history_markup(page))
 
-    async def expired_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.callback_query is not None:
-            await update.callback_query.answer("This form has ended; send the command again.")
+
+# ---------------------------------------------------------------- commands answered here
+
+
+@_answers(UNDO)
+async def _undo(call: Call, _: NoArguments) -> None:
+    result = await asyncio.to_thread(call.service.undo, call.user_id)
+    await call.message.reply_html(render_outcome(result))
+
+
+@_answers(HISTORY)
+async def _history(call: Call, arguments: History) -> None:
+    page = await asyncio.to_thread(
+        call.service.history, call.user_id, arguments.target, arguments.page or 1
+    )
+    await call.message.reply_html(render_history(page), reply_markup=_history_markup(page))
+
+
+@_answers(EXPORT)
+async def _export(call: Call, arguments: Export) -> None:
+    file = await asyncio.to_thread(
+        call.service.export, call.user_id, arguments.format or ExportFormat.YAML
+    )
+    await call.message.reply_document(
+        file.content, filename=file.name, caption="The whole data set."
+    )
+
+
+@_answers(IMPORT)
+async def _import(call: Call, _: NoArguments) -> None:
+    replied = call.message.reply_to_message
+    await call.handlers.import_file(
+        call.message, call.user_id, replied.document if replied else None
+    )
+
+
+@_answers(MODERATORS)
+async def _moderators(call: Call, _: NoArguments) -> None:
+    staff = await asyncio.to_thread(call.service.moderators, call.user_id)
+    await call.message.reply_html(render_moderators(staff))
+
+
+def _whom(call: Call, spec: CommandSpec[Staff], arguments: Staff) -> int:
+    user_id = arguments.user or _replied_user(call.message)
+    if user_id is None:
+        raise ModerationError(
+            f"say who: /{spec.name} USER_ID, or reply /{spec.name} to their message.",
+            example=spec.example,
+        )
+    return user_id
+
+
+@_answers(GRANT)
+async def _grant(call: Call, arguments: Staff) -> None:
+    user_id = _whom(call, GRANT, arguments)
+    await asyncio.to_thread(call.service.grant, call.user_id, user_id)
+    text = f"✅ <code>{user_id}</code> is now a moderator."
+    if not await call.handlers.set_menu(call.context.bot, user_id, Role.MODERATOR):
+        text += " They will see the moderator commands once they start a chat with me."
+    await call.message.reply_html(text)
+
+
+@_answers(REVOKE)
+async def _revoke(call: Call, arguments: Staff) -> None:
+    user_id = _whom(call, REVOKE, arguments)
+    await asyncio.to_thread(call.service.revoke, call.user_id, user_id)
+    try:
+        await call.context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
+    except TelegramError as error:
+        log.warning("could not reset the command menu of %s: %s", user_id, error)
+    await call.message.reply_html(f"✅ <code>{user_id}</code> is no longer a moderator.")
 
 
 def _replied_user(message: Message) -> int | None:

@@ -10,9 +10,11 @@ import logging
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -216,7 +218,15 @@ class UserHandlers:
     async def events(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
-        page = int(context.args[0]) - 1 if context.args and context.args[0].isdigit() else 0
+        page = 0
+        if context.args:
+            # ASCII digits only: '²'.isdigit() is true, but int('²') fails.
+            if not re.fullmatch(r"[0-9]{1,6}", context.args[0]):
+                await update.effective_message.reply_html(
+                    "Usage: /events or /events PAGE — for example /events 2."
+                )
+                return
+            page = max(int(context.args[0]) - 1, 0)
         text, keyboard = await self.events_screen(page)
         await update.effective_message.reply_html(text, reply_markup=keyboard)
 
@@ -228,6 +238,13 @@ class UserHandlers:
             await message.reply_html(EVENT_USAGE)
             return
         slug = context.args[0].lower()[:100]
+        if not slug.isascii() and re.search("[\ud800-\udfff]", slug):
+            # Half of a UTF-16 surrogate pair: no database can look it up.
+            await message.reply_html(
+                "That is not an event name. Usage: /event SLUG — for example "
+                "/event makiivka-strike. See /events for all."
+            )
+            return
         answer = await asyncio.to_thread(self.service.show_event, slug)
         if answer.event is not None:
             await self._reply_answer(message, answer)
@@ -238,43 +255,65 @@ class UserHandlers:
 
     # ------------------------------------------------------------ buttons
 
-    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None:
+    async def events_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pressed = _pressed(update)
+        page = callbacks.parse_number(pressed.data, callbacks.Prefix.EVENTS_PAGE)
+        if page is None or pressed.message is None:
+            await pressed.query.answer(STALE_BUTTON)
             return
-        pressed = callbacks.parse(query.data)
-        message = query.message if isinstance(query.message, Message) else None
-        if pressed is None or message is None:
-            await query.answer(STALE_BUTTON)
+        await pressed.query.answer()
+        text, keyboard = await self.events_screen(page)
+        await _edit(pressed.message, text, keyboard)
+
+    async def example_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pressed = _pressed(update)
+        index = callbacks.parse_number(pressed.data, callbacks.Prefix.EXAMPLE)
+        if index is None or index >= len(EXAMPLE_QUESTIONS) or pressed.message is None:
+            await pressed.query.answer(STALE_BUTTON)
             return
-        if pressed.action == "ev":
-            await query.answer()
-            text, keyboard = await self.events_screen(int(pressed.argument))
-            await _edit(message, text, keyboard)
-        elif pressed.action == "x":
-            index = int(pressed.argument)
-            if index >= len(EXAMPLE_QUESTIONS):
-                await query.answer(STALE_BUTTON)
-                return
-            await query.answer()
-            await self.answer_question(message, EXAMPLE_QUESTIONS[index])
-        elif pressed.action == "p":
-            answer = await asyncio.to_thread(self.service.show_event, pressed.argument)
-            if answer.event is None:
-                await query.answer(EVENT_GONE)
-                return
-            await query.answer()
-            await self._show_in_place(message, answer, pressed.page)
-        else:
-            answer = await asyncio.to_thread(self.service.show_event, pressed.argument)
-            if answer.event is None:
-                await query.answer(EVENT_GONE)
-                return
-            await query.answer()
-            if pressed.action == "o":
-                await self._reply_answer(message, answer)
-            else:
-                await self._show_in_place(message, answer)
+        await pressed.query.answer()
+        await self.answer_question(pressed.message, EXAMPLE_QUESTIONS[index])
+
+    async def card_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pressed = _pressed(update)
+        card = callbacks.parse_card_page(pressed.data)
+        if card is None or pressed.message is None:
+            await pressed.query.answer(STALE_BUTTON)
+            return
+        answer = await self._shown_event(pressed, card.slug)
+        if answer is not None:
+            await self._show_in_place(pressed.message, answer, card.page)
+
+    async def show_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pressed = _pressed(update)
+        slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.SHOW_EVENT)
+        answer = await self._shown_event(pressed, slug)
+        if answer is not None and pressed.message is not None:
+            await self._show_in_place(pressed.message, answer)
+
+    async def open_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pressed = _pressed(update)
+        slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.OPEN_EVENT)
+        answer = await self._shown_event(pressed, slug)
+        if answer is not None and pressed.message is not None:
+            await self._reply_answer(pressed.message, answer)
+
+    async def stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any button data this bot does not send (any more)."""
+        if update.callback_query is not None:
+            await update.callback_query.answer(STALE_BUTTON)
+
+    async def _shown_event(self, pressed: "Pressed", slug: str | None) -> Answer | None:
+        """The event a button names, with the button answered; None if it cannot be shown."""
+        if slug is None or pressed.message is None:
+            await pressed.query.answer(STALE_BUTTON)
+            return None
+        answer = await asyncio.to_thread(self.service.show_event, slug)
+        if answer.event is None:
+            await pressed.query.answer(EVENT_GONE)
+            return None
+        await pressed.query.answer()
+        return answer
 
     async def _show_in_place(self, message: Message, answer: Answer, page: int = 0) -> None:
         """Show a page of the card in this message (a question-prompt or another page)."""
@@ -312,6 +351,20 @@ class UserHandlers:
                 )
             )
         await query.answer(results, cache_time=30, is_personal=False)
+
+
+@dataclass(frozen=True)
+class Pressed:
+    query: CallbackQuery
+    data: str | None
+    message: Message | None  # None when the message is too old for the bot to edit
+
+
+def _pressed(update: Update) -> Pressed:
+    query = update.callback_query
+    assert query is not None  # these handlers are registered for callback queries only
+    message = query.message if isinstance(query.message, Message) else None
+    return Pressed(query, query.data, message)
 
 
 async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:

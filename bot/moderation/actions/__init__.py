@@ -1,0 +1,1 @@
+"""The commands that change data, by group: events, sources and claims."""
