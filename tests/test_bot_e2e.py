@@ -322,3 +322,21 @@ def test_an_unexpected_error_is_apologised_for_and_the_bot_keeps_running(
     assert "a bug in answering" not in reply[0].content
     assert any("error while handling update" in r.getMessage() for r in caplog.records)
     assert "Makiivka" in ask(alice, "how many died at Makiivka?")[0].content
+
+
+def test_a_press_whose_acknowledgement_telegram_refuses_still_turns_the_page(
+    tg: FakeTelegram, alice: TgUser
+) -> None:
+    """Telegram refuses to acknowledge a press twice or late (a replayed update, a slow
+    start): the press must still do what it is for, not end in an apology."""
+    first = ask(alice, "/event kramatorsk-strike")[0]
+    tg.inject_fault(
+        "answerCallbackQuery",
+        status=400,
+        description="Bad Request: query is too old and response timeout expired or query ID "
+        "is invalid",
+    )
+    alice.press(first, "Next ▶")
+    event = alice.chat.next_bot_event(timeout=10)
+    assert event.kind == "edit" and event.message.message_id == first.message_id
+    assert "Sorry, something went wrong" not in event.message.content

@@ -77,7 +77,13 @@ class PatientRateLimiter(AIORateLimiter):
                 return await super().process_request(
                     in_a_slot, args, kwargs, endpoint, data, rate_limit_args
                 )
-            except BadRequest:  # a subclass of NetworkError, but retrying cannot help
+            except BadRequest as error:  # a subclass of NetworkError, but retrying cannot help
+                too_old = "query is too old" in error.message.lower()
+                if endpoint == "answerCallbackQuery" and too_old:
+                    # Telegram acknowledges a press once and only for a short while; a press
+                    # replayed from the update inbox, or reached late, must still take effect.
+                    log.info("a button press was acknowledged too late: %s", error.message)
+                    return True
                 raise
             except NetworkError as error:
                 if retries_left == 0:
