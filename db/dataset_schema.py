@@ -1,9 +1,13 @@
 """The claimbot data-set format: what `claimbot import`/`export` read and write.
 
-One document holds sources, events (with aliases and links) and claims (with
-where they were reported and every verification status they have had).
-Records refer to each other by natural keys: sources by `name`, events by
-`slug`, claims by `key`. The same schema validates the bundled seed data.
+One document holds sources, documents (the articles claims were seen in), events
+(with aliases and links) and claims (with where they were reported and every
+verification status they have had). Records refer to each other by natural keys:
+sources by `name`, documents and claims by `key`, events by `slug`. The same schema
+validates the bundled seed data, imports and moderators' commands.
+
+Text limits are what one page of a card can show: any single field at its maximum
+still fits a Telegram message with the page's other lines (tests/test_card_limits.py).
 """
 
 import datetime as dt
@@ -18,6 +22,7 @@ from db.vocabulary import (
     DatePrecision,
     Lifecycle,
     Metric,
+    PlacePrecision,
     Qualifier,
     Relation,
     Side,
@@ -39,6 +44,31 @@ EventSlug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=EV
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+# An event's summary and an assessment's rationale are shown whole on a page of their own.
+EVENT_SUMMARY_MAX = 3000
+RATIONALE_MAX = 2000
+REASON_MAX = 120
+SHORT_NAME_MAX = 40
+HEADLINE_MAX = 300
+FIGURE_WORDING_MAX = 200
+EventSummary = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EVENT_SUMMARY_MAX)
+]
+Rationale = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=RATIONALE_MAX)
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)
+]
+ShortName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_NAME_MAX)
+]
+Headline = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=HEADLINE_MAX)
+]
+FigureWording = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=FIGURE_WORDING_MAX)
+]
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2000)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Figure = Annotated[int, Field(ge=0, le=10**9)]
@@ -54,6 +84,31 @@ class SourceRecord(Record):
     side: Side
     country: Name | None = None
     description: ShortText | None = None
+    short_name: ShortName | None = Field(
+        default=None, description="How a card's summary line names it, e.g. 'Russian MoD'."
+    )
+
+
+class DocumentRecord(Record):
+    """An article or report, as a reader can find it: never shown by its `archive` name."""
+
+    key: Slug
+    publisher: Name | None = None
+    headline: Headline | None = None
+    opening_words: Headline | None = Field(
+        default=None, description="The first words, for an article without a headline."
+    )
+    published_on: dt.date | None = None
+    url: Url | None = None
+    archive: ShortText | None = Field(
+        default=None, description="The curators' own reference, e.g. the archived file."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if not (self.publisher or self.headline or self.opening_words or self.url):
+            raise ValueError("a document needs a publisher, a headline, opening words or a url")
+        return self
 
 
 class AliasRecord(Record):
@@ -71,7 +126,7 @@ class RelatedEventRecord(Record):
 class EventRecord(Record):
     slug: EventSlug
     title: Name
-    summary: LongText
+    summary: EventSummary
     place: Name
     region: Name | None = None
     country: Name | None = None
@@ -79,6 +134,7 @@ class EventRecord(Record):
     end_date: dt.date | None = None
     date_precision: DatePrecision = DatePrecision.DAY
     date_note: ShortText | None = None
+    place_precision: PlacePrecision = PlacePrecision.UNKNOWN
     hidden: bool = False
     aliases: list[AliasRecord] = []
     related: list[RelatedEventRecord] = []
@@ -98,8 +154,10 @@ class EventRecord(Record):
 
 
 class AppearanceRecord(Record):
-    """Where a claim was reported: the publisher, or the document when no outlet is named."""
+    """Where a claim was reported: a recorded document (`article`), else the publisher, a
+    free-text reference or a URL."""
 
+    article: Slug | None = Field(default=None, description="The key of a listed document.")
     publisher: Name | None = None
     via: Name | None = Field(
         default=None, description="The outlet the publisher credits, e.g. TASS or the BBC."
@@ -109,18 +167,28 @@ class AppearanceRecord(Record):
     title: ShortText | None = None
     published_on: dt.date | None = None
     wording: LongText | None = None
+    figure_wording: FigureWording | None = Field(
+        default=None, description="The figure as this report words it, if not as the claim."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        if not (self.publisher or self.document or self.url):
-            raise ValueError("an appearance needs a publisher, a document or a url")
+        if not (self.article or self.publisher or self.document or self.url):
+            raise ValueError("an appearance needs an article, a publisher, a document or a url")
         return self
 
 
 class AssessmentRecord(Record):
     status: VerificationStatus
-    rationale: LongText | None = None
+    rationale: Rationale | None = None
+    reason: Reason | None = Field(
+        default=None, description="The reason in a few words, shown beside the status."
+    )
+    given_by: Name | None = Field(
+        default=None, description="The source whose verdict or report the status rests on."
+    )
     evidence: list[Url] = []
+    documents: list[Slug] = Field(default=[], description="Keys of the documents it cites.")
     set_by: Name
     set_at: dt.datetime
 
@@ -196,5 +264,6 @@ class DataSet(Record):
     format: Literal["claimbot-dataset"] = FORMAT_NAME
     version: Literal[1] = FORMAT_VERSION
     sources: list[SourceRecord] = []
+    documents: list[DocumentRecord] = []
     events: list[EventRecord] = []
     claims: list[ClaimRecord] = []

@@ -23,11 +23,22 @@ from db.dataset_schema import (
     AssessmentRecord,
     ClaimRecord,
     DataSet,
+    DocumentRecord,
     EventRecord,
     RelatedEventRecord,
     SourceRecord,
 )
-from db.models import Appearance, Assessment, Claim, Event, EventAlias, EventLink, Source
+from db.models import (
+    Appearance,
+    Assessment,
+    Claim,
+    Document,
+    Event,
+    EventAlias,
+    EventLink,
+    Source,
+)
+from db.vocabulary import PlacePrecision
 
 Progress = Callable[[int, int], None]
 
@@ -41,7 +52,7 @@ class Change(StrEnum):
 
 @dataclass(frozen=True)
 class PlannedRecord:
-    kind: str  # "source", "event" or "claim"
+    kind: str  # "source", "document", "event" or "claim"
     name: str
     change: Change
     reason: str | None = None
@@ -65,7 +76,7 @@ class ImportPlan:
 
     def summary(self) -> str:
         lines = []
-        for kind in ("source", "event", "claim"):
+        for kind in ("source", "document", "event", "claim"):
             counts = ", ".join(
                 f"{self.count(kind, change)} {change.value}"
                 for change in Change
@@ -94,6 +105,19 @@ def source_record(source: Source) -> SourceRecord:
         side=source.side,
         country=source.country,
         description=source.description,
+        short_name=source.short_name,
+    )
+
+
+def document_record(document: Document) -> DocumentRecord:
+    return DocumentRecord(
+        key=document.key,
+        publisher=document.publisher.name if document.publisher else None,
+        headline=document.headline,
+        opening_words=document.opening_words,
+        published_on=document.published_on,
+        url=document.url,
+        archive=document.archive,
     )
 
 
@@ -109,6 +133,8 @@ def event_record(event: Event) -> EventRecord:
         end_date=event.end_date,
         date_precision=event.date_precision,
         date_note=event.date_note,
+        # A new row has its column defaults only once flushed.
+        place_precision=event.place_precision or PlacePrecision.UNKNOWN,
         hidden=event.hidden,
         aliases=[AliasRecord(text=a.text, lang=a.lang, kind=a.kind) for a in event.aliases],
         related=[
@@ -141,6 +167,7 @@ def claim_record(claim: Claim) -> ClaimRecord:
         hidden=claim.hidden,
         appearances=[
             AppearanceRecord(
+                article=a.source_document.key if a.source_document else None,
                 publisher=a.publisher.name if a.publisher else None,
                 via=a.via.name if a.via else None,
                 document=a.document,
@@ -148,6 +175,7 @@ def claim_record(claim: Claim) -> ClaimRecord:
                 title=a.title,
                 published_on=a.published_on,
                 wording=a.wording,
+                figure_wording=a.figure_wording,
             )
             for a in claim.appearances
         ],
@@ -155,7 +183,10 @@ def claim_record(claim: Claim) -> ClaimRecord:
             AssessmentRecord(
                 status=a.status,
                 rationale=a.rationale,
+                reason=a.reason,
+                given_by=a.given_by,
                 evidence=list(a.evidence),
+                documents=list(a.documents or []),
                 set_by=a.set_by,
                 set_at=a.set_at,
             )
@@ -166,6 +197,9 @@ def claim_record(claim: Claim) -> ClaimRecord:
 
 def export_dataset(session: Session) -> DataSet:
     sources = session.scalars(select(Source).order_by(Source.id)).all()
+    documents = session.scalars(
+        select(Document).options(selectinload(Document.publisher)).order_by(Document.id)
+    ).all()
     events = session.scalars(
         select(Event)
         .options(
@@ -182,12 +216,14 @@ def export_dataset(session: Session) -> DataSet:
             selectinload(Claim.supersedes),
             selectinload(Claim.appearances).selectinload(Appearance.publisher),
             selectinload(Claim.appearances).selectinload(Appearance.via),
+            selectinload(Claim.appearances).selectinload(Appearance.source_document),
             selectinload(Claim.assessments),
         )
         .order_by(Claim.id)
     ).all()
     return DataSet(
         sources=[source_record(s) for s in sources],
+        documents=[document_record(d) for d in documents],
         events=[event_record(e) for e in events],
         claims=[claim_record(c) for c in claims],
     )
@@ -208,9 +244,11 @@ def plan_import(session: Session, dataset: DataSet) -> ImportPlan:
     """Sort every record of the file into new/updated/unchanged/rejected; writes nothing."""
     current = export_dataset(session)
     sources_now = {s.name: s for s in current.sources}
+    documents_now = {d.key: d for d in current.documents}
     events_now = {e.slug: e for e in current.events}
     claims_now = {c.key: c for c in current.claims}
     source_names = set(sources_now) | {s.name for s in dataset.sources}
+    document_keys = set(documents_now) | {d.key for d in dataset.documents}
     event_slugs = set(events_now) | {e.slug for e in dataset.events}
     claim_keys = set(claims_now) | {c.key for c in dataset.claims}
     plan = ImportPlan(dataset)
@@ -228,6 +266,13 @@ def plan_import(session: Session, dataset: DataSet) -> ImportPlan:
     for source in dataset.sources:
         problems = ["listed twice in the file"] if source.name in twice else []
         classify("source", source.name, source, sources_now.get(source.name), problems)
+
+    twice = _duplicates(d.key for d in dataset.documents)
+    for document in dataset.documents:
+        problems = ["listed twice in the file"] if document.key in twice else []
+        if document.publisher and document.publisher not in source_names:
+            problems.append(f"publisher {document.publisher!r} is not a known source")
+        classify("document", document.key, document, documents_now.get(document.key), problems)
 
     twice = _duplicates(e.slug for e in dataset.events)
     for event in dataset.events:
@@ -253,6 +298,20 @@ def plan_import(session: Session, dataset: DataSet) -> ImportPlan:
                 name = getattr(appearance, role)
                 if name and name not in source_names:
                     problems.append(f"appearance {number}: {role} {name!r} is not a known source")
+            if appearance.article and appearance.article not in document_keys:
+                problems.append(
+                    f"appearance {number}: article {appearance.article!r} is not a listed document"
+                )
+        for number, assessment in enumerate(claim.assessments, start=1):
+            if assessment.given_by and assessment.given_by not in source_names:
+                problems.append(
+                    f"assessment {number}: given_by {assessment.given_by!r} is not a known source"
+                )
+            problems += [
+                f"assessment {number}: document {key!r} is not a listed document"
+                for key in assessment.documents
+                if key not in document_keys
+            ]
         old = claims_now.get(claim.key)
         if old and claim.assessments[: len(old.assessments)] != old.assessments:
             problems.append(
@@ -272,8 +331,9 @@ def apply_import(
         raise ImportRejected(plan)
     writer = _ImportWriter(session, plan, actor, progress)
     sources = writer.write_sources()
+    documents = writer.write_documents(sources)
     events = writer.write_events()
-    writer.write_claims(events, sources)
+    writer.write_claims(events, sources, documents)
 
 
 class _ImportWriter:
@@ -284,7 +344,12 @@ class _ImportWriter:
         self.changes = {(r.kind, r.name): r.change for r in plan.records}
         self.batch = new_batch()
         dataset = plan.dataset
-        self.total = len(dataset.sources) + len(dataset.events) + len(dataset.claims)
+        self.total = (
+            len(dataset.sources)
+            + len(dataset.documents)
+            + len(dataset.events)
+            + len(dataset.claims)
+        )
         self.done = 0
 
     def _step(self) -> None:
@@ -307,12 +372,32 @@ class _ImportWriter:
                 source = existing or Source(name=record.name)
                 source.kind, source.side = record.kind, record.side
                 source.country, source.description = record.country, record.description
+                source.short_name = record.short_name
                 self.session.add(source)
                 self.session.flush()
                 sources[record.name] = source
                 self._audit(change, "source", source.id, before, record)
             self._step()
         return sources
+
+    def write_documents(self, sources: dict[str, Source]) -> dict[str, Document]:
+        documents = {d.key: d for d in self.session.scalars(select(Document))}
+        for record in self.plan.dataset.documents:
+            change = self.changes[("document", record.key)]
+            if change != Change.UNCHANGED:
+                existing = documents.get(record.key)
+                before = document_record(existing) if existing else None
+                document = existing or Document(key=record.key)
+                document.publisher = sources[record.publisher] if record.publisher else None
+                document.headline, document.opening_words = record.headline, record.opening_words
+                document.published_on, document.url = record.published_on, record.url
+                document.archive = record.archive
+                self.session.add(document)
+                self.session.flush()
+                documents[record.key] = document
+                self._audit(change, "document", document.id, before, record)
+            self._step()
+        return documents
 
     def write_events(self) -> dict[str, Event]:
         events = {e.slug: e for e in self.session.scalars(select(Event))}
@@ -338,7 +423,12 @@ class _ImportWriter:
         self.session.flush()
         return events
 
-    def write_claims(self, events: dict[str, Event], sources: dict[str, Source]) -> None:
+    def write_claims(
+        self,
+        events: dict[str, Event],
+        sources: dict[str, Source],
+        documents: dict[str, Document],
+    ) -> None:
         claims = {c.key: c for c in self.session.scalars(select(Claim))}
         written: list[tuple[Claim, str | None]] = []
         for record in self.plan.dataset.claims:
@@ -347,7 +437,7 @@ class _ImportWriter:
                 existing = claims.get(record.key)
                 before = claim_record(existing) if existing else None
                 claim = existing or Claim(key=record.key)
-                _fill_claim(claim, record, events, sources)
+                _fill_claim(claim, record, events, sources, documents)
                 self.session.add(claim)
                 self.session.flush()
                 claims[record.key] = claim
@@ -365,6 +455,7 @@ def _fill_event(event: Event, record: EventRecord) -> None:
     event.region, event.country = record.region, record.country
     event.start_date, event.end_date = record.start_date, record.end_date
     event.date_precision, event.date_note = record.date_precision, record.date_note
+    event.place_precision = record.place_precision
     event.hidden = record.hidden
     kept = {a.text: a for a in event.aliases}
     event.aliases = [
@@ -391,7 +482,11 @@ def _updated_alias(alias: EventAlias, record: AliasRecord) -> EventAlias:
 
 
 def _fill_claim(
-    claim: Claim, record: ClaimRecord, events: dict[str, Event], sources: dict[str, Source]
+    claim: Claim,
+    record: ClaimRecord,
+    events: dict[str, Event],
+    sources: dict[str, Source],
+    documents: dict[str, Document],
 ) -> None:
     claim.event = events[record.event]
     claim.claimant = sources[record.claimant]
@@ -402,6 +497,7 @@ def _fill_claim(
     claim.lifecycle, claim.status, claim.hidden = record.lifecycle, record.status, record.hidden
     claim.appearances = [
         Appearance(
+            source_document=documents[a.article] if a.article else None,
             publisher=sources[a.publisher] if a.publisher else None,
             via=sources[a.via] if a.via else None,
             document=a.document,
@@ -409,6 +505,7 @@ def _fill_claim(
             title=a.title,
             published_on=a.published_on,
             wording=a.wording,
+            figure_wording=a.figure_wording,
         )
         for a in record.appearances
     ]
@@ -418,7 +515,10 @@ def _fill_claim(
             Assessment(
                 status=assessment.status,
                 rationale=assessment.rationale,
+                reason=assessment.reason,
+                given_by=assessment.given_by,
                 evidence=list(assessment.evidence),
+                documents=list(assessment.documents),
                 set_by=assessment.set_by,
                 set_at=assessment.set_at.astimezone(dt.UTC),
             )

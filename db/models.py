@@ -36,6 +36,7 @@ from db.vocabulary import (
     DatePrecision,
     Lifecycle,
     Metric,
+    PlacePrecision,
     Qualifier,
     Relation,
     Role,
@@ -112,6 +113,8 @@ class Source(TimestampedMixin, Base):
     side: Mapped[Side] = mapped_column(vocabulary(Side, "side"))
     country: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(500))
+    # How a card's summary line names it ("Russian MoD"); the name where unset.
+    short_name: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(default=1)
 
     __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),)
@@ -134,6 +137,11 @@ class Event(TimestampedMixin, Base):
         vocabulary(DatePrecision, "date_precision"), default=DatePrecision.DAY
     )
     date_note: Mapped[str | None] = mapped_column(String(500))
+    place_precision: Mapped[PlacePrecision] = mapped_column(
+        vocabulary(PlacePrecision, "place_precision"),
+        default=PlacePrecision.UNKNOWN,
+        server_default=PlacePrecision.UNKNOWN.value,
+    )
     hidden: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -267,6 +275,39 @@ class Claim(TimestampedMixin, Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+class Document(Base):
+    """An article or report claims were seen in, as a reader can find it again.
+
+    `archive` is the curators' own reference (e.g. the file an article was copied to);
+    users are shown the outlet, the headline (else the opening words), the date and the
+    URL, whichever are known.
+    """
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    headline: Mapped[str | None] = mapped_column(String(300))
+    opening_words: Mapped[str | None] = mapped_column(String(300))
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    archive: Mapped[str | None] = mapped_column(String(500))
+
+    publisher: Mapped[Source | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(
+            "publisher_id IS NOT NULL OR headline IS NOT NULL OR opening_words IS NOT NULL "
+            "OR url IS NOT NULL",
+            name="identifiable",
+        ),
+        CheckConstraint(
+            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"
+        ),
+    )
+
+
 class Appearance(Base):
     """Where a claim was reported, in the outlet's own wording."""
 
@@ -276,19 +317,26 @@ class Appearance(Base):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
     publisher_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     via_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # A free-text reference where the report is not a recorded document.
     document: Mapped[str | None] = mapped_column(String(500))
     url: Mapped[str | None] = mapped_column(String(2000))
     title: Mapped[str | None] = mapped_column(String(500))
     published_on: Mapped[dt.date | None] = mapped_column(Date)
     wording: Mapped[str | None] = mapped_column(Text)
+    # The figure as this report words it, where that differs from the claim's wording
+    # ("some 400" where another report has "up to 400").
+    figure_wording: Mapped[str | None] = mapped_column(String(200))
 
     claim: Mapped[Claim] = relationship(back_populates="appearances")
     publisher: Mapped[Source | None] = relationship(foreign_keys=[publisher_id])
     via: Mapped[Source | None] = relationship(foreign_keys=[via_id])
+    source_document: Mapped[Document | None] = relationship()
 
     __table_args__ = (
         CheckConstraint(
-            "publisher_id IS NOT NULL OR document IS NOT NULL OR url IS NOT NULL",
+            "publisher_id IS NOT NULL OR document IS NOT NULL OR url IS NOT NULL "
+            "OR document_id IS NOT NULL",
             name="says_where",
         ),
         CheckConstraint(
@@ -308,7 +356,13 @@ class Assessment(Base):
         vocabulary(VerificationStatus, "verification_status")
     )
     rationale: Mapped[str | None] = mapped_column(Text)
+    # The reason in a few words, shown beside the status on the card.
+    reason: Mapped[str | None] = mapped_column(String(120))
+    # Whose verdict or report the status rests on (a source's name), where not the moderators'.
+    given_by: Mapped[str | None] = mapped_column(String(200))
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Keys of the recorded documents the rationale cites.
+    documents: Mapped[list[str] | None] = mapped_column(JSON)
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

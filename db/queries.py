@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Appearance, Claim, Event, EventLink, Source
+from db.models import Appearance, Claim, Document, Event, EventLink, Source
 from db.vocabulary import (
     Basis,
     DatePrecision,
@@ -30,10 +30,29 @@ class SourceView:
     name: str
     kind: SourceKind
     side: Side
+    short_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A recorded article as readers can find it (never by its archive name)."""
+
+    key: str
+    publisher: str | None
+    headline: str | None
+    opening_words: str | None
+    published_on: dt.date | None
+    url: str | None
 
 
 @dataclass(frozen=True)
 class AppearanceView:
+    """One report of a claim: its recorded document, or what the moderator gave instead."""
+
     publisher: str | None
     via: str | None
     document: str | None
@@ -41,6 +60,20 @@ class AppearanceView:
     title: str | None
     published_on: dt.date | None
     wording: str | None
+    figure_wording: str | None = None
+    source_document: DocumentView | None = None
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    status: VerificationStatus
+    rationale: str | None
+    reason: str | None
+    given_by: str | None
+    evidence: tuple[str, ...]
+    documents: tuple[str, ...]
+    set_by: str
+    set_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,7 @@ class ClaimView:
     lifecycle: Lifecycle
     status: VerificationStatus
     appearances: tuple[AppearanceView, ...]
+    assessments: tuple[AssessmentView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +121,8 @@ class EventCard:
     date_note: str | None
     claims: tuple[ClaimView, ...]
     related: tuple[RelatedEventView, ...]
+    # Every recorded document the claims were reported in or their assessments cite.
+    documents: tuple[DocumentView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,10 +135,21 @@ class EventListing:
 
 
 def _source_view(source: Source) -> SourceView:
-    return SourceView(name=source.name, kind=source.kind, side=source.side)
+    return SourceView(source.name, source.kind, source.side, source.short_name)
 
 
-def _claim_view(claim: Claim) -> ClaimView:
+def _document_view(document: Document) -> DocumentView:
+    return DocumentView(
+        key=document.key,
+        publisher=document.publisher.name if document.publisher else None,
+        headline=document.headline,
+        opening_words=document.opening_words,
+        published_on=document.published_on,
+        url=document.url,
+    )
+
+
+def _claim_view(claim: Claim, documents: dict[int, DocumentView]) -> ClaimView:
     return ClaimView(
         id=claim.id,
         key=claim.key,
@@ -129,8 +176,23 @@ def _claim_view(claim: Claim) -> ClaimView:
                 title=a.title,
                 published_on=a.published_on,
                 wording=a.wording,
+                figure_wording=a.figure_wording,
+                source_document=documents.get(a.document_id) if a.document_id else None,
             )
             for a in claim.appearances
+        ),
+        assessments=tuple(
+            AssessmentView(
+                status=a.status,
+                rationale=a.rationale,
+                reason=a.reason,
+                given_by=a.given_by,
+                evidence=tuple(a.evidence),
+                documents=tuple(a.documents or ()),
+                set_by=a.set_by,
+                set_at=a.set_at,
+            )
+            for a in claim.assessments
         ),
     )
 
@@ -146,9 +208,19 @@ def load_event_card(session: Session, slug: str) -> EventCard | None:
             selectinload(Claim.claimant),
             selectinload(Claim.appearances).selectinload(Appearance.publisher),
             selectinload(Claim.appearances).selectinload(Appearance.via),
+            selectinload(Claim.assessments),
         )
         .order_by(Claim.id)
     ).all()
+    cited_ids = {a.document_id for c in claims for a in c.appearances if a.document_id}
+    cited_keys = {key for c in claims for a in c.assessments for key in a.documents or ()}
+    rows = session.scalars(
+        select(Document)
+        .where(Document.id.in_(cited_ids) | Document.key.in_(cited_keys))
+        .options(selectinload(Document.publisher))
+        .order_by(Document.id)
+    ).all()
+    documents = {d.id: _document_view(d) for d in rows}
     links = session.scalars(
         select(EventLink)
         .where((EventLink.event_id == event.id) | (EventLink.related_event_id == event.id))
@@ -172,8 +244,9 @@ def load_event_card(session: Session, slug: str) -> EventCard | None:
         end_date=event.end_date,
         date_precision=event.date_precision,
         date_note=event.date_note,
-        claims=tuple(_claim_view(c) for c in claims),
+        claims=tuple(_claim_view(c, documents) for c in claims),
         related=tuple(related),
+        documents=tuple(documents.values()),
     )
 
 

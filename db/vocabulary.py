@@ -86,6 +86,16 @@ class DatePrecision(StrEnum):
     YEAR = "year"
 
 
+class PlacePrecision(StrEnum):
+    """How exactly an event's place is known (UCDP's where_prec: 1, 2, 4, 6)."""
+
+    EXACT = "exact"  # the town or site itself
+    NEAR = "near"  # near a named place, within about 25 km
+    REGION = "region"  # only its region (first-order administrative division)
+    COUNTRY = "country"  # only its country
+    UNKNOWN = "unknown"
+
+
 class AliasKind(StrEnum):
     NAME = "name"
     TRANSLITERATION = "transliteration"

@@ -124,8 +124,8 @@ def test_database_rejects_a_figure_that_does_not_fit_its_qualifier(
         "UPDATE sources SET side = 'martian' WHERE id = (SELECT min(id) FROM sources)",
         "UPDATE appearances SET url = 'ftp://example.org/x' "
         "WHERE id = (SELECT min(id) FROM appearances)",
-        "UPDATE appearances SET publisher_id = NULL, document = NULL, url = NULL "
-        "WHERE id = (SELECT min(id) FROM appearances)",
+        "UPDATE appearances SET publisher_id = NULL, document = NULL, url = NULL, "
+        "document_id = NULL WHERE id = (SELECT min(id) FROM appearances)",
         "UPDATE events SET slug = 'Not A Slug' WHERE id = (SELECT min(id) FROM events)",
         "UPDATE events SET end_date = '2000-01-01' WHERE start_date IS NOT NULL",
         "INSERT INTO event_links (event_id, related_event_id, relation) "

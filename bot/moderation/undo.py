@@ -18,6 +18,7 @@ from db.models import (
     Assessment,
     AuditEntry,
     Claim,
+    Document,
     Event,
     EventAlias,
     EventLink,
@@ -33,6 +34,7 @@ UNDO_PREFIX = "undo:"
 def _restore_source(source: Source, record: SourceRecord) -> None:
     source.name, source.kind, source.side = record.name, record.kind, record.side
     source.country, source.description = record.country, record.description
+    source.short_name = record.short_name
 
 
 def _restore_event(w: Work, event: Event, record: EventRecord) -> None:
@@ -40,7 +42,7 @@ def _restore_event(w: Work, event: Event, record: EventRecord) -> None:
     event.place, event.region, event.country = record.place, record.region, record.country
     event.start_date, event.end_date = record.start_date, record.end_date
     event.date_precision, event.date_note = record.date_precision, record.date_note
-    event.hidden = record.hidden
+    event.place_precision, event.hidden = record.place_precision, record.hidden
     kept = {a.text: a for a in event.aliases}
     aliases = []
     for alias in record.aliases:
@@ -72,6 +74,9 @@ def _restore_claim(w: Work, claim: Claim, record: ClaimRecord) -> None:
     claim.lifecycle, claim.hidden = record.lifecycle, record.hidden
     claim.appearances = [
         Appearance(
+            source_document=w.session.scalar(select(Document).where(Document.key == a.article))
+            if a.article
+            else None,
             publisher=w.source(a.publisher, "publisher") if a.publisher else None,
             via=w.source(a.via, "via") if a.via else None,
             document=a.document,
@@ -79,6 +84,7 @@ def _restore_claim(w: Work, claim: Claim, record: ClaimRecord) -> None:
             title=a.title,
             published_on=a.published_on,
             wording=a.wording,
+            figure_wording=a.figure_wording,
         )
         for a in record.appearances
     ]

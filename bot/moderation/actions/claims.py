@@ -23,6 +23,7 @@ from bot.moderation.spec import (
     optional,
 )
 from bot.moderation.work import Work, data_command
+from db.dataset_schema import RATIONALE_MAX
 from db.models import Appearance, Assessment, Claim, Event, Source, utcnow
 from db.vocabulary import (
     STATUSES_NEEDING_EVIDENCE,
@@ -397,7 +398,9 @@ class Status(CommandArguments):
             field_spec(
                 "status", Kind.CHOICE, "Which status?", required=True, choices=VerificationStatus
             ),
-            field_spec("reason", Kind.TEXT, "Why? Users will see this reason.", max_length=5000),
+            field_spec(
+                "reason", Kind.TEXT, "Why? Users will see this reason.", max_length=RATIONALE_MAX
+            ),
             field_spec("evidence", Kind.URLS, "Evidence: one or more addresses (http/https)?"),
             field_spec(
                 "report",

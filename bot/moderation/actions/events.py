@@ -15,6 +15,7 @@ from bot.moderation.spec import (
     optional,
 )
 from bot.moderation.work import Work, data_command
+from db.dataset_schema import EVENT_SUMMARY_MAX
 from db.models import Event, EventAlias, EventLink
 from db.vocabulary import AliasKind, DatePrecision, Relation
 
@@ -23,7 +24,11 @@ EVENT_FIELDS = (
     field_spec("date", Kind.DATE, "When did it happen (YYYY-MM-DD)?"),
     field_spec("place", Kind.TEXT, "Where did it happen (town or area)?", required=True),
     field_spec(
-        "summary", Kind.TEXT, "A neutral summary of what happened?", required=True, max_length=5000
+        "summary",
+        Kind.TEXT,
+        "A neutral summary of what happened?",
+        required=True,
+        max_length=EVENT_SUMMARY_MAX,
     ),
     field_spec("end", Kind.DATE, "The last day, for an event over several days (YYYY-MM-DD)?"),
     field_spec("precision", Kind.CHOICE, "How precise is the date?", choices=DatePrecision),
