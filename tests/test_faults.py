@@ -282,7 +282,7 @@ def test_a_change_whose_process_was_killed_before_replying_is_not_applied_again(
         second = BotProcess(tg, url, tmp_path / "second.log", admin_ids=str(admin.id)).start()
         time.sleep(1.5)  # a repeated /undo would have run by now
         assert [action for action, _ in moderator_entries(url)] == ["alias", "alias", "undo"]
-        card = "21 claims from 12 claimants"  # Makiivka's
+        card = "Killed: 🟠 89 (Russian MoD; earlier 63)"  # Makiivka's
         admin.send("Zyxwv junction")
         assert card in replies(admin.chat)[0].content
         admin.send("Qoppa plaza")

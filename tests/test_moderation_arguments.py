@@ -85,7 +85,7 @@ def test_seed_wordings_read_as_the_curators_typed_them() -> None:
             claim.high,
         ), claim.key
         checked += 1
-    assert checked >= 30
+    assert checked >= 25  # denials in the seed carry no figure since issue 12
 
 
 @pytest.mark.parametrize(

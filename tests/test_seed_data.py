@@ -5,8 +5,10 @@ from the directory in CLAIMBOT_SEED_ARTICLES, else from `<repo>/../shared/seeds/
 are skipped when it is absent, except under CI=true, where that is a failure.
 """
 
+import datetime as dt
 import functools
 import os
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 import yaml
 
 from db.dataset_schema import DataSet
+from db.vocabulary import Qualifier, VerificationStatus
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_FILE = REPO / "db" / "seed" / "seed.yaml"
@@ -63,10 +66,13 @@ def _articles() -> dict[str, str]:
     return articles
 
 
-def _not_in_articles(text: str, document: str | None, articles: dict[str, str]) -> bool:
-    if document is not None:
-        return _collapse(text) not in articles.get(document, "")
-    return not any(_collapse(text) in article for article in articles.values())
+def _archives(seed: DataSet) -> dict[str, str | None]:
+    """Each document's key and the article file it was curated from."""
+    return {document.key: document.archive for document in seed.documents}
+
+
+def _in_article(text: str, archive: str | None, articles: dict[str, str]) -> bool:
+    return archive is not None and _collapse(text) in articles.get(archive, "")
 
 
 # --- the file is a valid, complete data set -------------------------------------------
@@ -185,36 +191,135 @@ def test_no_urls_since_the_articles_carry_none(seed: DataSet) -> None:
         for appearance in claim.appearances
         if appearance.url or any(a.evidence for a in claim.assessments)
     ]
-    assert urls == []
+    assert urls == [] and [d.key for d in seed.documents if d.url] == []
+
+
+def test_every_appearance_is_a_recorded_document(seed: DataSet) -> None:
+    # The document names outlet, headline and date once; a file name is never shown.
+    loose = [
+        (claim.key, appearance)
+        for claim in seed.claims
+        for appearance in claim.appearances
+        if appearance.article not in _archives(seed) or appearance.document
+    ]
+    assert loose == []
+
+
+def test_only_the_article_that_names_its_outlet_and_date_has_them(seed: DataSet) -> None:
+    dated = {(d.publisher, d.published_on) for d in seed.documents if d.publisher or d.published_on}
+    assert dated == {("bne IntelliNews", dt.date(2023, 1, 9))}
+
+
+def test_denials_and_verdicts_carry_no_figure(seed: DataSet) -> None:
+    figures = [
+        claim.key
+        for claim in seed.claims
+        if claim.qualifier is not None
+        and re.search(r"\bden(y|ied|ial)|\bfalse\b|no one|no deaths|no .*casualties", claim.quote)
+        and not re.search(r"\d", claim.wording or "")
+    ]
+    assert figures == []
+    assert not [c.key for c in seed.claims if c.qualifier == Qualifier.NONE]
+
+
+def test_kramatorsk_600_is_false_on_the_verdict_and_the_on_site_reports(seed: DataSet) -> None:
+    claim = next(c for c in seed.claims if c.key == "kramatorsk-russian-mod-600-killed")
+    verdict = claim.assessments[-1]
+    assert claim.status == verdict.status == VerificationStatus.FALSE
+    assert verdict.given_by == "Institute of War" and verdict.reason
+    assert "this claim is false" in (verdict.rationale or "")
+    assert "no one had been killed" in (verdict.rationale or "")
+    assert {"bne-intellinews-2023-01-09", "kyiv-dismisses-russias-claim"} <= set(verdict.documents)
+    # The verdict is an assessment now, not one more claim with the figure 0.
+    assert not [c.key for c in seed.claims if c.claimant == "Institute of War"]
+
+
+def test_the_63_to_89_order_is_labelled_an_inference(seed: DataSet) -> None:
+    later = next(c for c in seed.claims if c.key == "makiivka-russian-mod-89")
+    assert "inferred from publication dates" in (later.assessments[-1].rationale or "")
+
+
+def test_outlets_keep_their_own_wording_of_a_figure(seed: DataSet) -> None:
+    worded = {
+        (claim.key, appearance.article): appearance.figure_wording
+        for claim in seed.claims
+        for appearance in claim.appearances
+        if appearance.figure_wording
+    }
+    bne = "bne-intellinews-2023-01-09"
+    assert worded[("makiivka-ukraine-mod-up-to-400-killed", bne)] == "some 400"
+    assert worded[("kramatorsk-russian-mod-at-least-700-dormitory-28", bne)] == "over 700"
+
+
+def test_the_1300_total_is_the_reports_own_not_the_ministrys(seed: DataSet) -> None:
+    claim = next(c for c in seed.claims if c.low == 1300)
+    assert claim.claimant == "Unattributed report"
+
+
+def test_statements_without_a_figure_are_claims_of_their_speakers(seed: DataSet) -> None:
+    speakers = {c.claimant for c in seed.claims if c.event == "makiivka-strike"}
+    assert {
+        "Grigory Karasin",
+        "Sergey Markov",
+        "Boris Rozhin",
+        "Daniil Bezsonov",
+        "Igor Girkin",
+    } <= speakers
+    assert "Alex Rossi" in {c.claimant for c in seed.claims if c.event == "kramatorsk-strike"}
+
+
+def test_users_never_see_a_file_name_or_an_article_number(seed: DataSet) -> None:
+    shown = [e.summary for e in seed.events] + [e.date_note or "" for e in seed.events]
+    shown += [link.note or "" for e in seed.events for link in e.related]
+    shown += [c.summary for c in seed.claims]
+    shown += [a.rationale or "" for c in seed.claims for a in c.assessments]
+    shown += [a.reason or "" for c in seed.claims for a in c.assessments]
+    leaks = [text for text in shown if re.search(r"\.txt\b|\b[Aa]rticles? 00\d|\(00\d", text)]
+    assert leaks == []
 
 
 # --- faithfulness: every quoted text occurs in the articles ---------------------------
 
 
-def test_every_claim_quote_and_figure_wording_is_verbatim(seed: DataSet) -> None:
-    articles = _articles()
+def test_every_claim_quote_and_figure_wording_is_in_an_article_it_appeared_in(
+    seed: DataSet,
+) -> None:
+    articles, archives = _articles(), _archives(seed)
     missing = [
         (claim.key, text)
         for claim in seed.claims
         for text in (claim.quote, claim.wording)
-        if text is not None and _not_in_articles(text, None, articles)
+        if text is not None
+        and not any(
+            _in_article(text, archives.get(a.article or ""), articles) for a in claim.appearances
+        )
     ]
     assert missing == []
 
 
-def test_every_appearance_wording_and_title_is_verbatim_in_its_article(seed: DataSet) -> None:
-    articles = _articles()
+def test_every_appearance_wording_is_verbatim_in_its_own_article(seed: DataSet) -> None:
+    articles, archives = _articles(), _archives(seed)
     missing = [
-        (claim.key, appearance.document, text)
+        (claim.key, appearance.article, text)
         for claim in seed.claims
         for appearance in claim.appearances
-        for text in (appearance.wording, appearance.title)
-        if text is not None and _not_in_articles(text, appearance.document, articles)
+        for text in (appearance.wording, appearance.figure_wording)
+        if text is not None
+        and not _in_article(text, archives.get(appearance.article or ""), articles)
     ]
     assert missing == []
 
 
-def test_every_document_reference_is_a_seed_article(seed: DataSet) -> None:
+def test_every_document_headline_or_opening_is_its_articles_own(seed: DataSet) -> None:
     articles = _articles()
-    documents = {a.document for claim in seed.claims for a in claim.appearances if a.document}
-    assert documents - set(articles) == set()
+    wrong = [
+        document.key
+        for document in seed.documents
+        if document.archive not in articles
+        or (document.headline and not _in_article(document.headline, document.archive, articles))
+        or (
+            document.opening_words
+            and not articles[document.archive].startswith(_collapse(document.opening_words))
+        )
+    ]
+    assert wrong == []
