@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.card import focus_of, render_card_text
 from bot.card_cache import CardCache
 from bot.matching import (
     MAX_QUESTION_CHARS,
@@ -20,12 +21,8 @@ from bot.matching import (
     Outcome,
     event_document,
 )
-from bot.rendering import (
-    html_to_text,
-    render_candidates_prompt,
-    render_card_text,
-    render_no_match,
-)
+from bot.references import appearance_label
+from bot.rendering import html_to_text, render_candidates_prompt, render_no_match
 from db.engine import unit_of_work
 from db.models import Event
 from db.queries import (
@@ -59,7 +56,7 @@ class Answer:
     def text(self) -> str:
         """The whole reply as plain text, as the terminal shows it (a card unpaged)."""
         if self.event is not None:
-            return html_to_text(render_card_text(self.event))
+            return html_to_text(render_card_text(self.event, focus_of(self.question)))
         return "\n\n".join(html_to_text(message) for message in self.messages())
 
     def to_json(self) -> dict[str, Any]:
@@ -91,7 +88,7 @@ def claim_json(claim: Any) -> dict[str, Any]:
         "key": claim.key,
         "claimant": claim.claimant.name,
         "claimant_side": claim.claimant.side.value,
-        "publishers": [a.publisher or a.url or a.document for a in claim.appearances],
+        "publishers": [appearance_label(a) for a in claim.appearances],
         "metric": claim.metric.value,
         "subject": claim.subject,
         "figure": {
@@ -180,9 +177,9 @@ class AnswerService:
             slug = result.best.slug
             cached = self._cards.load(slug, self._load_card) if wait else self._cards.get(slug)
             if cached is not None:
-                return Answer(
-                    question, Outcome.ANSWER, cached.card, result.candidates, cached.pages
-                )
+                # Page 1 answers first about the measure the question asks about.
+                pages = cached.focused(focus_of(question))
+                return Answer(question, Outcome.ANSWER, cached.card, result.candidates, pages)
             if not wait:
                 return None
             # Hidden since the index was built: answering with nothing beats a stale card.

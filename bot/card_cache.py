@@ -9,21 +9,33 @@ another (`bot/freshness.py`).
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.rendering import render_card
+from bot.card import render_card
 from db.audit import changes_data
 from db.queries import EventCard
+from db.vocabulary import Metric
 
 
 @dataclass(frozen=True)
 class CachedCard:
     card: EventCard
     pages: tuple[str, ...]  # Telegram HTML, as `render_card` makes them
+    # The pages for a question about another measure than killed, made when first asked.
+    by_focus: dict[Metric, tuple[str, ...]] = field(default_factory=dict)
+
+    def focused(self, focus: Metric | None) -> tuple[str, ...]:
+        if focus is None:
+            return self.pages
+        pages = self.by_focus.get(focus)
+        if pages is None:
+            # Rendered again: only page 1's answer lines differ (page breaks do not).
+            pages = self.by_focus[focus] = tuple(render_card(self.card, focus))
+        return pages
 
 
 class CardCache:

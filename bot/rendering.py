@@ -1,37 +1,32 @@
-"""Rendering an answer: the event card with every competing claim, as Telegram HTML.
+"""Rendering replies as Telegram HTML: shared words and helpers, and every screen but the
+event card (`bot/card.py`) and the references it names (`bot/references.py`).
 
 Every piece of text from the database or from a user goes through `escape`;
-markup is only ever added here. A card is built from self-contained blocks
-(each closes its own tags). In Telegram it is one message, paged with buttons:
-the pages split on claim boundaries under a page budget and each is valid HTML.
-The terminal chat and `claimbot ask` print the whole card through `html_to_text`.
+markup is only ever added here and in those two modules. The terminal chat and
+`claimbot ask` print replies through `html_to_text`.
 """
 
 import datetime as dt
 import html
 import re
-from collections.abc import Iterable, Sequence
-from itertools import groupby
+from collections.abc import Sequence
 
 from db.queries import (
-    AppearanceView,
-    ClaimView,
     EventCard,
     EventListing,
     RelatedEventView,
     SourceView,
 )
-from db.vocabulary import Lifecycle, Metric, Relation, Side, VerificationStatus
+from db.vocabulary import Metric, Relation, Side, VerificationStatus
 
 # Telegram counts message length in UTF-16 code units after entities are parsed.
 TELEGRAM_MESSAGE_LIMIT = 4096
-# Room for a "part 2/3" line and anything a handler appends.
-CARD_PART_LIMIT = 3900
-# One page of a card in Telegram (text length after parsing, UTF-16 units). Load tests
-# (tests/load/load_test.py) measured the same throughput for pages of 900 to 3900 units,
-# so a page holds as many competing claims side by side as reads well on a phone.
+MAX_RELATED_SHOWN = 5
+# One page of a card after the first (text length after parsing, UTF-16 units). Load tests
+# (tests/load/load_test.py) measured the same throughput for pages of 900 to 3900 units.
 CARD_PAGE_LIMIT = 3000
-MAX_APPEARANCES_SHOWN = 4
+# What any one message may hold: room for a "part 2/3" line and anything a handler appends.
+CARD_PART_LIMIT = 3900
 
 STATUS_MARKERS: dict[VerificationStatus, str] = {
     VerificationStatus.UNVERIFIED: "⚪",
@@ -41,6 +36,17 @@ STATUS_MARKERS: dict[VerificationStatus, str] = {
     VerificationStatus.INCONCLUSIVE: "🟤",
     VerificationStatus.MISLEADING: "🟡",
     VerificationStatus.FALSE: "🔴",
+}
+
+# The legend under each page of a card.
+STATUS_SHORT_MEANINGS: dict[VerificationStatus, str] = {
+    VerificationStatus.UNVERIFIED: "not yet checked",
+    VerificationStatus.DISPUTED: "contradicted, not settled",
+    VerificationStatus.CORROBORATED: "supported, not proven",
+    VerificationStatus.CONFIRMED: "verified",
+    VerificationStatus.INCONCLUSIVE: "checked, unsettled",
+    VerificationStatus.MISLEADING: "gives a false impression",
+    VerificationStatus.FALSE: "shown untrue",
 }
 
 STATUS_MEANINGS: dict[VerificationStatus, str] = {
@@ -120,236 +126,30 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-# ---------------------------------------------------------------- claim lines
+def telegram_length(markup: str) -> int:
+    """A message's length as Telegram limits it: its text after parsing, in UTF-16 units
+    (a link's address is not part of the text)."""
+    return utf16_length(html.unescape(_TAG.sub("", markup)))
 
 
-def status_text(claim: ClaimView) -> str:
-    words = [f"{STATUS_MARKERS[claim.status]} {claim.status.value}"]
-    if claim.lifecycle != Lifecycle.CURRENT:
-        words.append(claim.lifecycle.value)
-    return " · ".join(words)
-
-
-def appearance_text(appearance: AppearanceView) -> str:
-    if appearance.publisher:
-        text = link(appearance.publisher, appearance.url)
-    elif appearance.url:
-        text = link("link", appearance.url)
-    else:
-        text = f"article {escape(appearance.document or '')}"
-    details = []
-    if appearance.published_on:
-        details.append(format_date(appearance.published_on))
-    if appearance.via:
-        details.append(f"citing {escape(appearance.via)}")
-    return f"{text} ({', '.join(details)})" if details else text
-
-
-def reported_text(claim: ClaimView) -> str:
-    if not claim.appearances:
-        return "no report recorded"
-    shown = [appearance_text(a) for a in claim.appearances[:MAX_APPEARANCES_SHOWN]]
-    hidden = len(claim.appearances) - len(shown)
-    if hidden:
-        shown.append(f"{hidden} more")
-    return "reported by " + "; ".join(shown)
-
-
-def figure_text(claim: ClaimView) -> str:
-    """The figure in the claimant's own wording, or what was said when there is no figure."""
-    if claim.wording:
-        return f"<b>{escape(claim.wording)}</b>"
-    return escape(claim.summary)
-
-
-def claim_chains(claims: Sequence[ClaimView]) -> list[list[ClaimView]]:
-    """Revisions in order: a claim and the claims that superseded it form one chain."""
-    by_id = {c.id: c for c in claims}
-    successor = {c.supersedes_id: c for c in claims if c.supersedes_id in by_id}
-    chains = []
-    for claim in claims:
-        if claim.supersedes_id in by_id:
-            continue  # shown in the chain of the claim it revises
-        chain = [claim]
-        while chain[-1].id in successor and len(chain) <= len(claims):
-            chain.append(successor[chain[-1].id])
-        chains.append(chain)
-    return chains
-
-
-def subject_text(claim: ClaimView) -> str:
-    """' — Russian servicemen' after a figure, unless its wording already says whom."""
-    if not (claim.subject and claim.wording):
-        return ""
-    wording = claim.wording.casefold()
-    if any(word in wording for word in claim.subject.casefold().split() if len(word) > 3):
-        return ""
-    return f" — {escape(claim.subject)}"
-
-
-def chain_block(chain: Sequence[ClaimView]) -> str:
-    first = chain[0]
-    claimant = first.claimant
-    versions = []
-    for claim in chain:
-        version = figure_text(claim)
-        if claim.stated_on:
-            version += f" ({format_date(claim.stated_on)})"
-        versions.append(version)
-    label = f"• <b>{escape(claimant.name)}</b> ({SIDE_LABELS[claimant.side]})"
-    # A figure is attributed here; a claim without one has its own attribution in the summary.
-    lead = f"{label} said: " if first.wording else f"{label}: "
-    lines = [lead + " → ".join(versions) + subject_text(first)]
-    for claim in chain:
-        prefix = f"{escape(claim.wording or claim.summary)}: " if len(chain) > 1 else ""
-        lines.append(f"    {prefix}{status_text(claim)} · {reported_text(claim)}")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- the card
-
-
-def figure_range(claims: Iterable[ClaimView], metric: Metric) -> str | None:
-    """'from 63 to about 400': the lowest and highest stated figure for one metric."""
-    numeric = [
-        c
-        for c in claims
-        if c.metric == metric
-        and c.lifecycle != Lifecycle.RETRACTED
-        and c.wording
-        and (c.low is not None or c.high is not None)
-    ]
-    if not numeric:
-        return None
-    lowest = min(numeric, key=lambda c: c.low if c.low is not None else c.high or 0)
-    highest = max(numeric, key=lambda c: c.high if c.high is not None else c.low or 0)
-    if lowest.wording == highest.wording:
-        return escape(lowest.wording or "")
-    return f"from {escape(lowest.wording or '')} to {escape(highest.wording or '')}"
-
-
-def summary_line(card: EventCard) -> str:
-    claimants = {c.claimant.name for c in card.claims}
-    parts = [
-        f"{len(card.claims)} claim{'s' * (len(card.claims) != 1)} from "
-        f"{len(claimants)} claimant{'s' * (len(claimants) != 1)}"
-    ]
-    for metric in (Metric.KILLED, Metric.WOUNDED, Metric.KILLED_OR_WOUNDED):
-        spread = figure_range(card.claims, metric)
-        if spread:
-            parts.append(f"{METRIC_HEADINGS[metric].lower()}: {spread}")
-    return " · ".join(parts)
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its first words within `limit` characters followed by '…'."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def related_block(related: Sequence[RelatedEventView]) -> str:
     lines = ["<b>Related events</b>"]
     lines += [
-        f"• {RELATION_LABELS[(r.relation, r.outgoing)]}: {escape(r.title)} (/event {r.slug})"
-        for r in related
+        f"• {RELATION_LABELS[(r.relation, r.outgoing)]}: {escape(shorten(r.title, 80))} "
+        f"(/event {r.slug})"
+        for r in related[:MAX_RELATED_SHOWN]
     ]
+    if len(related) > MAX_RELATED_SHOWN:
+        lines.append(f"• and {len(related) - MAX_RELATED_SHOWN} more")
     return "\n".join(lines)
-
-
-def header_block(card: EventCard, title: str | None = None) -> str:
-    """Title, dates and place, the event's summary and the claims' summary line."""
-    where = ", ".join(escape(p) for p in (card.place, card.region, card.country) if p)
-    when = format_event_dates(card)
-    header = [title or f"<b>{escape(card.title)}</b>", " · ".join(filter(None, [when, where]))]
-    if card.date_note:
-        header.append(f"<i>Dates: {escape(card.date_note)}</i>")
-    header += [escape(card.summary), summary_line(card)]
-    return "\n".join(header)
-
-
-NO_CLAIMS_TEXT = "No claims have been recorded for this event yet."
-
-
-def claim_units(card: EventCard) -> list[tuple[Metric | None, str]]:
-    """The card's claims as (metric, block) pairs: one block per revision chain, grouped
-    by metric in a fixed order; a page break may fall only between two of them."""
-    if not card.claims:
-        return [(None, NO_CLAIMS_TEXT)]
-    order = {metric: position for position, metric in enumerate(Metric)}
-    claims = sorted(card.claims, key=lambda c: order[c.metric])
-    units: list[tuple[Metric | None, str]] = []
-    for metric, group in groupby(claims, key=lambda c: c.metric):
-        units += [(metric, chain_block(chain)) for chain in claim_chains(list(group))]
-    return units
-
-
-def card_blocks(card: EventCard) -> list[str]:
-    """The whole card: header, claims under their metric headings, related events, footer."""
-    blocks = [header_block(card)]
-    previous: Metric | None = None
-    for metric, block in claim_units(card):
-        if metric is not None and metric != previous:
-            block = f"<b>{METRIC_HEADINGS[metric]}</b>\n{block}"
-        blocks.append(block)
-        previous = metric
-    if card.related:
-        blocks.append(related_block(card.related))
-    blocks.append(FOOTER)
-    return blocks
-
-
-def _fits(blocks: Sequence[str], limit: int) -> bool:
-    return utf16_length(html_to_text("\n\n".join(blocks))) <= limit
-
-
-def _page_title(card: EventCard, page: int, pages: int) -> str:
-    return f"<b>{escape(card.title)}</b> ({page}/{pages})"
-
-
-def _headed(metric: Metric | None, block: str, previous: Metric | None, first: bool) -> str:
-    """A claim block under its metric's heading where a group starts or continues a page."""
-    if metric is None:
-        return block
-    if metric != previous:
-        return f"<b>{METRIC_HEADINGS[metric]}</b>\n{block}"
-    if first:
-        return f"<b>{METRIC_HEADINGS[metric]}</b> (continued)\n{block}"
-    return block
-
-
-def card_pages(card: EventCard, limit: int = CARD_PAGE_LIMIT) -> list[str]:
-    """The card as pages of one Telegram message, each within `limit` (where a single claim
-    allows) and never over Telegram's limit.
-
-    Page 1 is the header and as many claims as fit; each later page starts with the title
-    and its page number, and repeats the metric heading when it continues a group. Revision
-    chains are never split. The related events and the footer end the last page.
-    """
-    # Measured with a wider page number in the title line than any card will have.
-    placeholder = _page_title(card, 999, 999)
-    pages: list[list[str]] = []
-    current = [header_block(card, placeholder)]
-    claims_on_page = 0
-    previous: Metric | None = None
-    for metric, block in claim_units(card):
-        candidate = _headed(metric, block, previous, claims_on_page == 0)
-        if not _fits([*current, candidate], limit) and (
-            claims_on_page or not _fits([*current, candidate], CARD_PART_LIMIT)
-        ):
-            # A page holds at least one claim, unless the header leaves no room for it.
-            pages.append(current)
-            current, claims_on_page = [placeholder], 0
-            candidate = _headed(metric, block, previous, True)
-        current.append(candidate)
-        claims_on_page += 1
-        previous = metric
-    ending = [related_block(card.related)] if card.related else []
-    ending.append(FOOTER)
-    if _fits([*current, *ending], limit):
-        pages.append(current + ending)
-    else:
-        pages += [current, [placeholder, *ending]]
-    count = len(pages)
-    rendered = []
-    for number, blocks in enumerate(pages, start=1):
-        title = _page_title(card, number, count) if count > 1 else f"<b>{escape(card.title)}</b>"
-        first = header_block(card, title) if number == 1 else title
-        rendered.append("\n\n".join([first, *blocks[1:]]))
-    return rendered
 
 
 def pack_blocks(
@@ -360,7 +160,7 @@ def pack_blocks(
     current = ""
     for block in blocks:
         candidate = f"{current}{separator}{block}" if current else block
-        if current and utf16_length(html_to_text(candidate)) > limit:
+        if current and telegram_length(candidate) > limit:
             messages.append(current)
             current = block
         else:
@@ -368,16 +168,6 @@ def pack_blocks(
     if current:
         messages.append(current)
     return messages
-
-
-def render_card(card: EventCard) -> list[str]:
-    """The card as Telegram HTML pages: one message whose text the page buttons switch."""
-    return card_pages(card)
-
-
-def render_card_text(card: EventCard) -> str:
-    """The whole card at once, as the terminal shows it (after `html_to_text`)."""
-    return "\n\n".join(card_blocks(card))
 
 
 def render_candidates_prompt(titles: Sequence[str]) -> str:
@@ -417,26 +207,6 @@ def html_to_text(markup: str) -> str:
 
 
 # ---------------------------------------------------------------- other screens
-
-COMPACT_CARD_LIMIT = 3500
-
-
-def render_compact_card(card: EventCard, bot_username: str) -> str:
-    """One forwardable message (inline mode): the header and as many claims as fit."""
-    blocks = card_blocks(card)
-    header, claim_blocks = blocks[0], blocks[1:-1]
-    message = header
-    shown = 0
-    for block in claim_blocks:
-        candidate = f"{message}\n\n{block}"
-        if utf16_length(html_to_text(candidate)) > COMPACT_CARD_LIMIT:
-            break
-        message, shown = candidate, shown + 1
-    if shown < len(claim_blocks):
-        message += (
-            f"\n\n<i>More claims: ask @{escape(bot_username)} about “{escape(card.title)}”.</i>"
-        )
-    return f"{message}\n\n{FOOTER}"
 
 
 def render_events_page(events: Sequence[EventListing], page: int, pages: int) -> str:

@@ -23,11 +23,15 @@ ASK_COMMAND_MENU = ("ask", "Ask about an event: /ask QUESTION")
 PREVIOUS_BUTTON = "◀ Previous"
 NEXT_BUTTON = "Next ▶"
 BROWSE_BUTTON = "Browse all events"
+ABOUT_BUTTON = "ℹ️ About this event"
+ASSESSMENTS_BUTTON = "⚖️ Assessments"
+BACK_TO_CLAIMS_BUTTON = "◀ Back to the claims"
 BUTTON_TEXT_LIMIT = 60
 
 EMPTY_QUESTION = "Ask me about an event, for example: <i>how many died at Makiivka?</i>"
 ASK_USAGE = "Usage: /ask QUESTION — for example: /ask makiivka death toll"
 EVENT_USAGE = "Usage: /event SLUG — for example /event makiivka-strike. See /events for all."
+UNKNOWN_COMMAND = "I don't know that command. See /help for what I can do."
 STALE_BUTTON = "This button is no longer valid. Ask again, or see /events."
 EVENT_GONE = "That event is no longer available. See /events."
 

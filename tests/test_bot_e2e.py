@@ -93,18 +93,23 @@ def test_a_question_gets_the_card_with_every_claim(alice: TgUser) -> None:
     # A private chat holds only this conversation: no quote, and no preview of a source link.
     assert first.reply_to_message_id is None
     assert first.link_preview_options == {"is_disabled": True}
-    assert "Makiivka" in first.content.splitlines()[0]
-    assert "21 claims from 12 claimants · killed: from 63" in first.content
+    lines = first.content.splitlines()
+    assert "Makiivka" in lines[0] and lines[1] == "1 Jan 2023 · Makiivka, Donetsk Oblast, Ukraine"
+    # The first lines answer the question, per claimant, before any detail.
+    assert lines[2].startswith("Killed: 🟠 89 (Russian MoD; earlier 63) · 🟠 about 400")
+    assert len(first.content) < 1600  # one phone screen
     assert "◀ Previous" not in first.button_texts
     pages = page_through(alice, first)
     assert len(pages) > 1
     text = joined(pages)
     for figure in ("63", "89", "400", "dozens", "in the hundreds", "more than 100"):
         assert figure in text
-    # The MoD's revision 63 → 89 is one chain, never split across pages.
-    assert any("63 Russian servicemen (2 Jan 2023) → 89" in page.content for page in pages)
+    assert "63 Russian servicemen (2 Jan 2023)" in text and "→ 89 Russian servicemen" in text
     assert "superseded" in text
-    assert "🟠 disputed" in text and "⚪ unverified" in text
+    assert "🟠 disputed: both sides dispute the toll" in text and "⚪ unverified" in text
+    # Sources are named by outlet and date or headline, never by file.
+    assert "bne IntelliNews, 9 Jan 2023 (as “some 400”)" in text and ".txt" not in text
+    assert "Other statements" in text and "Karasin" in text
     assert "Russian Ministry of Defence (Russia)" in text
     for number, page in enumerate(pages[1:], start=2):
         # Each later page says which card and which page it is.
@@ -114,6 +119,30 @@ def test_a_question_gets_the_card_with_every_claim(alice: TgUser) -> None:
     assert "Next ▶" not in pages[-1].button_texts
     # The related Kramatorsk strike is a button on every page.
     assert all(any("Kramatorsk" in b for b in page.button_texts) for page in pages)
+
+
+def test_about_and_assessments_are_pages_of_the_same_message(alice: TgUser) -> None:
+    first = ask(alice, "/event kramatorsk-strike")[0]
+    assert "🔴 false: Institute of War; no deaths found on site, 8 Jan" in first.content
+    assert "🔴 false: shown untrue" in first.content  # the legend
+    alice.press(first, "⚖️ Assessments").wait_answer()
+    assessments = alice.chat.next_bot_event(timeout=10)
+    assert assessments.kind == "edit" and assessments.message.message_id == first.message_id
+    assert "verdict of Institute of War" in assessments.message.content
+    assert "this claim is false" in assessments.message.content
+    alice.press(assessments.message, "◀ Back to the claims").wait_answer()
+    back = alice.chat.next_bot_event(timeout=10)
+    assert back.message.content == first.content
+    alice.press(back.message, "ℹ️ About this event").wait_answer()
+    about = alice.chat.next_bot_event(timeout=10).message
+    assert about.message_id == first.message_id
+    assert "Ukraine denied it" in about.content  # the event's summary
+    assert "On the dates:" in about.content
+    assert (
+        "bne IntelliNews, “Russia claims to kill 600 Ukrainian soldiers in retaliation for "
+        "Ukraine’s New Year’s Eve missile strike on Russian barracks”, 9 Jan 2023, no URL given"
+    ) in about.content
+    assert "◀ Back to the claims" in about.button_texts
 
 
 def test_previous_goes_back_and_every_page_is_within_the_limit(alice: TgUser) -> None:

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import card_cache
 from bot.answering import AnswerService
+from bot.card import render_card
 from bot.card_cache import CardCache
 from bot.freshness import ChangeWatch, IndexKeeper
 from bot.matching import Matcher
-from bot.rendering import render_card
 from db.audit import new_batch, record_change
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.inbox import UpdateInbox

@@ -121,6 +121,10 @@ def add_user_handlers(
             CallbackQueryHandler(handlers.show_event_button, pattern=matches(Prefix.SHOW_EVENT)),
             CallbackQueryHandler(handlers.open_event_button, pattern=matches(Prefix.OPEN_EVENT)),
             CallbackQueryHandler(handlers.card_page_button, pattern=matches(Prefix.CARD_PAGE)),
+            CallbackQueryHandler(handlers.about_page_button, pattern=matches(Prefix.ABOUT_PAGE)),
+            CallbackQueryHandler(
+                handlers.assessments_page_button, pattern=matches(Prefix.ASSESSMENTS_PAGE)
+            ),
             CallbackQueryHandler(handlers.events_page_button, pattern=matches(Prefix.EVENTS_PAGE)),
             CallbackQueryHandler(handlers.example_button, pattern=matches(Prefix.EXAMPLE)),
             # Last: forged, truncated or outdated data of any kind gets a clear answer.

@@ -22,6 +22,8 @@ class Prefix(StrEnum):
     SHOW_EVENT = "e"  # pick an event from a list or a question: the card replaces that message
     OPEN_EVENT = "o"  # open another event from a card: the card stays, the new one follows it
     CARD_PAGE = "p"  # "p12:slug", the page in the prefix so a 60-character slug fits
+    ABOUT_PAGE = "i"  # "i0:slug": a page of an event's About pages, in the card's message
+    ASSESSMENTS_PAGE = "a"  # "a0:slug": a page of an event's full assessments, likewise
     EVENTS_PAGE = "ev"
     EXAMPLE = "x"
     FORM_ANSWER = "mf"  # a choice in a moderator's guided form
@@ -35,9 +37,13 @@ USER_PREFIXES = (
     Prefix.SHOW_EVENT,
     Prefix.OPEN_EVENT,
     Prefix.CARD_PAGE,
+    Prefix.ABOUT_PAGE,
+    Prefix.ASSESSMENTS_PAGE,
     Prefix.EVENTS_PAGE,
     Prefix.EXAMPLE,
 )
+# Buttons that carry a page number in their prefix.
+PAGED = frozenset({Prefix.CARD_PAGE, Prefix.ABOUT_PAGE, Prefix.ASSESSMENTS_PAGE})
 
 
 def _checked(data: str) -> str:
@@ -54,10 +60,10 @@ def _split(data: object) -> tuple[str, str] | None:
     if len(data.encode("utf-8", "surrogatepass")) > CALLBACK_DATA_LIMIT:
         return None
     head, argument = data.split(":", 1)
-    page = re.fullmatch(r"p([0-9]{1,3})", head)
+    page = re.fullmatch(r"([pia])([0-9]{1,3})", head)
     if page:
-        return Prefix.CARD_PAGE, f"{page.group(1)}:{argument}"
-    if head == Prefix.CARD_PAGE:  # a card button without its page
+        return Prefix(page.group(1)), f"{page.group(2)}:{argument}"
+    if head in PAGED:  # a page button without its page
         return None
     return head, argument
 
@@ -95,6 +101,16 @@ def card_page(slug: str, page: int) -> str:
     return _checked(f"{Prefix.CARD_PAGE}{page}:{slug}")
 
 
+def about_page(slug: str, page: int) -> str:
+    """Show page `page` of an event's About pages (summary, dates, references) in place."""
+    return _checked(f"{Prefix.ABOUT_PAGE}{page}:{slug}")
+
+
+def assessments_page(slug: str, page: int) -> str:
+    """Show page `page` of an event's full assessments in place."""
+    return _checked(f"{Prefix.ASSESSMENTS_PAGE}{page}:{slug}")
+
+
 def events_page(page: int) -> str:
     return _checked(f"{Prefix.EVENTS_PAGE}:{page}")
 
@@ -117,9 +133,10 @@ class CardPage:
     page: int  # from 0
 
 
-def parse_card_page(data: str | None) -> CardPage | None:
+def parse_card_page(data: str | None, prefix: Prefix = Prefix.CARD_PAGE) -> CardPage | None:
+    """The event and page a `CARD_PAGE`, `ABOUT_PAGE` or `ASSESSMENTS_PAGE` button names."""
     split = _split(data)
-    if split is None or split[0] != Prefix.CARD_PAGE:
+    if split is None or split[0] != prefix:
         return None
     page, slug = split[1].split(":", 1)
     return CardPage(slug, int(page)) if slug else None

@@ -28,20 +28,24 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.answering import Answer, AnswerService
+from bot.card import has_assessments, render_compact_card
+from bot.card_notes import render_assessments, render_event_about
 from bot.matching import Candidate, Outcome
 from bot.rendering import (
     HELP_TEXT,
     START_TEXT,
     escape,
     render_about,
-    render_compact_card,
     render_events_page,
     render_sources,
 )
 from bot.tg import callbacks
 from bot.tg.transport import reply_html
 from bot.user_rendering import (
+    ABOUT_BUTTON,
     ASK_USAGE,
+    ASSESSMENTS_BUTTON,
+    BACK_TO_CLAIMS_BUTTON,
     BROWSE_BUTTON,
     EMPTY_QUESTION,
     EVENT_GONE,
@@ -108,12 +112,16 @@ def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
 
 
 def answer_buttons(answer: Answer, page: int = 0) -> Rows:
-    """Buttons under a reply: a card's page buttons and related events, candidates to pick
-    from, or the event list."""
+    """Buttons under a reply: a card's page buttons, its About and Assessments pages and
+    related events, candidates to pick from, or the event list."""
     if answer.event is not None:
         event = answer.event
         pages = len(answer.rendered)
-        return navigation(page, pages, lambda to: callbacks.card_page(event.slug, to)) + [
+        notes = [(ABOUT_BUTTON, callbacks.about_page(event.slug, 0))]
+        if has_assessments(event):
+            notes.append((ASSESSMENTS_BUTTON, callbacks.assessments_page(event.slug, 0)))
+        rows = navigation(page, pages, lambda to: callbacks.card_page(event.slug, to))
+        return [*rows, notes] + [
             [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
@@ -121,6 +129,12 @@ def answer_buttons(answer: Answer, page: int = 0) -> Rows:
     if answer.outcome == Outcome.NO_MATCH:
         choices.append([(BROWSE_BUTTON, callbacks.events_page(0))])
     return choices
+
+
+def side_page_buttons(slug: str, page: int, pages: int, data: Callable[[str, int], str]) -> Rows:
+    """Under an About or Assessments page: its own pages, and the way back to the claims."""
+    back = [(BACK_TO_CLAIMS_BUTTON, callbacks.card_page(slug, 0))]
+    return [*navigation(page, pages, lambda to: data(slug, to)), back]
 
 
 class UserHandlers:
@@ -283,6 +297,33 @@ class UserHandlers:
         answer = await self._shown_event(pressed, card.slug)
         if answer is not None:
             await self._show_in_place(pressed.message, answer, card.page)
+
+    async def about_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An event's About pages: its summary, notes on dates and full references."""
+        await self._side_page(update, callbacks.Prefix.ABOUT_PAGE)
+
+    async def assessments_page_button(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """An event's Assessments pages: each assessed claim's status in full."""
+        await self._side_page(update, callbacks.Prefix.ASSESSMENTS_PAGE)
+
+    async def _side_page(self, update: Update, prefix: callbacks.Prefix) -> None:
+        pressed = _pressed(update)
+        wanted = callbacks.parse_card_page(pressed.data, prefix)
+        if wanted is None or pressed.message is None:
+            await pressed.query.answer(STALE_BUTTON)
+            return
+        answer = await self._shown_event(pressed, wanted.slug)
+        if answer is None or answer.event is None:
+            return
+        if prefix == callbacks.Prefix.ABOUT_PAGE:
+            pages, data = render_event_about(answer.event), callbacks.about_page
+        else:
+            pages, data = render_assessments(answer.event), callbacks.assessments_page
+        page = min(max(wanted.page, 0), len(pages) - 1)
+        buttons = side_page_buttons(wanted.slug, page, len(pages), data)
+        await _edit(pressed.message, pages[page], as_markup(buttons))
 
     async def show_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         pressed = _pressed(update)
