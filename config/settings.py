@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     match_ask_threshold: float | None = Field(default=None, ge=0, le=100)
     match_margin: float | None = Field(default=None, ge=0, le=100)
 
+    # Published in ClaimReview exports: the public base URL of the bot's review pages, and
+    # the organisation that runs the bot (the reviews' author).
+    public_url: str | None = None
+    organisation: str | None = Field(default=None, min_length=1, max_length=200)
+
     log_level: str = "INFO"
     # `json`: one JSON object a line, for a log collector.
     log_format: Literal["text", "json"] = "text"
@@ -74,7 +79,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:///PATH or postgresql://USER@HOST/DB URL")
         return value
 
-    @field_validator("bot_api_url", "bot_api_file_url")
+    @field_validator("bot_api_url", "bot_api_file_url", "public_url")
     @classmethod
     def _check_http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

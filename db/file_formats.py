@@ -10,7 +10,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from db.dataset_schema import ClaimRecord, DataSet, EventRecord, SourceRecord
+from db.dataset_schema import (
+    AppearanceRecord,
+    ClaimRecord,
+    DataSet,
+    DocumentRecord,
+    EventRecord,
+    SourceRecord,
+)
+from db.vocabulary import DatePrecision, PlacePrecision, SourceKind, VerificationStatus
 
 # Larger files are refused before parsing: a data set of this project is a few MB at most.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -116,8 +124,9 @@ def dataset_to_text(dataset: DataSet, format_: str) -> str:
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
-# UCDP GED-style columns, one row per claim: the claimant is the source of the figure,
-# the publishers are where it was reported.
+# UCDP GED-style columns, one row per report of a claim: the claimant is the source of
+# the figure, the outlet (and whom it credits, `via`) is where it was reported. Unknown
+# values are empty cells; denials and verdicts have no figure.
 CSV_COLUMNS = (
     "claim_key",
     "event_slug",
@@ -126,6 +135,7 @@ CSV_COLUMNS = (
     "date_end",
     "date_prec",
     "where_description",
+    "where_prec",
     "adm_1",
     "country",
     "claimant",
@@ -142,60 +152,103 @@ CSV_COLUMNS = (
     "basis",
     "lifecycle",
     "status",
+    "status_reason",
     "supersedes",
-    "source_office",
-    "source_article",
+    "source_outlet",
+    "source_via",
     "source_headline",
     "source_date",
-    "source_original",
+    "source_url",
+    "source_wording",
+    "source_figure_wording",
     "quote",
 )
+
+# UCDP's where_prec codes for how exactly the place is known.
+WHERE_PREC = {
+    PlacePrecision.EXACT: 1,
+    PlacePrecision.NEAR: 2,
+    PlacePrecision.REGION: 4,
+    PlacePrecision.COUNTRY: 6,
+}
+
+
+def date_prec(event: EventRecord) -> int | None:
+    """UCDP's date_prec: 1 the day, 2 a span of 2-6 days, 3 a week, 4 a month, 5 a year or
+    more; None where the articles give no date."""
+    if event.start_date is None:
+        return None
+    end = event.end_date or event.start_date
+    if event.date_precision == DatePrecision.YEAR:
+        return 5
+    if event.date_precision == DatePrecision.MONTH:
+        return 4
+    days = (end - event.start_date).days + 1
+    return 1 if days == 1 else 2 if days <= 6 else 3 if days <= 7 else 4 if days <= 31 else 5
 
 
 def claims_to_csv(dataset: DataSet) -> str:
     events: dict[str, EventRecord] = {e.slug: e for e in dataset.events}
     sources: dict[str, SourceRecord] = {s.name: s for s in dataset.sources}
+    documents: dict[str, DocumentRecord] = {d.key: d for d in dataset.documents}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for claim in dataset.claims:
         event, claimant = events[claim.event], sources[claim.claimant]
-        apps = claim.appearances
-        writer.writerow(
-            [
-                claim.key,
-                event.slug,
-                event.title,
-                event.start_date or "",
-                event.end_date or event.start_date or "",
-                event.date_precision.value,
-                event.place,
-                event.region or "",
-                event.country or "",
-                claimant.name,
-                claimant.kind.value,
-                claimant.side.value,
-                claim.metric.value,
-                claim.subject or "",
-                claim.qualifier.value if claim.qualifier else "",
-                _blank(claim.low),
-                _blank(_best_estimate(claim)),
-                _blank(claim.high),
-                claim.wording or "",
-                claim.stated_on or "",
-                claim.basis.value,
-                claim.lifecycle.value,
-                claim.status.value,
-                claim.supersedes or "",
-                "; ".join(a.publisher or "" for a in apps),
-                "; ".join(a.url or a.document or "" for a in apps),
-                "; ".join(a.title or "" for a in apps),
-                "; ".join(str(a.published_on or "") for a in apps),
-                "; ".join(a.wording or "" for a in apps),
-                claim.quote,
-            ]
-        )
+        latest = claim.assessments[-1] if claim.assessments else None
+        row = [
+            claim.key,
+            event.slug,
+            event.title,
+            _blank(event.start_date),
+            _blank(event.end_date or event.start_date),
+            _blank(date_prec(event)),
+            event.place,
+            _blank(WHERE_PREC.get(event.place_precision)),
+            event.region or "",
+            event.country or "",
+            claimant.name,
+            claimant.kind.value,
+            claimant.side.value,
+            claim.metric.value,
+            claim.subject or "",
+            claim.qualifier.value if claim.qualifier else "",
+            _blank(claim.low),
+            _blank(_best_estimate(claim)),
+            _blank(claim.high),
+            claim.wording or "",
+            _blank(claim.stated_on),
+            claim.basis.value,
+            claim.lifecycle.value,
+            claim.status.value,
+            (latest.reason or latest.rationale or "") if latest else "",
+            claim.supersedes or "",
+        ]
+        for appearance in claim.appearances or [AppearanceRecord(document="none recorded")]:
+            document = documents.get(appearance.article or "")
+            writer.writerow(
+                [
+                    *row,
+                    appearance.publisher or (document.publisher if document else None) or "",
+                    appearance.via or "",
+                    appearance.title or _headline(document),
+                    _blank(appearance.published_on or (document and document.published_on)),
+                    appearance.url or (document.url if document else None) or "",
+                    appearance.wording or "",
+                    appearance.figure_wording or claim.wording or "",
+                    claim.quote,
+                ]
+            )
     return out.getvalue()
+
+
+def _headline(document: DocumentRecord | None) -> str:
+    if document is None:
+        return ""
+    if document.headline:
+        return document.headline
+    return f"{document.opening_words}…" if document.opening_words else ""
 
 
 def _blank(value: object) -> object:
@@ -209,21 +262,46 @@ def _best_estimate(claim: ClaimRecord) -> int | None:
     return None
 
 
-CLAIMBOT_AUTHOR = {"@type": "Organization", "name": "claimbot moderators"}
-# schema.org Rating scale: 1 = false ... 5 = true; statuses without a verdict carry none.
+# schema.org Rating on a 1 (false) to 5 (true) scale, for the statuses that are a verdict
+# on that scale; "disputed", "inconclusive" and "unverified" are no point on it.
 RATING = {
-    "false": 1,
-    "misleading": 2,
-    "disputed": 3,
-    "inconclusive": 3,
-    "corroborated": 4,
-    "confirmed": 5,
+    VerificationStatus.FALSE: 1,
+    VerificationStatus.MISLEADING: 2,
+    VerificationStatus.CORROBORATED: 4,
+    VerificationStatus.CONFIRMED: 5,
 }
+PERSON_KINDS = frozenset({SourceKind.INDIVIDUAL, SourceKind.OFFICIAL, SourceKind.BLOGGER})
 
 
-def claim_reviews(dataset: DataSet) -> list[dict[str, Any]]:
-    """schema.org ClaimReview JSON-LD for every claim that moderators have assessed."""
+def _creative_work(
+    appearance: AppearanceRecord, documents: dict[str, DocumentRecord]
+) -> dict[str, Any]:
+    """Where a claim appeared, as schema.org describes a report: only what is known."""
+    document = documents.get(appearance.article or "")
+    outlet = appearance.publisher or (document.publisher if document else None)
+    url = appearance.url or (document.url if document else None)
+    headline = appearance.title or (document.headline if document else None)
+    published = appearance.published_on or (document.published_on if document else None)
+    work: dict[str, Any] = {"@type": "CreativeWork"}
+    if url:
+        work["url"] = url
+    if headline:
+        work["headline"] = headline
+    if outlet:
+        work["publisher"] = {"@type": "Organization", "name": outlet}
+    if published:
+        work["datePublished"] = published.isoformat()
+    return work
+
+
+def claim_reviews(dataset: DataSet, public_url: str, organisation: str) -> list[dict[str, Any]]:
+    """schema.org ClaimReview JSON-LD, as Google documents it, for every assessed claim.
+
+    `url` is the review's public page under `public_url`; `author` is `organisation`, who
+    runs the bot; `datePublished` is the date of the latest assessment.
+    """
     sources = {s.name: s for s in dataset.sources}
+    documents = {d.key: d for d in dataset.documents}
     reviews = []
     for claim in dataset.claims:
         if not claim.assessments or claim.hidden:
@@ -233,41 +311,24 @@ def claim_reviews(dataset: DataSet) -> list[dict[str, Any]]:
         item: dict[str, Any] = {
             "@type": "Claim",
             "author": {
-                "@type": "Person" if claimant.kind.value == "individual" else "Organization",
+                "@type": "Person" if claimant.kind in PERSON_KINDS else "Organization",
                 "name": claimant.name,
             },
-            "appearance": [
-                {
-                    "@type": "CreativeWork",
-                    **({"url": a.url} if a.url else {}),
-                    **({"headline": a.title} if a.title else {}),
-                    **(
-                        {"publisher": {"@type": "Organization", "name": a.publisher}}
-                        if a.publisher
-                        else {}
-                    ),
-                    **({"datePublished": a.published_on.isoformat()} if a.published_on else {}),
-                }
-                for a in claim.appearances
-            ],
+            "appearance": [_creative_work(a, documents) for a in claim.appearances],
         }
         if claim.stated_on:
             item["datePublished"] = claim.stated_on.isoformat()
         rating: dict[str, Any] = {"@type": "Rating", "alternateName": latest.status.value}
-        if latest.status.value in RATING:
-            rating |= {
-                "ratingValue": RATING[latest.status.value],
-                "bestRating": 5,
-                "worstRating": 1,
-            }
+        if latest.status in RATING:
+            rating |= {"ratingValue": RATING[latest.status], "bestRating": 5, "worstRating": 1}
         review: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ClaimReview",
-            "identifier": claim.key,
+            "url": f"{public_url.rstrip('/')}/claims/{claim.key}",
             "claimReviewed": claim.quote,
             "itemReviewed": item,
             "reviewRating": rating,
-            "author": CLAIMBOT_AUTHOR,
+            "author": {"@type": "Organization", "name": organisation, "url": public_url},
             "datePublished": latest.set_at.date().isoformat(),
         }
         if latest.rationale:

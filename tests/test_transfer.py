@@ -224,26 +224,73 @@ def test_large_imports_report_progress(new_database: NewDatabase) -> None:
         assert len(export_dataset(session).claims) == 1200
 
 
-def test_csv_export_has_one_row_per_claim_with_ucdp_columns(seeded: sessionmaker[Session]) -> None:
+def test_csv_export_has_a_row_per_report_in_ucdps_spirit(seeded: sessionmaker[Session]) -> None:
     with unit_of_work(seeded) as session:
         dataset = export_dataset(session)
     rows = list(csv.DictReader(io.StringIO(claims_to_csv(dataset))))
-    assert len(rows) == len(dataset.claims)
-    assert {"low", "best", "high", "source_office", "date_prec", "claimant"} <= set(rows[0])
+    assert len(rows) == sum(len(c.appearances) for c in dataset.claims)
+    assert {"low", "best", "high", "date_prec", "where_prec", "source_outlet", "source_via"} <= set(
+        rows[0]
+    )
     makiivka = [r for r in rows if r["event_slug"] == "makiivka-strike" and r["metric"] == "killed"]
     assert {"63", "89"} <= {r["best"] for r in makiivka}
+    assert {r["date_prec"] for r in makiivka} == {"1"} and {
+        r["where_prec"] for r in rows if r["event_slug"] == "makiivka-strike"
+    } == {"1"}
+    # No date in the articles: no precision either, never "day".
+    kherson = [r for r in rows if r["event_slug"] == "kherson-incendiary-attack"]
+    assert {(r["date_start"], r["date_prec"]) for r in kherson} == {("", "")}
+    # Denials and verdicts carry no number; every report keeps its outlet, its via and wording.
+    denial = [r for r in rows if r["claim_key"] == "kramatorsk-ukraine-denial"]
+    assert {(r["low"], r["best"], r["high"]) for r in denial} == {("", "", "")}
+    bne = [r for r in rows if r["claim_key"] == "makiivka-ukraine-mod-up-to-400-killed"]
+    assert ("bne IntelliNews", "some 400") in {
+        (r["source_outlet"], r["source_figure_wording"]) for r in bne
+    }
+    kramatorsk = [r for r in rows if r["claim_key"] == "kramatorsk-russian-mod-600-killed"]
+    assert "TASS" in {r["source_via"] for r in kramatorsk}
+    assert all(".txt" not in value for r in rows for value in r.values())
 
 
-def test_claimreview_export_covers_assessed_claims(seeded: sessionmaker[Session]) -> None:
+def test_claimreview_export_is_what_google_documents(seeded: sessionmaker[Session]) -> None:
     with unit_of_work(seeded) as session:
         dataset = export_dataset(session)
-    reviews = claim_reviews(dataset)
+    reviews = claim_reviews(dataset, "https://claims.example.org/", "Example Desk")
     assessed = [c for c in dataset.claims if c.assessments]
     assert len(reviews) == len(assessed) > 0
-    review = reviews[0]
-    assert review["@type"] == "ClaimReview"
-    assert review["reviewRating"]["alternateName"] == assessed[0].status.value
-    assert review["itemReviewed"]["author"]["name"] == assessed[0].claimant
+    by_url = {r["url"]: r for r in reviews}
+    review = by_url["https://claims.example.org/claims/kramatorsk-russian-mod-600-killed"]
+    assert review["@type"] == "ClaimReview" and review["@context"] == "https://schema.org"
+    assert review["author"] == {
+        "@type": "Organization",
+        "name": "Example Desk",
+        "url": "https://claims.example.org/",
+    }
+    assert review["datePublished"] == "2023-01-09"  # the assessment's date
+    assert "more than 600 Ukrainian servicemen were killed" in review["claimReviewed"]
+    item = review["itemReviewed"]
+    assert item["@type"] == "Claim"
+    assert item["author"] == {"@type": "Organization", "name": "Russian Ministry of Defence"}
+    assert {
+        "@type": "CreativeWork",
+        "headline": "Russia claims to kill 600 Ukrainian soldiers in retaliation for "
+        "Ukraine’s New Year’s Eve missile strike on Russian barracks",
+        "publisher": {"@type": "Organization", "name": "bne IntelliNews"},
+        "datePublished": "2023-01-09",
+    } in item["appearance"]
+    assert all("url" not in a for a in item["appearance"])  # none is known; none invented
+    assert review["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "false",
+        "ratingValue": 1,
+        "bestRating": 5,
+        "worstRating": 1,
+    }
+    # "disputed" is no point on a true-false scale: named, never rated 3 of 5.
+    disputed = by_url["https://claims.example.org/claims/makiivka-russian-mod-89"]
+    assert disputed["reviewRating"] == {"@type": "Rating", "alternateName": "disputed"}
+    person = by_url["https://claims.example.org/claims/makiivka-russian-mod-89"]
+    assert person["itemReviewed"]["author"]["@type"] == "Organization"
     json.dumps(reviews)  # serialisable as JSON-LD
 
 
