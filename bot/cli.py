@@ -1,16 +1,27 @@
 """The `claimbot` command line: set up the database, ask questions, run the bot, move data."""
 
 import argparse
+import contextlib
 import json
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from platformdirs import user_data_dir
 from sqlalchemy.exc import OperationalError
 
-from bot.answering import AnswerService
+from bot.answering import Answer, AnswerService
+from bot.rendering import (
+    HELP_TEXT,
+    html_to_text,
+    render_about,
+    render_events_page,
+    render_sources,
+)
 from bot.runtime import DatabaseNotReady, Runtime, configure_logging
+from bot.user_rendering import ASK_USAGE, EVENT_USAGE, UNKNOWN_COMMAND, render_unknown_event
 from config import SettingsError, load_settings
 from db.bootstrap import initialise
 from db.engine import unit_of_work
@@ -68,34 +79,114 @@ def cmd_ask(ctx: Runtime, args: argparse.Namespace) -> None:
             print(answer.text(), end="\n\n")
 
 
+CHAT_GREETING = (
+    "claimbot: ask about an event (e.g. “how many died at Makiivka?”), or type /help. "
+    "Press Ctrl-D to quit."
+)
+
+
+class TerminalChat:
+    """A chat in the terminal that answers exactly as the bot does, commands included:
+    the same service and the same rendering, as plain text."""
+
+    def __init__(self, service: AnswerService, stdout: TextIO) -> None:
+        self.service, self.stdout = service, stdout
+        self.choices: list[str] = []  # slugs a number picks, after an ambiguous question
+
+    def say(self, markup: str) -> None:
+        print(html_to_text(markup), file=self.stdout)
+
+    def reply(self, line: str) -> None:
+        command, _, argument = line.partition(" ")
+        argument = argument.strip()
+        if line.isascii() and line.isdigit() and 1 <= int(line) <= len(self.choices):
+            self.answer(self.service.show_event(self.choices[int(line) - 1]))
+        elif command in ("/start", "/help"):
+            self.say(HELP_TEXT.format(username="claimbot"))
+        elif command == "/about":
+            self.say(render_about())
+        elif command == "/sources":
+            for part in render_sources(self.service.sources()):
+                self.say(part)
+        elif command == "/events":
+            self.say(render_events_page(self.service.events(), 0, 1))
+        elif command == "/event":
+            self.event(argument)
+        elif command == "/ask" and argument:
+            self.answer(self.service.ask(argument))
+        elif command == "/ask":
+            self.say(ASK_USAGE)
+        elif command.startswith("/"):
+            self.say(UNKNOWN_COMMAND)
+        else:
+            self.answer(self.service.ask(line))
+
+    def event(self, slug: str) -> None:
+        if not slug:
+            self.say(EVENT_USAGE)
+            return
+        answer = self.service.show_event(slug.lower())
+        if answer.event is not None:
+            self.answer(answer)
+            return
+        suggestions = self.service.suggest(slug)
+        self.say(render_unknown_event(slug, bool(suggestions)))
+        self.offer([c.slug for c in suggestions], [c.title for c in suggestions])
+
+    def answer(self, answer: Answer) -> None:
+        print(answer.text(), file=self.stdout)
+        if answer.event is None:
+            self.offer([c.slug for c in answer.candidates], [c.title for c in answer.candidates])
+        else:
+            self.choices = []
+
+    def offer(self, slugs: list[str], titles: list[str]) -> None:
+        """Numbered choices in place of the bot's buttons."""
+        self.choices = slugs
+        for number, title in enumerate(titles, start=1):
+            print(f"  [{number}] {title}", file=self.stdout)
+        if slugs:
+            print("Type a number to see that event.", file=self.stdout)
+
+
+def _history_file() -> Path:
+    return Path(user_data_dir("claimbot", appauthor=False)) / "chat_history"
+
+
 def terminal_chat(service: AnswerService, stdin: TextIO, stdout: TextIO) -> None:
-    """A chat in the terminal that answers exactly as the bot would, until end of input."""
-    interactive = stdin.isatty()
-    print(
-        "claimbot: ask about an event (e.g. “how many died at Makiivka?”). Press Ctrl-D to quit.",
-        file=stdout,
-    )
-    choices: list[str] = []
+    """Chat until end of input: with line editing and history at a terminal; reading a
+    pipe, each question is echoed before its answer, as a transcript."""
+    chat = TerminalChat(service, stdout)
+    print(CHAT_GREETING, file=stdout)
+    interactive = stdin.isatty() and stdout.isatty()
+    if interactive:
+        import readline  # line editing and history for input(), at a terminal only
+
+        history = _history_file()
+        with contextlib.suppress(OSError):
+            readline.read_history_file(history)
     while True:
         if interactive:
-            print("> ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            break
+            try:
+                line = input("> ")
+            except EOFError:
+                print(file=stdout)
+                break
+        else:
+            line = stdin.readline()
+            if not line:
+                break
         question = line.strip()
         if not question:
             continue
-        if question.isdigit() and 1 <= int(question) <= len(choices):
-            answer = service.show_event(choices[int(question) - 1])
-        else:
-            answer = service.ask(question)
-        print(answer.text(), file=stdout)
-        choices = [c.slug for c in answer.candidates] if answer.event is None else []
-        for number, candidate in enumerate(answer.candidates if choices else (), start=1):
-            print(f"  [{number}] {candidate.title}", file=stdout)
-        if choices:
-            print("Type a number to see that event.", file=stdout)
+        if not interactive:
+            print(f"> {question}", file=stdout)
+        chat.reply(question)
         print(file=stdout)
+    if interactive:
+        with contextlib.suppress(OSError):
+            history.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history)
 
 
 def cmd_run(ctx: Runtime, args: argparse.Namespace) -> None:
@@ -105,16 +196,19 @@ def cmd_run(ctx: Runtime, args: argparse.Namespace) -> None:
         from bot.tg.webhook import check_webhook_settings
 
         check_webhook_settings(ctx.settings)  # before the slow start, not after it
-    prepare(ctx)
-    service = ctx.answer_service()
     if ctx.settings.token is None:
-        terminal_chat(service, sys.stdin, sys.stdout)
+        # The chat is the screen: only warnings and errors may interrupt it.
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        prepare(ctx)
+        terminal_chat(ctx.answer_service(), sys.stdin, sys.stdout)
         print(
             "No CLAIMBOT_TOKEN is set, so this was the terminal chat. To serve Telegram users, "
             "get a token from @BotFather and run: CLAIMBOT_TOKEN=... claimbot run",
             file=sys.stderr,
         )
         return
+    prepare(ctx)
+    service = ctx.answer_service()
     from bot.tg.serve import serve
 
     serve(ctx, service, webhook=webhook)
@@ -148,7 +242,14 @@ def cmd_export(ctx: Runtime, args: argparse.Namespace) -> None:
     if args.format == "csv":
         text = claims_to_csv(dataset)
     elif args.format == "claimreview":
-        text = json.dumps(claim_reviews(dataset), ensure_ascii=False, indent=2) + "\n"
+        settings = ctx.settings
+        if not (settings.public_url and settings.organisation):
+            raise CommandError(
+                "a ClaimReview names its public page and its author: set CLAIMBOT_PUBLIC_URL "
+                "(e.g. https://claims.example.org) and CLAIMBOT_ORGANISATION (who runs the bot)"
+            )
+        reviews = claim_reviews(dataset, settings.public_url, settings.organisation)
+        text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
     else:
         text = dataset_to_text(dataset, args.format)
     if args.output in (None, "-"):

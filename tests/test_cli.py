@@ -75,6 +75,41 @@ def test_run_without_a_token_is_a_terminal_chat(sqlite_url: str) -> None:
     assert "CLAIMBOT_TOKEN" in result.stderr
 
 
+def test_the_terminal_chat_answers_as_the_bot_does_and_echoes_piped_questions(
+    sqlite_url: str,
+) -> None:
+    lines = [
+        "/help",
+        "/events",
+        "/event kramatorsk-strike",
+        "/event makiivka",
+        "1",
+        "/sources",
+        "/about",
+        "/settings",
+        "how many were injured at Makiivka?",
+    ]
+    result = run("run", database_url=sqlite_url, stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # Each piped line is echoed, in order, before its answer.
+    echoes = [out.index(f"> {line}\n") for line in lines]
+    assert echoes == sorted(echoes)
+    assert "/event SLUG — one event's claims" in out[echoes[0] : echoes[1]]
+    assert "/event makiivka-strike" in out[echoes[1] : echoes[2]]
+    assert "Killed: 🔴 more than 600 (Russian MoD)" in out[echoes[2] : echoes[3]]
+    assert "There is no event makiivka. Did you mean" in out[echoes[3] : echoes[4]]
+    assert "[1] Strike on Russian troops in Makiivka" in out[echoes[3] : echoes[4]]
+    assert "Killed: 🟠 89 (Russian MoD; earlier 63)" in out[echoes[4] : echoes[5]]
+    assert "Russian Ministry of Defence — government, Russia" in out[echoes[5] : echoes[6]]
+    assert "🔴 false: shown to be untrue" in out[echoes[6] : echoes[7]]
+    assert "See /help" in out[echoes[7] : echoes[8]]
+    # The question's measure comes first on the card.
+    assert out[echoes[8] :].splitlines()[3].startswith("Wounded: about 300")
+    # No log line inside the chat, nor on the terminal around it.
+    assert "INFO" not in out and "INFO" not in result.stderr
+
+
 def test_invalid_settings_fail_with_one_line_naming_the_variable(sqlite_url: str) -> None:
     result = run("ask", "makiivka", database_url=sqlite_url, env={"CLAIMBOT_ADMIN_IDS": "12,abc"})
     assert result.returncode == 2
@@ -128,8 +163,13 @@ def test_csv_and_claimreview_exports(sqlite_url: str) -> None:
     csv_out = run("export", "--format", "csv", database_url=sqlite_url)
     assert csv_out.returncode == 0
     assert csv_out.stdout.splitlines()[0].startswith("claim_key,event_slug")
-    reviews = json.loads(run("export", "--format", "claimreview", database_url=sqlite_url).stdout)
+    refused = run("export", "--format", "claimreview", database_url=sqlite_url)
+    assert refused.returncode == 1 and "CLAIMBOT_PUBLIC_URL" in refused.stderr
+    publisher = {"CLAIMBOT_PUBLIC_URL": "https://c.example.org", "CLAIMBOT_ORGANISATION": "Desk"}
+    exported = run("export", "--format", "claimreview", database_url=sqlite_url, env=publisher)
+    reviews = json.loads(exported.stdout)
     assert reviews and all(r["@type"] == "ClaimReview" for r in reviews)
+    assert all(r["url"].startswith("https://c.example.org/claims/") for r in reviews)
 
 
 def test_help_lists_every_command() -> None:
