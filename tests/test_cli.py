@@ -2,8 +2,11 @@
 
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -108,6 +111,41 @@ def test_the_terminal_chat_answers_as_the_bot_does_and_echoes_piped_questions(
     assert out[echoes[8] :].splitlines()[3].startswith("Wounded: about 300")
     # No log line inside the chat, nor on the terminal around it.
     assert "INFO" not in out and "INFO" not in result.stderr
+
+
+def test_the_terminal_chat_has_line_editing_and_history_at_a_terminal(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMBOT_")}
+    environment |= {"CLAIMBOT_DATABASE_URL": sqlite_url, "HOME": str(tmp_path), "TERM": "xterm"}
+    environment.pop("XDG_DATA_HOME", None)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: claimbot on a pseudo-terminal
+        os.execve(str(CLAIMBOT), [str(CLAIMBOT), "run"], environment)
+    shown = b""
+
+    def read_until(text: bytes, timeout: float = 60) -> None:
+        nonlocal shown
+        deadline = time.monotonic() + timeout
+        while text not in shown and time.monotonic() < deadline:
+            if select.select([terminal], [], [], 0.2)[0]:
+                shown += os.read(terminal, 65536)
+        assert text in shown, shown[-500:]
+
+    read_until(b"> ")
+    os.write(terminal, b"/abuot\x7f\x7f\x7fout\r")  # three backspaces fix the typo
+    read_until(b"How claimbot keeps claims")
+    os.write(terminal, b"\x1b[A\r")  # the up arrow brings the line back
+    deadline = time.monotonic() + 60
+    while shown.count(b"How claimbot keeps claims") < 2 and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.2)[0]:
+            shown += os.read(terminal, 65536)
+    os.write(terminal, b"\x04")  # Ctrl-D ends the chat
+    assert os.waitpid(pid, 0)[1] == 0
+    assert shown.count(b"How claimbot keeps claims") == 2
+    assert b"INFO" not in shown
+    history = tmp_path / ".local" / "share" / "claimbot" / "chat_history"
+    assert "/about" in history.read_text()
 
 
 def test_invalid_settings_fail_with_one_line_naming_the_variable(sqlite_url: str) -> None:
