@@ -275,6 +275,13 @@ class Claim(TimestampedMixin, Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+def url_is_http() -> CheckConstraint:
+    """A table's `url`, where given, is an http(s) address."""
+    return CheckConstraint(
+        "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"
+    )
+
+
 class Document(Base):
     """An article or report claims were seen in, as a reader can find it again.
 
@@ -302,9 +309,7 @@ class Document(Base):
             "OR url IS NOT NULL",
             name="identifiable",
         ),
-        CheckConstraint(
-            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"
-        ),
+        url_is_http(),
     )
 
 
@@ -339,9 +344,7 @@ class Appearance(Base):
             "OR document_id IS NOT NULL",
             name="says_where",
         ),
-        CheckConstraint(
-            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"
-        ),
+        url_is_http(),
     )
 
 
