@@ -35,6 +35,7 @@ UNKNOWN_COMMAND = "I don't know that command. See /help for what I can do."
 STALE_BUTTON = "This button is no longer valid. Ask again, or see /events."
 EVENT_GONE = "That event is no longer available. See /events."
 
+SLOW_DOWN = "You are asking faster than I can answer. Please wait a minute, then ask again."
 APOLOGY = "Sorry, something went wrong while answering. Please try again in a moment."
 UNAVAILABLE = "Sorry, answers are temporarily unavailable. Please try again in a minute."
 

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     card_cache_size: int = Field(default=1000, ge=1)
     # A moderator's guided form left unanswered this long ends, with nothing saved.
     form_timeout_seconds: float = Field(default=3600, gt=0)
+    # Questions one person may ask a minute; past it they are told once to slow down.
+    questions_per_minute: int = Field(default=20, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -21,6 +21,8 @@ from tests.deployment import BotProcess
 from tests.e2e import copy_seeded_sqlite, running_bot
 
 KYIV = "how many drones attacked Kyiv?"
+# Telegram's per-chat limit holds a chat back for a second at a time: far less than that.
+OTHERS_WAIT_SECONDS = 0.8
 
 
 @pytest.fixture
@@ -138,3 +140,29 @@ def test_a_claimbot_process_keeps_the_token_out_of_debug_logs(bot_url: str, tmp_
     text = bot.log_path.read_text()
     assert REDACTED in text and tg.token not in text
     assert tg.token.split(":", 1)[1] not in text
+
+
+def test_a_flooding_user_delays_no_one_else(bot_url: str) -> None:
+    """Telegram allows a chat about one message a second (429 with retry_after past it).
+    One user's backlog waits on their chat alone; they are told once to slow down."""
+    with (
+        FakeTelegram(chat_messages_per_second=1) as tg,
+        running_bot(tg, bot_url, questions_per_minute=5),
+    ):
+        flooder, other = tg.add_user("Flo"), tg.add_user("Otto")
+        for _ in range(30):
+            flooder.send(KYIV)
+        flooder.chat.next_bot_message(timeout=20)  # the flood is being answered
+        for _ in range(3):
+            started = time.monotonic()
+            other.send(KYIV)
+            assert "40" in other.chat.next_bot_message(timeout=20).content
+            assert time.monotonic() - started < OTHERS_WAIT_SECONDS
+            time.sleep(1)  # within the chat's own limit
+        tg.wait_until(lambda: len(flooder.chat.bot_messages()) >= 6 or None, 30, "the flood")
+        time.sleep(1.5)
+        sent = [m.content for m in flooder.chat.bot_messages()]
+        assert len(sent) == 6  # 5 answers and, among them, one "slow down"
+        assert sum("faster than I can answer" in text for text in sent) == 1
+        assert any(c.status == 429 for c in tg.calls("sendMessage"))
+        tg.assert_no_rejected_calls()

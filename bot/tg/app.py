@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.answering import AnswerService
 from bot.moderation.service import ModerationService
+from bot.question_limit import QuestionLimit
 from bot.tg.callbacks import Prefix, matches
 from bot.tg.handlers.moderator import ModeratorHandlers
 from bot.tg.handlers.user import UserHandlers
@@ -86,7 +87,8 @@ def build_application(
     application = builder.build()
     # First, so that a form's answers and moderator buttons reach it before the user handlers.
     add_moderator_handlers(application, moderator_handlers)
-    add_user_handlers(application, UserHandlers(service))
+    limit = QuestionLimit(settings.questions_per_minute)
+    add_user_handlers(application, UserHandlers(service, limit))
     application.add_error_handler(report_error)
     return application
 

@@ -3,15 +3,23 @@
 A reply is delayed rather than dropped: a 429 waits out its `retry_after`, a timeout, a
 network error or a 5xx answer backs off and tries again. A retried send whose first
 attempt did reach Telegram shows up twice, which beats a question left unanswered.
+
+Telegram limits each chat to about a message a second. Sends to one chat go out one at a
+time, in order, and a 429 for a chat holds back that chat's sends only: PTB's own limiter
+paused every send on any 429, so one flooding user delayed everyone.
 """
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.tg.transport import CONNECTIONS
 
@@ -55,6 +63,8 @@ class PatientRateLimiter(AIORateLimiter):
         self._retries = retries
         self._first_backoff = first_backoff
         self._slots = asyncio.Semaphore(in_flight)
+        # One lock per chat with sends waiting, and how many wait on it.
+        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
 
     async def process_request(
         self,
@@ -65,10 +75,54 @@ class PatientRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> ApiResult:
-        async def in_a_slot(*args: Any, **kwargs: Any) -> ApiResult:
-            async with self._slots:
-                return await callback(*args, **kwargs)
+        chat = data.get("chat_id")
 
+        async def in_a_slot(*args: Any, **kwargs: Any) -> ApiResult:
+            retries_left = self._retries
+            while True:
+                try:
+                    async with self._slots:
+                        return await callback(*args, **kwargs)
+                except RetryAfter as error:
+                    if chat is None or retries_left == 0:
+                        raise  # AIORateLimiter waits it out, holding back every send
+                    retries_left -= 1
+                    delay = _seconds(error) + 0.1
+                    log.info("chat %s: flood limit; its sends wait %.1f s", chat, delay)
+                    await asyncio.sleep(delay)  # holding this chat's turn, not a slot
+
+        async with self._turn_of(chat):
+            return await self._with_backoff(
+                in_a_slot, args, kwargs, endpoint, data, rate_limit_args
+            )
+
+    @contextlib.asynccontextmanager
+    async def _turn_of(self, chat: object) -> AsyncIterator[None]:
+        """Sends to one chat wait for each other, first come first served."""
+        if chat is None:
+            yield
+            return
+        lock, waiting = self._chats.get(chat, (asyncio.Lock(), 0))
+        self._chats[chat] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiting = self._chats[chat]
+            if waiting == 1:
+                del self._chats[chat]
+            else:
+                self._chats[chat] = (lock, waiting - 1)
+
+    async def _with_backoff(
+        self,
+        in_a_slot: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> ApiResult:
         # AIORateLimiter already waits out 429s; this adds the network errors and 5xx answers.
         wait = backoff_delays(self._first_backoff)
         retries_left = self._retries
@@ -92,6 +146,13 @@ class PatientRateLimiter(AIORateLimiter):
                 delay = wait()
                 log.warning("%s failed (%s); retrying in %.1f s", endpoint, error, delay)
                 await asyncio.sleep(delay)
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB warns that the type will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
 
 
 async def retry_telegram(what: str, action: Callable[[], Awaitable[T]]) -> T:

@@ -185,6 +185,11 @@ class BotApiServer(UpdatesApi, MessagesApi, QueriesApi, FilesApi, ChatsApi, Simu
                 error = self._fault_error(fault)
                 self._record_call(method, params, error, injected=True)
                 return self._error_response(error)
+        limited = self._flood_limited(method, params)
+        if limited is not None:
+            # Telegram's answer to a bot sending too fast, not a mistake of the bot's.
+            self._record_call(method, params, limited, injected=True)
+            return self._error_response(limited)
         if inspect.iscoroutinefunction(handler):
             try:
                 result = await handler(params)

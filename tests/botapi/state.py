@@ -50,6 +50,7 @@ class ServerState:
         supports_inline_queries: bool = True,
         first_update_id: int = 100_000,
         webhook_retry_delay: float = 0.05,
+        chat_messages_per_second: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not _TOKEN_SHAPE.match(token):
@@ -59,6 +60,9 @@ class ServerState:
         self.privacy_mode = privacy_mode
         self.supports_inline_queries = supports_inline_queries
         self.webhook_retry_delay = webhook_retry_delay
+        # Telegram's per-chat flood limit (about one message a second), if enforced.
+        self.chat_messages_per_second = chat_messages_per_second
+        self._chat_next_send: dict[str, float] = {}
         self._clock = clock
         self.bot = UserRecord(
             id=int(token.split(":", 1)[0]),

@@ -268,6 +268,8 @@ def main() -> int:
                 "token": tg.token,
                 "bot_api_url": tg.base_url,
                 "rate_limit_per_second": args.rate_limit,
+                # Each simulated user asks a question a burst, faster than a person would.
+                "questions_per_minute": "1000000",
             }
 
         echo_environment = bot_environment(url, settings(tg_echo))

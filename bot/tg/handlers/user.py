@@ -31,6 +31,7 @@ from bot.answering import Answer, AnswerService
 from bot.card import has_assessments, render_compact_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.matching import Candidate, Outcome
+from bot.question_limit import QuestionLimit, Verdict
 from bot.rendering import (
     HELP_TEXT,
     START_TEXT,
@@ -53,6 +54,7 @@ from bot.user_rendering import (
     EXAMPLE_QUESTIONS,
     NEXT_BUTTON,
     PREVIOUS_BUTTON,
+    SLOW_DOWN,
     STALE_BUTTON,
     button_text,
     inline_description,
@@ -138,8 +140,9 @@ def side_page_buttons(slug: str, page: int, pages: int, data: Callable[[str, int
 
 
 class UserHandlers:
-    def __init__(self, service: AnswerService) -> None:
+    def __init__(self, service: AnswerService, limit: QuestionLimit) -> None:
         self.service = service
+        self.limit = limit
 
     # ------------------------------------------------------------ replies
 
@@ -155,6 +158,12 @@ class UserHandlers:
     async def answer_question(self, message: Message, question: str) -> None:
         if not question.strip():
             await message.reply_html(EMPTY_QUESTION)
+            return
+        asker = message.from_user.id if message.from_user else message.chat_id
+        verdict = self.limit.take(asker)
+        if verdict != Verdict.ANSWER:
+            if verdict == Verdict.WARN:
+                await message.reply_html(SLOW_DOWN)
             return
         answer = self.service.ask_from_memory(question)
         if answer is None:
