@@ -28,21 +28,117 @@ class DataSetFileError(Exception):
     """A file that is not a valid data set; the message names the record and field."""
 
 
+# A data set nests about six levels deep (claims, a claim, its appearances, one of them).
+MAX_NESTING = 32
+
+
 def _parse(text: str, format_: str) -> Any:
+    """The file's content as plain data, refused (DataSetFileError) when it nests deeper
+    than MAX_NESTING, repeats a key in a mapping, or (YAML) expands through anchors and
+    aliases to more nodes than the file has characters: a few kilobytes of aliases can
+    stand for gigabytes."""
     if format_ == "json":
         try:
-            return json.loads(text)
+            raw = json.loads(text, object_pairs_hook=_mapping_without_repeats)
         except json.JSONDecodeError as error:
             raise DataSetFileError(
                 f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
             ) from None
+        except RecursionError:
+            raise DataSetFileError(_TOO_DEEP) from None
+        _check_json_nesting(raw)
+        return raw
+    loader = yaml.SafeLoader(text)
     try:
-        return yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_nodes(node, budget=len(text))
+        return loader.construct_document(node)
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         position = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         problem = getattr(error, "problem", None) or "syntax error"
         raise DataSetFileError(f"not valid YAML: {problem}{position}") from None
+    except RecursionError:
+        raise DataSetFileError(_TOO_DEEP) from None
+    finally:
+        loader.dispose()
+
+
+_TOO_DEEP = f"the file nests lists and mappings more than {MAX_NESTING} deep; a data set needs 6"
+
+
+def _mapping_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise DataSetFileError(f"the key {key!r} appears twice in one mapping")
+        mapping[key] = value
+    return mapping
+
+
+def _check_json_nesting(raw: Any) -> None:
+    pending = [(raw, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth > MAX_NESTING:
+                raise DataSetFileError(_TOO_DEEP)
+            pending += [(child, depth + 1) for child in value]
+
+
+def _check_yaml_nodes(root: yaml.Node, budget: int) -> None:
+    """Refuse deep nesting, repeated keys, and alias expansion past `budget` nodes.
+
+    Nodes an alias repeats are the same objects, so each node's expanded size is computed
+    once (post-order, iteratively: no recursion however deep the file).
+    """
+    expanded: dict[int, int] = {}
+    pending: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while pending:
+        node, depth, children_done = pending.pop()
+        if id(node) in expanded:
+            continue
+        children = _children(node)
+        if not children_done:
+            if depth > MAX_NESTING:
+                raise DataSetFileError(_TOO_DEEP)
+            if isinstance(node, yaml.MappingNode):
+                _refuse_repeated_keys(node)
+            pending.append((node, depth, True))
+            pending += [(child, depth + 1, False) for child in children]
+            continue
+        size = 1 + sum(expanded.get(id(child), 1) for child in children)
+        if size > budget:
+            raise DataSetFileError(
+                "the file's anchors and aliases expand to more than it holds: write the "
+                "records out instead of repeating them with aliases"
+            )
+        expanded[id(node)] = size
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _refuse_repeated_keys(node: yaml.MappingNode) -> None:
+    seen: set[str] = set()
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+            if key.value in seen:
+                mark = key.start_mark
+                raise DataSetFileError(
+                    f"the key {key.value!r} appears twice in one mapping "
+                    f"(line {mark.line + 1}, column {mark.column + 1})"
+                )
+            seen.add(key.value)
 
 
 def detect_format(name: str, data: bytes) -> str:
