@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -919,3 +920,23 @@ def test_rate_limiter_retries_after_injected_flood_wait(tg: FakeTelegram) -> Non
     run(scenario())
     assert [c.status for c in tg.calls("sendMessage")] == [429, 200]
     tg.assert_no_rejected_calls()  # injected faults are not the bot's fault
+
+
+def test_the_per_chat_limit_answers_429_with_retry_after() -> None:
+    with FakeTelegram(chat_messages_per_second=1) as tg:
+        alice, bob = tg.add_user("Alice"), tg.add_user("Bob")
+
+        def send(chat_id: int) -> tuple[int, dict[str, Any]]:
+            response = httpx.post(
+                f"{tg.api_url}/sendMessage", json={"chat_id": chat_id, "text": "hi"}, timeout=10
+            )
+            return response.status_code, response.json()
+
+        assert send(alice.id)[0] == 200
+        status, body = send(alice.id)
+        assert status == 429 and body["parameters"]["retry_after"] == 1
+        assert send(bob.id)[0] == 200  # another chat is not held back
+        time.sleep(1.05)
+        assert send(alice.id)[0] == 200
+        assert len(alice.chat.bot_messages()) == 2
+        tg.assert_no_rejected_calls()  # Telegram's limit, not the bot's mistake
