@@ -92,9 +92,30 @@ class PatientRateLimiter(AIORateLimiter):
                     await asyncio.sleep(delay)  # holding this chat's turn, not a slot
 
         async with self._turn_of(chat):
-            return await self._with_backoff(
-                in_a_slot, args, kwargs, endpoint, data, rate_limit_args
-            )
+            # AIORateLimiter waits out other 429s; this adds network errors and 5xx answers.
+            wait = backoff_delays(self._first_backoff)
+            retries_left = self._retries
+            while True:
+                try:
+                    return await super().process_request(
+                        in_a_slot, args, kwargs, endpoint, data, rate_limit_args
+                    )
+                except BadRequest as error:  # a NetworkError, but retrying cannot help
+                    too_old = "query is too old" in error.message.lower()
+                    if endpoint == "answerCallbackQuery" and too_old:
+                        # Telegram acknowledges a press once and only for a short while; a
+                        # press replayed from the update inbox, or reached late, must still
+                        # take effect.
+                        log.info("a button press was acknowledged too late: %s", error.message)
+                        return True
+                    raise
+                except NetworkError as error:
+                    if retries_left == 0:
+                        raise
+                    retries_left -= 1
+                    delay = wait()
+                    log.warning("%s failed (%s); retrying in %.1f s", endpoint, error, delay)
+                    await asyncio.sleep(delay)
 
     @contextlib.asynccontextmanager
     async def _turn_of(self, chat: object) -> AsyncIterator[None]:
@@ -113,39 +134,6 @@ class PatientRateLimiter(AIORateLimiter):
                 del self._chats[chat]
             else:
                 self._chats[chat] = (lock, waiting - 1)
-
-    async def _with_backoff(
-        self,
-        in_a_slot: Callable[..., Coroutine[Any, Any, ApiResult]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> ApiResult:
-        # AIORateLimiter already waits out 429s; this adds the network errors and 5xx answers.
-        wait = backoff_delays(self._first_backoff)
-        retries_left = self._retries
-        while True:
-            try:
-                return await super().process_request(
-                    in_a_slot, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except BadRequest as error:  # a subclass of NetworkError, but retrying cannot help
-                too_old = "query is too old" in error.message.lower()
-                if endpoint == "answerCallbackQuery" and too_old:
-                    # Telegram acknowledges a press once and only for a short while; a press
-                    # replayed from the update inbox, or reached late, must still take effect.
-                    log.info("a button press was acknowledged too late: %s", error.message)
-                    return True
-                raise
-            except NetworkError as error:
-                if retries_left == 0:
-                    raise
-                retries_left -= 1
-                delay = wait()
-                log.warning("%s failed (%s); retrying in %.1f s", endpoint, error, delay)
-                await asyncio.sleep(delay)
 
 
 def _seconds(error: RetryAfter) -> float:
