@@ -10,6 +10,7 @@ or stopped before answering) is taken over by a replica's sweep after STALE_SECO
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import hmac
 import json
@@ -148,6 +149,8 @@ class WebhookServer:
         """Take no more updates."""
         if self._sweeping is not None:
             self._sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeping
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
