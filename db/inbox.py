@@ -7,16 +7,19 @@ the same moment, so an update Telegram sends again is handled once.
 """
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Insert, delete, select, update
+from sqlalchemy import Connection, Insert, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
 from db.models import InboxUpdate, utcnow
 
+# How long storing updates waits for SQLite's write lock (milliseconds).
+STORE_WAIT_MS = 100
 # Telegram keeps an update it sent but did not see confirmed for 24 hours.
 KEEP_HANDLED = dt.timedelta(days=1, hours=1)
 
@@ -33,7 +36,7 @@ class UpdateInbox:
         batch = {int(u["update_id"]): u for u in updates}
         if not batch:
             return []
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions) as session, _waiting_briefly(session):
             # One executemany, not a unit of work: this runs for every batch polled.
             # RETURNING makes SQLAlchemy send multi-row INSERTs ("insertmanyvalues")
             # where psycopg would run a statement per row: 4.6 ms of CPU for a batch of
@@ -94,6 +97,22 @@ class UpdateInbox:
                 )
             )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+@contextmanager
+def _waiting_briefly(session: Session) -> Iterator[None]:
+    """On SQLite, give up on the write lock after STORE_WAIT_MS rather than the engine's
+    busy timeout: a long write (an import) holds the one lock, and the caller had better
+    handle the updates without storing them (polling does) than keep people waiting."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    usual = session.execute(text("PRAGMA busy_timeout")).scalar_one()
+    session.execute(text(f"PRAGMA busy_timeout = {STORE_WAIT_MS}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA busy_timeout = {int(usual)}"))
 
 
 def _insert_new(session: Session) -> Insert:
