@@ -3,7 +3,8 @@
 An update that changed data is marked in the transaction of the change itself, so the
 change is never applied twice. Any other update is marked as soon as its handlers have
 finished (its answers sent): one transaction marks every update finished since the
-previous one began, so a burst shares transactions and a lone question waits for none.
+previous one began, at most one every WRITE_GAP_SECONDS, so a burst shares transactions
+and a lone question waits for none.
 What a kill can repeat is an answer in flight (sent, its mark not yet committed): it is
 sent again rather than risk losing it.
 """
@@ -28,6 +29,7 @@ from db.outage import describe, is_database_outage
 log = logging.getLogger(__name__)
 
 PRUNE_SECONDS = 3600.0
+WRITE_GAP_SECONDS = 0.05
 
 
 class HandledMarks:
@@ -79,8 +81,13 @@ class HandledMarks:
         """Write marks whenever there are some; while the database is away, retry with
         back-off."""
         wait = backoff_delays()
+        written_at = 0.0
         while True:
             await self._newly_handled.wait()
+            # At most one transaction per WRITE_GAP_SECONDS: under a burst, one a reply
+            # cost more CPU than the answers themselves (tests/load).
+            await asyncio.sleep(max(0.0, written_at + WRITE_GAP_SECONDS - time.monotonic()))
+            written_at = time.monotonic()
             self._newly_handled.clear()
             if await self._write():
                 wait = backoff_delays()
