@@ -171,7 +171,10 @@ def pack_blocks(
 
 
 def render_candidates_prompt(titles: Sequence[str]) -> str:
-    lines = ["Your question fits more than one event. Which one do you mean?"]
+    if len(titles) == 1:
+        lines = ["I am not sure your question is about this event. Is it the one you mean?"]
+    else:
+        lines = ["Your question fits more than one event. Which one do you mean?"]
     lines += [f"• {escape(title)}" for title in titles]
     return "\n".join(lines)
 

@@ -26,6 +26,12 @@ BROWSE_BUTTON = "Browse all events"
 ABOUT_BUTTON = "ℹ️ About this event"
 ASSESSMENTS_BUTTON = "⚖️ Assessments"
 BACK_TO_CLAIMS_BUTTON = "◀ Back to the claims"
+NONE_OF_THESE_BUTTON = "None of these"
+# Plain text: sent escaped.
+NONE_OF_THESE_THANKS = (
+    "Thank you: none of the events I know matches your question. Try the place and what "
+    "happened in other words, or browse all events with /events."
+)
 BUTTON_TEXT_LIMIT = 60
 
 EMPTY_QUESTION = "Ask me about an event, for example: <i>how many died at Makiivka?</i>"

@@ -217,6 +217,17 @@ def test_ambiguous_question_asks_with_buttons_and_shows_the_chosen_card(alice: T
     assert "more than 600" in joined([event.message, *alice.chat.bot_messages()[-3:]])
 
 
+def test_an_offer_ends_with_none_of_these_which_thanks_the_user(alice: TgUser) -> None:
+    prompt = ask(alice, "how many were killed?")[0]
+    assert prompt.button_texts[-1] == "None of these"
+    assert len(prompt.buttons) <= 4  # at most three events, then "None of these"
+    alice.press(prompt, "None of these").wait_answer()
+    event = alice.chat.next_bot_event(timeout=10)
+    assert event.kind == "edit" and event.message.message_id == prompt.message_id
+    assert "Thank you" in event.message.content
+    assert not event.message.buttons
+
+
 def test_start_offers_example_questions_that_answer(alice: TgUser) -> None:
     replies = ask(alice, "/start")
     assert "every" in replies[0].content

@@ -127,3 +127,10 @@ def test_arbitrary_data_never_raises(data: str | None) -> None:
     decode_all(data)
     if data is not None and len(data.encode("utf-8", "surrogatepass")) > 64:
         assert decode_all(data) == [None] * len(decode_all(None))
+
+
+def test_none_of_these_round_trips() -> None:
+    data = callbacks.none_of_these()
+    assert callbacks.parse_number(data, Prefix.NONE_OF_THESE) == 0
+    assert callbacks.parse_number("n:", Prefix.NONE_OF_THESE) is None
+    assert callbacks.parse_number("n:x", Prefix.NONE_OF_THESE) is None

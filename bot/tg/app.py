@@ -129,6 +129,9 @@ def add_user_handlers(
             ),
             CallbackQueryHandler(handlers.events_page_button, pattern=matches(Prefix.EVENTS_PAGE)),
             CallbackQueryHandler(handlers.example_button, pattern=matches(Prefix.EXAMPLE)),
+            CallbackQueryHandler(
+                handlers.none_of_these_button, pattern=matches(Prefix.NONE_OF_THESE)
+            ),
             # Last: forged, truncated or outdated data of any kind gets a clear answer.
             CallbackQueryHandler(handlers.stale_button),
             InlineQueryHandler(handlers.inline_query),

@@ -26,6 +26,7 @@ class Prefix(StrEnum):
     ASSESSMENTS_PAGE = "a"  # "a0:slug": a page of an event's full assessments, likewise
     EVENTS_PAGE = "ev"
     EXAMPLE = "x"
+    NONE_OF_THESE = "n"  # none of the events offered for a question is the one meant
     FORM_ANSWER = "mf"  # a choice in a moderator's guided form
     FORM_BACK = "mb"  # back to the form's previous question
     SAVE = "mk"  # save a previewed change
@@ -41,6 +42,7 @@ USER_PREFIXES = (
     Prefix.ASSESSMENTS_PAGE,
     Prefix.EVENTS_PAGE,
     Prefix.EXAMPLE,
+    Prefix.NONE_OF_THESE,
 )
 # Buttons that carry a page number in their prefix.
 PAGED = frozenset({Prefix.CARD_PAGE, Prefix.ABOUT_PAGE, Prefix.ASSESSMENTS_PAGE})
@@ -119,6 +121,10 @@ def example_question(index: int) -> str:
     return _checked(f"{Prefix.EXAMPLE}:{index}")
 
 
+def none_of_these() -> str:
+    return _checked(f"{Prefix.NONE_OF_THESE}:0")
+
+
 def parse_slug(data: str | None, prefix: Prefix) -> str | None:
     """The event a `SHOW_EVENT` or `OPEN_EVENT` button names."""
     split = _split(data)
@@ -144,7 +150,7 @@ def parse_card_page(data: str | None, prefix: Prefix = Prefix.CARD_PAGE) -> Card
 
 def parse_number(data: str | None, prefix: Prefix) -> int | None:
     """The page, question or pending change that an `EVENTS_PAGE`, `EXAMPLE`, `SAVE` or
-    `CANCEL` button names."""
+    `CANCEL` button names (`NONE_OF_THESE` carries a 0)."""
     split = _split(data)
     if split is None or split[0] != prefix:
         return None

@@ -53,6 +53,8 @@ from bot.user_rendering import (
     EVENT_USAGE,
     EXAMPLE_QUESTIONS,
     NEXT_BUTTON,
+    NONE_OF_THESE_BUTTON,
+    NONE_OF_THESE_THANKS,
     PREVIOUS_BUTTON,
     SLOW_DOWN,
     STALE_BUTTON,
@@ -128,6 +130,8 @@ def answer_buttons(answer: Answer, page: int = 0) -> Rows:
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
     choices = candidate_buttons(answer.candidates)
+    if answer.outcome == Decision.AMBIGUOUS:
+        choices.append([(NONE_OF_THESE_BUTTON, callbacks.none_of_these())])
     if answer.outcome == Decision.NO_MATCH:
         choices.append([(BROWSE_BUTTON, callbacks.events_page(0))])
     return choices
@@ -296,6 +300,17 @@ class UserHandlers:
             return
         await pressed.query.answer()
         await self.answer_question(pressed.message, EXAMPLE_QUESTIONS[index])
+
+    async def none_of_these_button(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        pressed = _pressed(update)
+        marked = callbacks.parse_number(pressed.data, callbacks.Prefix.NONE_OF_THESE)
+        if marked is None or pressed.message is None:
+            await pressed.query.answer(STALE_BUTTON)
+            return
+        await pressed.query.answer()
+        await _edit(pressed.message, escape(NONE_OF_THESE_THANKS), None)
 
     async def card_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         pressed = _pressed(update)
