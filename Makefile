@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test lint eval bench load
+.PHONY: run test lint eval train-matcher bench cold-start load
 
 $(BIN)/claimbot: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("claimbot needs Python 3.11+") if sys.version_info < (3, 11) else None'
@@ -26,8 +26,17 @@ lint: $(BIN)/claimbot
 test: lint
 	$(BIN)/pytest
 
+# The matcher's figures on the development and held-out questions (and the public sample
+# when ../shared/eval is there); exits 1 when a target is missed.
 eval: $(BIN)/claimbot
 	$(BIN)/python tests/eval/evaluate.py
+
+# Retrain the matcher's decision on the development questions (bot/matching/decision_model.json).
+train-matcher: $(BIN)/claimbot
+	$(BIN)/python tests/eval/train_decision.py
+
+cold-start: $(BIN)/claimbot
+	$(BIN)/python tests/bench/cold_start.py
 
 bench: $(BIN)/claimbot
 	$(BIN)/python tests/bench/bench_matching.py
