@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bot.answering import Answer
 from bot.card import MAX_PAGES, render_card, render_compact_card
 from bot.card_notes import render_assessments, render_event_about
-from bot.matching import Outcome
+from bot.matching import Decision
 from bot.rendering import TELEGRAM_MESSAGE_LIMIT, telegram_length
 from bot.tg.callbacks import CALLBACK_DATA_LIMIT, about_page
 from bot.tg.handlers.user import Rows, answer_buttons, side_page_buttons
@@ -174,7 +174,7 @@ def test_every_message_of_a_card_at_the_fields_maxima_fits_telegram(card: EventC
     about, assessments = render_event_about(card), render_assessments(card)
     for message in [*pages, *about, *assessments, render_compact_card(card, "b" * 32)]:
         assert_sendable(message)
-    answer = Answer("q", Outcome.ANSWER, card, (), tuple(pages))
+    answer = Answer("q", Decision.ANSWER, card, (), tuple(pages))
     for page in range(len(pages)):
         assert_buttons_fit(answer_buttons(answer, page))
     assert_buttons_fit(side_page_buttons(card.slug, len(about) - 1, len(about), about_page))
@@ -221,5 +221,5 @@ def test_a_card_with_more_pages_than_buttons_can_number_says_what_is_left_out() 
     pages = render_card(card)
     assert len(pages) == MAX_PAGES
     assert "more claims are not shown" in pages[-1]
-    answer = Answer("q", Outcome.ANSWER, card, (), tuple(pages))
+    answer = Answer("q", Decision.ANSWER, card, (), tuple(pages))
     assert_buttons_fit(answer_buttons(answer, MAX_PAGES - 1))
