@@ -36,7 +36,7 @@ from db.audit import new_batch, record_change
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
-from db.import_export import apply_import, export_dataset, plan_import
+from db.import_export import ImportBy, apply_import, export_dataset, plan_import
 from db.models import AuditEntry, Claim, Event, Moderator, PendingChange, utcnow
 from db.vocabulary import Role
 
@@ -560,8 +560,13 @@ class ModerationService:
             raise ModerationError(f"{name}: {error}", example=IMPORT.example) from None
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, Role.MODERATOR)
-            plan = plan_import(session, dataset)
+            plan = plan_import(session, dataset, self._import_by(session, user_id))
             return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
+
+    def _import_by(self, session: Session, user_id: int) -> ImportBy:
+        """The rules of the commands, for an import this user sends through the bot."""
+        may_hide = self._role(session, user_id) == Role.ADMIN
+        return ImportBy(actor_name(user_id), may_hide, utcnow())
 
     def _apply_import(
         self, user_id: int, dataset: DataSet, summary: str, pending: int
@@ -570,7 +575,8 @@ class ModerationService:
         spec = IMPORT
 
         def run(w: Work) -> str:
-            plan = plan_import(w.session, dataset)
+            by = self._import_by(w.session, user_id)
+            plan = plan_import(w.session, dataset, by)
             if plan.summary() != summary:
                 w.fail(
                     "the data changed since the preview; send /import again to see what it "
@@ -578,7 +584,7 @@ class ModerationService:
                 )
             if plan.rejected or not plan.has_changes:
                 w.fail("this file has nothing that can be imported.")
-            apply_import(w.session, plan, w.actor)
+            apply_import(w.session, plan, w.actor, by=by)
             w.touched.update(e.slug for e in dataset.events)
             w.touched.update(c.event for c in dataset.claims)
             return "Imported:\n" + plan.summary()
