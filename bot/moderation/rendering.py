@@ -24,6 +24,10 @@ MESSAGE_LIMIT = 3900  # below Telegram's 4096, with room for a page line
 
 
 FORM_ENDED = "This form has ended; send the command again."
+IMPORT_HOW = (
+    "To import this file, send it again with the caption /import, or reply /import to it. "
+    "It must be a .yaml or .json data set as /export makes."
+)
 
 
 def render_question(command: str, question: Question) -> str:
