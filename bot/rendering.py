@@ -271,12 +271,3 @@ HELP_TEXT = (
     "<b>In groups</b> I answer /ask QUESTION, messages that mention me and replies to me.\n"
     "<b>Anywhere</b>: type @{username} and an event to share its claims."
 )
-
-UNKNOWN_COMMAND_TEXT = (
-    "I don't know that command. Ask me about an event in plain words, e.g. “how many died "
-    "at Makiivka?”, or see /events; /help lists what I can do."
-)
-NOT_TEXT_TEXT = (
-    "I can only read text. Ask me about an event in plain words, e.g. “how many died at "
-    "Makiivka?”, or see /events; /help lists what I can do."
-)

@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.moderation.rendering import IMPORT_HOW
 from bot.moderation.service import ModerationService
-from bot.rendering import NOT_TEXT_TEXT, UNKNOWN_COMMAND_TEXT
+from bot.user_rendering import NOT_TEXT, UNKNOWN_COMMAND
 
 
 class FallbackHandlers:
@@ -25,7 +25,7 @@ class FallbackHandlers:
         message = update.effective_message
         if message is None or not _for_this_bot(message, context.bot.username):
             return
-        await message.reply_html(UNKNOWN_COMMAND_TEXT)
+        await message.reply_html(UNKNOWN_COMMAND)
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, user = update.effective_message, update.effective_user
@@ -36,7 +36,7 @@ class FallbackHandlers:
             if role is not None:
                 await message.reply_html(IMPORT_HOW)
                 return
-        await message.reply_html(NOT_TEXT_TEXT)
+        await message.reply_html(NOT_TEXT)
 
 
 def _for_this_bot(message: Message, username: str | None) -> bool:

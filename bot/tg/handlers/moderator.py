@@ -79,6 +79,7 @@ from bot.moderation.spec import A, CommandSpec, Kind
 from bot.rendering import escape
 from bot.tg import callbacks
 from bot.tg.callbacks import Prefix
+from bot.user_rendering import button_text
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,6 @@ ANYWHERE = frozenset({"grant", "revoke"})
 PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
 STALE_BUTTON = "This button is no longer valid; send the command again."
 BUTTONS_PER_ROW = 2
-BUTTON_TEXT_LIMIT = 40
 RECENT_EVENTS = 6  # offered as buttons where a form asks for an event
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
 
@@ -150,17 +150,13 @@ def _question_markup(
 ) -> InlineKeyboardMarkup | None:
     """The question's buttons: its choices, `options` as (label, answer), Skip and Back."""
     buttons = [(choice, callbacks.form_answer(choice)) for choice in question.choices]
-    buttons += [(_button_text(label), callbacks.form_answer(value)) for label, value in options]
+    buttons += [(button_text(label), callbacks.form_answer(value)) for label, value in options]
     if question.skip:
         buttons.append((question.skip, callbacks.form_answer(None)))
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     if question.can_go_back:
         rows.append([("◀ Back", callbacks.form_back())])
     return _keyboard(rows) if rows else None
-
-
-def _button_text(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
 
 
 def _confirm_markup(pending_id: int, save: str = "✅ Save") -> InlineKeyboardMarkup:
