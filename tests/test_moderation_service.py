@@ -18,12 +18,11 @@ from bot.card_cache import CardCache
 from bot.matching import Matcher
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed
+from bot.moderation.files import ImportPreview, check_import_file
+from bot.moderation.history import HISTORY_PAGE_SIZE
 from bot.moderation.service import (
-    HISTORY_PAGE_SIZE,
     CommandResult,
-    ImportPreview,
     ModerationService,
-    check_import_file,
 )
 from bot.moderation.spec import Kind
 from bot.moderation.work import Work

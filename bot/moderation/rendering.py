@@ -9,14 +9,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.moderation.errors import ModerationError
+from bot.moderation.files import ImportPreview
 from bot.moderation.forms import CHOOSE_FIELD, Question
-from bot.moderation.service import (
-    CommandResult,
-    HistoryEntry,
-    HistoryPage,
-    ImportPreview,
-    ModeratorView,
-)
+from bot.moderation.history import HistoryEntry, HistoryPage
+from bot.moderation.service import CommandResult
+from bot.moderation.staff import ModeratorView
 from bot.moderation.work import RowChange
 from bot.rendering import escape, html_to_text, utf16_length
 

@@ -41,8 +41,11 @@ from telegram.ext import (
 
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
+from bot.moderation.files import check_import_file
 from bot.moderation.form_store import ExpiredForm
 from bot.moderation.forms import Form, Question
+from bot.moderation.history import HistoryPage
+from bot.moderation.pending import EXPIRED
 from bot.moderation.rendering import (
     FORM_ENDED,
     render_error,
@@ -53,14 +56,7 @@ from bot.moderation.rendering import (
     render_outcome,
     render_question,
 )
-from bot.moderation.service import (
-    EXPIRED,
-    HistoryPage,
-    ModerationService,
-    allowed,
-    check_import_file,
-    refusal,
-)
+from bot.moderation.service import ModerationService
 from bot.moderation.service_commands import (
     EXPORT,
     GRANT,
@@ -76,6 +72,7 @@ from bot.moderation.service_commands import (
     Staff,
 )
 from bot.moderation.spec import A, CommandSpec, Kind
+from bot.moderation.staff import allowed, refusal
 from bot.rendering import escape
 from bot.tg import callbacks
 from bot.tg.callbacks import Prefix
