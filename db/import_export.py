@@ -44,6 +44,8 @@ from db.models import (
     Source,
 )
 from db.vocabulary import (
+    FIRST_YEAR,
+    LAST_YEAR,
     STATUSES_NEEDING_EVIDENCE,
     STATUSES_NEEDING_REASON,
     PlacePrecision,
@@ -110,6 +112,34 @@ def _hiding_problems(by: ImportBy | None, hidden: bool, old_hidden: bool | None)
     if by is None or by.may_hide or hidden == bool(old_hidden):
         return []
     return [f"only admins may {'hide' if hidden else 'show'} it (use /delete to hide it)"]
+
+
+def _dates(record: EventRecord | ClaimRecord | None) -> dict[str, dt.date | None]:
+    if isinstance(record, EventRecord):
+        return {"start_date": record.start_date, "end_date": record.end_date}
+    if isinstance(record, ClaimRecord):
+        published = {
+            f"appearance {number}: published_on": appearance.published_on
+            for number, appearance in enumerate(record.appearances, start=1)
+        }
+        return {"stated_on": record.stated_on, **published}
+    return {}
+
+
+def _date_problems(
+    by: ImportBy | None, record: EventRecord | ClaimRecord, old: EventRecord | ClaimRecord | None
+) -> list[str]:
+    """Dates a moderator may not enter with a command are refused in their file too."""
+    if by is None:
+        return []
+    before = _dates(old)
+    return [
+        f"{name} {date.isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}"
+        for name, date in _dates(record).items()
+        if date is not None
+        and date != before.get(name)
+        and not FIRST_YEAR <= date.year <= LAST_YEAR
+    ]
 
 
 def _status_problems(by: ImportBy | None, claim: ClaimRecord, old: ClaimRecord | None) -> list[str]:
@@ -330,6 +360,7 @@ def plan_import(session: Session, dataset: DataSet, by: ImportBy | None = None) 
         ]
         old_event = events_now.get(event.slug)
         problems += _hiding_problems(by, event.hidden, old_event.hidden if old_event else None)
+        problems += _date_problems(by, event, old_event)
         classify("event", event.slug, event, old_event, problems)
 
     twice = _duplicates(c.key for c in dataset.claims)
@@ -368,6 +399,7 @@ def plan_import(session: Session, dataset: DataSet, by: ImportBy | None = None) 
             )
         problems += _hiding_problems(by, claim.hidden, old.hidden if old else None)
         problems += _status_problems(by, claim, old)
+        problems += _date_problems(by, claim, old)
         classify("claim", claim.key, claim, old, problems)
 
     return plan

@@ -617,16 +617,19 @@ def test_an_import_through_the_bot_obeys_the_rules_of_the_commands(
     )
     unassessed = claim | {"key": "a-confirmed-claim", "status": "confirmed", "assessments": []}
     document["claims"].append(unassessed)
+    claim["stated_on"] = "0001-01-01"
     preview = import_through_the_bot(service, MOD, document)
     assert preview.rejected
     assert "rejected event 'kyiv-drone-attack': only admins may show it" in preview.summary
     assert "a new false assessment needs a rationale" in preview.summary
     assert "a new false assessment needs evidence" in preview.summary
     assert "'a-confirmed-claim': status confirmed needs a new assessment" in preview.summary
+    assert "stated_on 0001-01-01 is outside 1900-2100" in preview.summary
     assert state(seeded) == before
     document["claims"].remove(unassessed)
 
     event["hidden"] = True
+    claim["stated_on"] = "2023-01-01"
     claim["assessments"][-1] |= {"rationale": "Shown wrong.", "evidence": ["https://e.org/f"]}
     preview = import_through_the_bot(service, MOD, document)
     assert not preview.rejected, preview.summary
