@@ -195,7 +195,7 @@ def test_a_claim_needs_a_figure_or_no_figure_and_where_it_was_reported(
     with pytest.raises(ModerationError, match="keep one of them"):
         run(service, "addclaim", f"{base} figure=5 qualifier=no_figure url=https://e.org/n")
     assert state(seeded) == before
-    added = run(service, "addclaim", f"{base} qualifier=no_figure url=https://example.org/n")
+    added = run(service, "addclaim", f'{base} qualifier="No figure" url=https://example.org/n')
     after = added.changes[-1].after
     assert after is not None and after["qualifier"] is None and after["wording"] is None
     assert [a["url"] for a in after["appearances"]] == ["https://example.org/n"]

@@ -179,8 +179,13 @@ def parse_urls(key: str, value: str) -> tuple[str, ...]:
     return tuple(parse_url(key, part) for part in re.split(r"[\s,]+", value.strip()) if part)
 
 
+def choice_word(value: str) -> str:
+    """A choice as typed, in the vocabulary's spelling: `No figure` -> `no_figure`."""
+    return re.sub(r"[\s-]+", "_", value.strip().casefold())
+
+
 def parse_choice(key: str, value: str, vocabulary: type[E]) -> E:
-    word = re.sub(r"[\s-]+", "_", value.strip().casefold())
+    word = choice_word(value)
     for member in vocabulary:
         if member.value == word:
             return member
