@@ -37,7 +37,7 @@ STALE_BUTTON = "This button is no longer valid. Ask again, or see /events."
 # In the terminal chat too.
 UNKNOWN_COMMAND = (
     "I don't know that command. Ask me about an event in plain words, e.g. “how many died "
-    "at Makiivka?”, or see /events; /help lists what I can do."
+    "at Makiivka?”, or see /events. See /help for what I can do."
 )
 NOT_TEXT = (
     "I can only read text. Ask me about an event in plain words, e.g. “how many died at "

@@ -563,11 +563,13 @@ def send_attachment(tg: FakeTelegram, user: TgUser, attachment: dict[str, Any]) 
 
 
 @pytest.mark.parametrize("command", ["/unknowncmd", "/settings", "/settings now please"])
-def test_an_unknown_command_says_what_the_bot_can_do(tg: FakeTelegram, command: str) -> None:
+def test_an_unknown_command_says_what_the_bot_can_do(
+    tg: FakeTelegram, bot: Any, command: str
+) -> None:
     found = replies(tg.add_user("Uma"), command)
     assert [m.content for m in found] == [
         "I don't know that command. Ask me about an event in plain words, e.g. “how many died "
-        "at Makiivka?”, or see /events; /help lists what I can do."
+        "at Makiivka?”, or see /events. See /help for what I can do."
     ]
 
 
@@ -636,7 +638,9 @@ def test_odd_moderator_input_gets_a_clear_reply(
         ("/event \ud800", "That is not an event name"),
     ],
 )
-def test_odd_user_input_gets_a_clear_reply(tg: FakeTelegram, command: str, expected: str) -> None:
+def test_odd_user_input_gets_a_clear_reply(
+    tg: FakeTelegram, bot: Any, command: str, expected: str
+) -> None:
     user = tg.add_user("Odile")
     found = replies(user, command)
     assert [expected in m.content for m in found] == [True], found
