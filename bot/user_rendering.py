@@ -37,8 +37,18 @@ BUTTON_TEXT_LIMIT = 60
 EMPTY_QUESTION = "Ask me about an event, for example: <i>how many died at Makiivka?</i>"
 ASK_USAGE = "Usage: /ask QUESTION — for example: /ask makiivka death toll"
 EVENT_USAGE = "Usage: /event SLUG — for example /event makiivka-strike. See /events for all."
-UNKNOWN_COMMAND = "I don't know that command. See /help for what I can do."
+EVENTS_USAGE = "Usage: /events or /events PAGE — for example /events 2."
+NOT_AN_EVENT = f"That is not an event name. {EVENT_USAGE}"
 STALE_BUTTON = "This button is no longer valid. Ask again, or see /events."
+# In the terminal chat too.
+UNKNOWN_COMMAND = (
+    "I don't know that command. Ask me about an event in plain words, e.g. “how many died "
+    "at Makiivka?”, or see /events. See /help for what I can do."
+)
+NOT_TEXT = (
+    "I can only read text. Ask me about an event in plain words, e.g. “how many died at "
+    "Makiivka?”, or see /events; /help lists what I can do."
+)
 EVENT_GONE = "That event is no longer available. See /events."
 
 SLOW_DOWN = "You are asking faster than I can answer. Please wait a minute, then ask again."

@@ -5,6 +5,11 @@ checked against what the database already holds, and each record is sorted
 into new / updated / unchanged / rejected. Only a plan without rejections
 can be applied, in the caller's single transaction, with one audit entry per
 record. Export writes the same format, so an export imports back exactly.
+
+The operator's `claimbot import` keeps a file's history as it is. A moderator's import
+through Telegram (`ImportBy`) obeys what the commands enforce: only admins hide or show
+records, a status change needs a new assessment with what `/status` needs, and new
+assessments are recorded as set by the importing moderator, now.
 """
 
 import datetime as dt
@@ -38,7 +43,14 @@ from db.models import (
     EventLink,
     Source,
 )
-from db.vocabulary import PlacePrecision
+from db.vocabulary import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    STATUSES_NEEDING_EVIDENCE,
+    STATUSES_NEEDING_REASON,
+    PlacePrecision,
+    VerificationStatus,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -85,6 +97,70 @@ class ImportPlan:
             lines.append(f"{kind}s: {counts or 'none'}")
         lines.extend(f"rejected {r.kind} {r.name!r}: {r.reason}" for r in self.rejected)
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ImportBy:
+    """A moderator importing a file through the bot, so the commands' rules apply."""
+
+    actor: str
+    may_hide: bool  # admins only, as with /restore
+    at: dt.datetime
+
+
+def _hiding_problems(by: ImportBy | None, hidden: bool, old_hidden: bool | None) -> list[str]:
+    if by is None or by.may_hide or hidden == bool(old_hidden):
+        return []
+    return [f"only admins may {'hide' if hidden else 'show'} it (use /delete to hide it)"]
+
+
+def _dates(record: EventRecord | ClaimRecord | None) -> dict[str, dt.date | None]:
+    if isinstance(record, EventRecord):
+        return {"start_date": record.start_date, "end_date": record.end_date}
+    if isinstance(record, ClaimRecord):
+        published = {
+            f"appearance {number}: published_on": appearance.published_on
+            for number, appearance in enumerate(record.appearances, start=1)
+        }
+        return {"stated_on": record.stated_on, **published}
+    return {}
+
+
+def _date_problems(
+    by: ImportBy | None, record: EventRecord | ClaimRecord, old: EventRecord | ClaimRecord | None
+) -> list[str]:
+    """Dates a moderator may not enter with a command are refused in their file too."""
+    if by is None:
+        return []
+    before = _dates(old)
+    return [
+        f"{name} {date.isoformat()} is outside {FIRST_YEAR}-{LAST_YEAR}"
+        for name, date in _dates(record).items()
+        if date is not None
+        and date != before.get(name)
+        and not FIRST_YEAR <= date.year <= LAST_YEAR
+    ]
+
+
+def _status_problems(by: ImportBy | None, claim: ClaimRecord, old: ClaimRecord | None) -> list[str]:
+    """What `/status` would refuse in the claim's new assessments and status."""
+    if by is None:
+        return []
+    added = claim.assessments[len(old.assessments) if old else 0 :]
+    problems = []
+    for assessment in added:
+        status = assessment.status
+        if status in STATUSES_NEEDING_REASON and not assessment.rationale:
+            problems.append(f"a new {status.value} assessment needs a rationale (its reason)")
+        if status in STATUSES_NEEDING_EVIDENCE and not assessment.evidence:
+            problems.append(f"a new {status.value} assessment needs evidence (an address)")
+    was = old.status if old else VerificationStatus.UNVERIFIED
+    if claim.status != was and (not added or added[-1].status != claim.status):
+        problems.append(
+            f"status {claim.status.value} needs a new assessment setting it, with what "
+            "/status needs (a rationale, and for confirmed or false evidence)"
+        )
+    return problems
 
 
 class ImportRejected(Exception):
@@ -240,7 +316,7 @@ def _duplicates(names: Iterable[str]) -> set[str]:
     return twice
 
 
-def plan_import(session: Session, dataset: DataSet) -> ImportPlan:
+def plan_import(session: Session, dataset: DataSet, by: ImportBy | None = None) -> ImportPlan:
     """Sort every record of the file into new/updated/unchanged/rejected; writes nothing."""
     current = export_dataset(session)
     sources_now = {s.name: s for s in current.sources}
@@ -282,7 +358,10 @@ def plan_import(session: Session, dataset: DataSet) -> ImportPlan:
             for link in event.related
             if link.event not in event_slugs
         ]
-        classify("event", event.slug, event, events_now.get(event.slug), problems)
+        old_event = events_now.get(event.slug)
+        problems += _hiding_problems(by, event.hidden, old_event.hidden if old_event else None)
+        problems += _date_problems(by, event, old_event)
+        classify("event", event.slug, event, old_event, problems)
 
     twice = _duplicates(c.key for c in dataset.claims)
     for claim in dataset.claims:
@@ -318,18 +397,28 @@ def plan_import(session: Session, dataset: DataSet) -> ImportPlan:
                 "assessments are append-only: the file must keep the "
                 f"{len(old.assessments)} already recorded and may only add new ones"
             )
+        problems += _hiding_problems(by, claim.hidden, old.hidden if old else None)
+        problems += _status_problems(by, claim, old)
+        problems += _date_problems(by, claim, old)
         classify("claim", claim.key, claim, old, problems)
 
     return plan
 
 
 def apply_import(
-    session: Session, plan: ImportPlan, actor: str, progress: Progress | None = None
+    session: Session,
+    plan: ImportPlan,
+    actor: str,
+    progress: Progress | None = None,
+    by: ImportBy | None = None,
 ) -> None:
-    """Write a plan without rejections; the caller's transaction makes it all-or-nothing."""
+    """Write a plan without rejections; the caller's transaction makes it all-or-nothing.
+
+    With `by`, new assessments are recorded as set by that moderator, at that time.
+    """
     if plan.rejected:
         raise ImportRejected(plan)
-    writer = _ImportWriter(session, plan, actor, progress)
+    writer = _ImportWriter(session, plan, actor, progress, by)
     sources = writer.write_sources()
     documents = writer.write_documents(sources)
     events = writer.write_events()
@@ -338,9 +427,15 @@ def apply_import(
 
 class _ImportWriter:
     def __init__(
-        self, session: Session, plan: ImportPlan, actor: str, progress: Progress | None
+        self,
+        session: Session,
+        plan: ImportPlan,
+        actor: str,
+        progress: Progress | None,
+        by: ImportBy | None,
     ) -> None:
         self.session, self.plan, self.actor, self.progress = session, plan, actor, progress
+        self.by = by
         self.changes = {(r.kind, r.name): r.change for r in plan.records}
         self.batch = new_batch()
         dataset = plan.dataset
@@ -437,7 +532,7 @@ class _ImportWriter:
                 existing = claims.get(record.key)
                 before = claim_record(existing) if existing else None
                 claim = existing or Claim(key=record.key)
-                _fill_claim(claim, record, events, sources, documents)
+                _fill_claim(claim, record, events, sources, documents, self.by)
                 self.session.add(claim)
                 self.session.flush()
                 claims[record.key] = claim
@@ -487,6 +582,7 @@ def _fill_claim(
     events: dict[str, Event],
     sources: dict[str, Source],
     documents: dict[str, Document],
+    by: ImportBy | None,
 ) -> None:
     claim.event = events[record.event]
     claim.claimant = sources[record.claimant]
@@ -519,7 +615,7 @@ def _fill_claim(
                 given_by=assessment.given_by,
                 evidence=list(assessment.evidence),
                 documents=list(assessment.documents),
-                set_by=assessment.set_by,
-                set_at=assessment.set_at.astimezone(dt.UTC),
+                set_by=by.actor if by else assessment.set_by,
+                set_at=by.at if by else assessment.set_at.astimezone(dt.UTC),
             )
         )

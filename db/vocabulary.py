@@ -115,6 +115,10 @@ class Role(StrEnum):
     MODERATOR = "moderator"
 
 
+# The years a moderator may enter dates in: anything outside is a typo, and far dates
+# overflow the date arithmetic of questions that name a day.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
 # Statuses that need evidence too: an address, or a report of the claim that has one.
 STATUSES_NEEDING_EVIDENCE = frozenset({VerificationStatus.CONFIRMED, VerificationStatus.FALSE})
 

@@ -9,6 +9,7 @@ Telegram would reject.
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -474,8 +475,8 @@ def test_a_bad_import_changes_nothing_and_says_why(moderator: TgUser, database: 
     before = dataset_text(database)
     document = json.loads(before)
     document["claims"][0]["event"] = "no-such-event"
-    upload = moderator.send_document(
-        yaml.safe_dump(document, allow_unicode=True).encode(), "data.yaml"
+    upload = send_file(
+        moderator, yaml.safe_dump(document, allow_unicode=True).encode(), "data.yaml"
     )
     reply = say_reply(moderator, "/import", upload)
     assert "Nothing was imported" in reply.content
@@ -487,7 +488,7 @@ def test_a_bad_import_changes_nothing_and_says_why(moderator: TgUser, database: 
         (b"\x89PNG\r\n", "picture.png", "unsupported file type '.png'"),
         (b"x" * (20 * 2**20 + 1), "huge.yaml", "larger than 20 MB"),
     ):
-        upload = moderator.send_document(content, name)
+        upload = send_file(moderator, content, name)
         assert expected in say_reply(moderator, "/import", upload).content, name
     assert "Send /import in reply to" in say(moderator, "/import").content
     assert dataset_text(database) == before
@@ -513,9 +514,93 @@ def test_a_good_import_applies_after_confirmation(
     assert "There is no event" in say(tg.add_user("Ivy"), "/event imported-strike").content
 
 
+def send_file(moderator: TgUser, content: bytes, name: str) -> MessageView:
+    """A file sent without the /import caption: the bot says how to import it."""
+    upload = moderator.send_document(content, name)
+    how = moderator.chat.next_bot_message(timeout=10)
+    assert how.content.startswith("To import this file, send it again with the caption /import")
+    return upload
+
+
 def say_reply(user: TgUser, text: str, to: MessageView) -> MessageView:
     user.send(text, reply_to=to)
     return user.chat.next_bot_message(timeout=10)
+
+
+# ---------------------------------------------------------------- nothing goes unanswered
+
+ATTACHMENTS: dict[str, dict[str, Any]] = {
+    "photo": {"photo": [{"file_id": "p1", "file_unique_id": "p1", "width": 9, "height": 9}]},
+    "sticker": {
+        "sticker": {
+            "file_id": "s1",
+            "file_unique_id": "s1",
+            "type": "regular",
+            "width": 9,
+            "height": 9,
+            "is_animated": False,
+            "is_video": False,
+        }
+    },
+    "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 2}},
+}
+
+
+def send_attachment(tg: FakeTelegram, user: TgUser, attachment: dict[str, Any]) -> None:
+    """A photo, sticker or voice message from the user: the simulator sends only text and
+    files itself, so the update is queued as Telegram would deliver it."""
+    with tg._lock:
+        chat = tg._chats[user.chat.id]
+        payload = {
+            "message_id": 900_000 + tg._next_update_id,
+            "from": tg._user_api(user.id),
+            "chat": tg._chat_api(chat),
+            "date": int(time.time()),
+            **attachment,
+        }
+        tg._enqueue_update("message", payload)
+        tg._changed()
+
+
+@pytest.mark.parametrize("command", ["/unknowncmd", "/settings", "/settings now please"])
+def test_an_unknown_command_says_what_the_bot_can_do(
+    tg: FakeTelegram, bot: Any, command: str
+) -> None:
+    found = replies(tg.add_user("Uma"), command)
+    assert [m.content for m in found] == [
+        "I don't know that command. Ask me about an event in plain words, e.g. “how many died "
+        "at Makiivka?”, or see /events. See /help for what I can do."
+    ]
+
+
+def test_unknown_commands_in_groups_are_answered_only_when_addressed_to_the_bot(
+    tg: FakeTelegram, bot: Any
+) -> None:
+    member = tg.add_user("Gil")
+    group = tg.add_group("Readers", [member])
+    member.send("/settings", chat=group)
+    member.send(f"/settings@{tg.bot_username}", chat=group)
+    assert "I don't know that command" in group.next_bot_message(timeout=10).content
+    with pytest.raises(TimeoutError):
+        group.next_bot_message(timeout=1)
+
+
+@pytest.mark.parametrize("kind", [*ATTACHMENTS, "document"])
+def test_a_users_photo_sticker_voice_or_file_gets_one_short_reply(
+    tg: FakeTelegram, bot: Any, kind: str
+) -> None:
+    user = tg.add_user("Pia")
+    if kind == "document":
+        user.send_document(b"some bytes", "notes.txt")
+    else:
+        send_attachment(tg, user, ATTACHMENTS[kind])
+    found = [user.chat.next_bot_message(timeout=10)]
+    with pytest.raises(TimeoutError):
+        found.append(user.chat.next_bot_message(timeout=1))
+    assert [m.content for m in found] == [
+        "I can only read text. Ask me about an event in plain words, e.g. “how many died at "
+        "Makiivka?”, or see /events; /help lists what I can do."
+    ]
 
 
 # ---------------------------------------------------------------- odd input
@@ -553,7 +638,9 @@ def test_odd_moderator_input_gets_a_clear_reply(
         ("/event \ud800", "That is not an event name"),
     ],
 )
-def test_odd_user_input_gets_a_clear_reply(tg: FakeTelegram, command: str, expected: str) -> None:
+def test_odd_user_input_gets_a_clear_reply(
+    tg: FakeTelegram, bot: Any, command: str, expected: str
+) -> None:
     user = tg.add_user("Odile")
     found = replies(user, command)
     assert [expected in m.content for m in found] == [True], found

@@ -18,19 +18,26 @@ from bot.card_cache import CardCache
 from bot.matching import Matcher
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed
+from bot.moderation.files import ImportPreview, check_import_file
+from bot.moderation.history import HISTORY_PAGE_SIZE
 from bot.moderation.service import (
-    HISTORY_PAGE_SIZE,
     CommandResult,
     ModerationService,
-    check_import_file,
 )
 from bot.moderation.spec import Kind
 from bot.moderation.work import Work
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import dataset_from_bytes
-from db.import_export import claim_record, event_record, export_dataset, source_record
+from db.import_export import (
+    apply_import,
+    claim_record,
+    event_record,
+    export_dataset,
+    plan_import,
+    source_record,
+)
 from db.migrate import upgrade
-from db.models import AuditEntry, Claim, Event, Source
+from db.models import AuditEntry, Claim, Event, Source, utcnow
 from db.queries import load_event_card
 from db.vocabulary import Lifecycle, Role, VerificationStatus
 from tests.conftest import NewDatabase
@@ -188,7 +195,7 @@ def test_a_claim_needs_a_figure_or_no_figure_and_where_it_was_reported(
     with pytest.raises(ModerationError, match="keep one of them"):
         run(service, "addclaim", f"{base} figure=5 qualifier=no_figure url=https://e.org/n")
     assert state(seeded) == before
-    added = run(service, "addclaim", f"{base} qualifier=no_figure url=https://example.org/n")
+    added = run(service, "addclaim", f'{base} qualifier="No figure" url=https://example.org/n')
     after = added.changes[-1].after
     assert after is not None and after["qualifier"] is None and after["wording"] is None
     assert [a["url"] for a in after["appearances"]] == ["https://example.org/n"]
@@ -581,10 +588,62 @@ def test_the_export_after_moderation_imports_back_exactly(
     engine = make_engine(new_database())
     upgrade(engine)
     copy = ModerationService(make_session_factory(engine), {ADMIN})
-    preview = copy.preview_import(ADMIN, exported_file.content, exported_file.name)
-    copy.confirm(ADMIN, copy.remember_import(ADMIN, preview))
+    # The operator's import (`claimbot import`) keeps the file's history as it is.
+    dataset = dataset_from_bytes(exported_file.content, exported_file.name)
+    with unit_of_work(make_session_factory(engine)) as session:
+        apply_import(session, plan_import(session, dataset), actor="import:test")
     assert copy.export(ADMIN).content == exported_file.content
     engine.dispose()
+
+
+def import_through_the_bot(
+    service: ModerationService, user: int, document: dict[str, Any]
+) -> ImportPreview:
+    return service.preview_import(user, yaml.safe_dump(document).encode(), "data.yaml")
+
+
+def test_an_import_through_the_bot_obeys_the_rules_of_the_commands(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    run(service, "delete", "kyiv-drone-attack")
+    document = exported(service)
+    before = state(seeded)
+    event = next(e for e in document["events"] if e["slug"] == "kyiv-drone-attack")
+    event["hidden"] = False  # /restore is for admins
+    claim = document["claims"][0]
+    claim["status"] = "false"  # with no reason or evidence, as someone else, back in 2023
+    claim["assessments"].append(
+        {"status": "false", "set_by": "tg:1001", "set_at": "2023-01-02T00:00:00Z"}
+    )
+    unassessed = claim | {"key": "a-confirmed-claim", "status": "confirmed", "assessments": []}
+    document["claims"].append(unassessed)
+    claim["stated_on"] = "0001-01-01"
+    preview = import_through_the_bot(service, MOD, document)
+    assert preview.rejected
+    assert "rejected event 'kyiv-drone-attack': only admins may show it" in preview.summary
+    assert "a new false assessment needs a rationale" in preview.summary
+    assert "a new false assessment needs evidence" in preview.summary
+    assert "'a-confirmed-claim': status confirmed needs a new assessment" in preview.summary
+    assert "stated_on 0001-01-01 is outside 1900-2100" in preview.summary
+    assert state(seeded) == before
+    document["claims"].remove(unassessed)
+
+    event["hidden"] = True
+    claim["stated_on"] = "2023-01-01"
+    claim["assessments"][-1] |= {"rationale": "Shown wrong.", "evidence": ["https://e.org/f"]}
+    preview = import_through_the_bot(service, MOD, document)
+    assert not preview.rejected, preview.summary
+    started = utcnow()
+    service.confirm(MOD, service.remember_import(MOD, preview))
+    with unit_of_work(seeded) as session:
+        added = session.scalars(select(Claim).where(Claim.key == claim["key"])).one()
+        assert added.status == VerificationStatus.FALSE
+        assert added.assessments[-1].set_by == f"tg:{MOD}"
+        assert added.assessments[-1].set_at >= started
+    # An admin may show the event again through a file, as with /restore.
+    event["hidden"] = False
+    admin_preview = import_through_the_bot(service, ADMIN, exported(service) | {"events": [event]})
+    assert not admin_preview.rejected, admin_preview.summary
 
 
 # ---------------------------------------------------------------- permissions

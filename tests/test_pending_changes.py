@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
-from bot.moderation.service import EXPIRED, ModerationService
+from bot.moderation.pending import EXPIRED
+from bot.moderation.service import ModerationService
 from db.engine import unit_of_work
 from db.import_export import export_dataset
 from db.models import AuditEntry, EventAlias, PendingChange

@@ -14,10 +14,8 @@ from urllib.parse import urlsplit
 
 from bot.moderation.errors import ModerationError
 from db.dataset_schema import EVENT_SLUG_MAX, SLUG_RE, check_figure
-from db.vocabulary import Qualifier
+from db.vocabulary import FIRST_YEAR, LAST_YEAR, Qualifier
 
-# Dates a moderator may enter: anything outside is a typo, and far dates overflow date sums.
-FIRST_YEAR, LAST_YEAR = 1900, 2100
 # Only ASCII digits are numbers: '²'.isdigit() is true, but int('²') fails.
 _WHOLE_NUMBER = re.compile(r"#?([0-9]+)")
 # A JSON string may carry half of a UTF-16 surrogate pair, which no database can store.
@@ -181,8 +179,13 @@ def parse_urls(key: str, value: str) -> tuple[str, ...]:
     return tuple(parse_url(key, part) for part in re.split(r"[\s,]+", value.strip()) if part)
 
 
+def choice_word(value: str) -> str:
+    """A choice as typed, in the vocabulary's spelling: `No figure` -> `no_figure`."""
+    return re.sub(r"[\s-]+", "_", value.strip().casefold())
+
+
 def parse_choice(key: str, value: str, vocabulary: type[E]) -> E:
-    word = re.sub(r"[\s-]+", "_", value.strip().casefold())
+    word = choice_word(value)
     for member in vocabulary:
         if member.value == word:
             return member

@@ -9,11 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.moderation.commands import COMMANDS
 from bot.moderation.forms import Form
+from bot.moderation.pending import rowcount
 from db.engine import unit_of_work
 from db.models import ModeratorForm, utcnow
 
@@ -59,4 +60,4 @@ class FormStore:
             result = session.execute(
                 delete(ModeratorForm).where(ModeratorForm.telegram_user_id == user_id)
             )
-            return isinstance(result, CursorResult) and result.rowcount > 0
+            return rowcount(result) > 0

@@ -9,14 +9,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.moderation.errors import ModerationError
+from bot.moderation.files import ImportPreview
 from bot.moderation.forms import CHOOSE_FIELD, Question
-from bot.moderation.service import (
-    CommandResult,
-    HistoryEntry,
-    HistoryPage,
-    ImportPreview,
-    ModeratorView,
-)
+from bot.moderation.history import HistoryEntry, HistoryPage
+from bot.moderation.service import CommandResult
+from bot.moderation.staff import ModeratorView
 from bot.moderation.work import RowChange
 from bot.rendering import escape, html_to_text, utf16_length
 
@@ -24,6 +21,35 @@ MESSAGE_LIMIT = 3900  # below Telegram's 4096, with room for a page line
 
 
 FORM_ENDED = "This form has ended; send the command again."
+PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
+STALE_BUTTON = "This button is no longer valid; send the command again."
+CANCELLED = "Cancelled; nothing was saved."
+NOTHING_TO_CANCEL = "There is nothing to cancel."
+PREVIEW_GONE = "There is nothing to cancel: already saved or expired."
+EXPORT_CAPTION = "The whole data set."
+CANCEL_MENU_LINE = "Stop a guided form"
+
+
+def save_label(command: str) -> str:
+    """The label of a preview's confirming button."""
+    return "🗑 Hide it" if command == "delete" else "✅ Save"
+
+
+def render_granted(user_id: int, menu_set: bool) -> str:
+    text = f"✅ <code>{user_id}</code> is now a moderator."
+    if not menu_set:
+        text += " They will see the moderator commands once they start a chat with me."
+    return text
+
+
+def render_revoked(user_id: int) -> str:
+    return f"✅ <code>{user_id}</code> is no longer a moderator."
+
+
+IMPORT_HOW = (
+    "To import this file, send it again with the caption /import, or reply /import to it. "
+    "It must be a .yaml or .json data set as /export makes."
+)
 
 
 def render_question(command: str, question: Question) -> str:

@@ -14,11 +14,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,30 +24,33 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.moderation.arguments import check_text
 from bot.moderation.commands import COMMANDS, DATA_COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
+from bot.moderation.files import ExportFile, ImportPreview, check_import_file
 from bot.moderation.form_store import FormStore
+from bot.moderation.history import HistoryPage, HistoryTarget, history_page
 from bot.moderation.lookup import Lookup, Row, entity_of, get_row, history_ref, label
+from bot.moderation.pending import (
+    EXPIRED,
+    claim_pending,
+    delete_pending,
+    open_pending,
+    store_pending,
+)
 from bot.moderation.service_commands import HISTORY, IMPORT, UNDO, ExportFormat
 from bot.moderation.spec import CommandSpec, Kind
+from bot.moderation.staff import ModeratorView, allowed, moderator_record, refusal
 from bot.moderation.undo import DATA_ENTITIES, UNDO_PREFIX, revert
 from bot.moderation.work import RowChange, Work
 from db.audit import new_batch, record_change
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
-from db.file_formats import MAX_FILE_BYTES, DataSetFileError, dataset_from_bytes, dataset_to_text
-from db.import_export import apply_import, export_dataset, plan_import
-from db.models import AuditEntry, Claim, Event, Moderator, PendingChange, utcnow
+from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
+from db.import_export import ImportBy, apply_import, export_dataset, plan_import
+from db.models import AuditEntry, Event, Moderator, utcnow
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
 
 EventsChanged = Callable[[Collection[str]], None]
-HISTORY_PAGE_SIZE = 6
-MAX_IMPORT_BYTES = MAX_FILE_BYTES
-PENDING_LIFETIME = dt.timedelta(hours=1)
-MAX_PENDING = 10  # per moderator: older previews lose their buttons' effect
-GONE = "this preview was already saved, cancelled or has expired; nothing more was written."
-EXPIRED = "this preview has expired, so nothing was saved. Send the command again."
-NOT_YOURS = "only the moderator who asked for this preview can save it."
 
 
 def actor_name(user_id: int) -> str:
@@ -78,64 +79,6 @@ class Reference:
 
     text: str
     version: int
-
-
-@dataclass(frozen=True)
-class HistoryTarget:
-    entity: str | None  # "event" or "claim"; None for every change
-    entity_id: int | None
-    title: str
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: int | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    target: HistoryTarget
-    entries: tuple[HistoryEntry, ...]
-    page: int
-    pages: int
-
-
-@dataclass(frozen=True)
-class ModeratorView:
-    user_id: int
-    role: Role
-    granted_by: int | None
-    granted_at: dt.datetime | None  # None for admins, who are set by CLAIMBOT_ADMIN_IDS
-
-
-class ModeratorRecord(BaseModel):
-    """A grant as the audit log keeps it."""
-
-    telegram_user_id: int
-    role: Role
-    granted_by: int | None
-    granted_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    name: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class ImportPreview:
-    dataset: DataSet
-    summary: str
-    rejected: bool
-    has_changes: bool
 
 
 class _Preview(Exception):
@@ -222,28 +165,9 @@ class ModerationService:
 
     def remember(self, user_id: int, command: str, payload: dict[str, Any]) -> int:
         """Store a pending change; also drops expired ones and this user's oldest."""
-        now = utcnow()
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, COMMANDS[command].role)
-            session.execute(delete(PendingChange).where(PendingChange.expires_at <= now))
-            older = session.scalars(
-                select(PendingChange.id)
-                .where(PendingChange.telegram_user_id == user_id)
-                .order_by(PendingChange.id.desc())
-                .offset(MAX_PENDING - 1)
-            ).all()
-            if older:
-                session.execute(delete(PendingChange).where(PendingChange.id.in_(older)))
-            row = PendingChange(
-                telegram_user_id=user_id,
-                command=command,
-                payload=payload,
-                created_at=now,
-                expires_at=now + PENDING_LIFETIME,
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+            return store_pending(session, user_id, command, payload)
 
     def confirm(self, user_id: int, pending_id: int) -> CommandResult:
         """Apply a pending change: once, by its author, before it expires.
@@ -252,17 +176,10 @@ class ModerationService:
         press, on this or any other process, finds no row and is refused.
         """
         with unit_of_work(self._sessions) as session:
-            row = session.get(PendingChange, pending_id)
-            if row is None:
-                raise PendingGone(GONE)
-            if row.telegram_user_id != user_id:
-                raise NotAllowed(NOT_YOURS)
-            expired = row.expires_at <= utcnow()
-            if expired:
-                session.delete(row)
-            command, payload = row.command, row.payload
-        if expired:
+            found = open_pending(session, user_id, pending_id)
+        if found is None:
             raise PendingGone(EXPIRED)
+        command, payload = found
         if command == "import":
             dataset = DataSet.model_validate(payload["dataset"])
             return self._apply_import(user_id, dataset, payload["summary"], pending_id)
@@ -271,12 +188,7 @@ class ModerationService:
     def discard(self, user_id: int, pending_id: int) -> bool:
         """Cancel a pending change of this user's; False if there was none."""
         with unit_of_work(self._sessions) as session:
-            result = session.execute(
-                delete(PendingChange).where(
-                    PendingChange.id == pending_id, PendingChange.telegram_user_id == user_id
-                )
-            )
-            return bool(_rowcount(result))
+            return delete_pending(session, user_id, pending_id)
 
     def _run(
         self,
@@ -293,7 +205,7 @@ class ModerationService:
             with unit_of_work(self._sessions) as session:
                 self._require(session, user_id, spec.role)
                 if pending is not None:
-                    _claim_pending(session, user_id, pending)
+                    claim_pending(session, user_id, pending)
                 work = Work(session, actor_name(user_id), spec, batch or new_batch())
                 message = run(work)
                 session.flush()
@@ -425,7 +337,7 @@ class ModerationService:
                 except ModerationError as error:
                     raise error.with_example(HISTORY.example) from None
                 target = HistoryTarget(entity_of(row), row.id, label(row))
-            return self._history_page(session, target, page)
+            return history_page(session, target, page)
 
     def history_of(
         self, user_id: int, entity: str | None, entity_id: int | None, page: int
@@ -439,33 +351,7 @@ class ModerationService:
                 if row is None:
                     raise ModerationError(f"that {entity} no longer exists.")
                 target = HistoryTarget(entity, entity_id, label(row))
-            return self._history_page(session, target, page)
-
-    def _history_page(self, session: Session, target: HistoryTarget, page: int) -> HistoryPage:
-        query = select(AuditEntry)
-        if target.entity == "claim":
-            query = query.where(
-                AuditEntry.entity == "claim", AuditEntry.entity_id == target.entity_id
-            )
-        elif target.entity == "event":
-            claim_ids = select(Claim.id).where(Claim.event_id == target.entity_id)
-            query = query.where(
-                ((AuditEntry.entity == "event") & (AuditEntry.entity_id == target.entity_id))
-                | ((AuditEntry.entity == "claim") & AuditEntry.entity_id.in_(claim_ids))
-            )
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        pages = max(1, -(-total // HISTORY_PAGE_SIZE))
-        page = min(max(page, 1), pages)
-        rows = session.scalars(
-            query.order_by(AuditEntry.id.desc())
-            .offset((page - 1) * HISTORY_PAGE_SIZE)
-            .limit(HISTORY_PAGE_SIZE)
-        ).all()
-        entries = tuple(
-            HistoryEntry(r.id, r.at, r.actor, r.action, r.entity, r.entity_id, r.before, r.after)
-            for r in rows
-        )
-        return HistoryPage(target, entries, page, pages)
+            return history_page(session, target, page)
 
     # -------------------------------------------------------- moderators
 
@@ -517,8 +403,8 @@ class ModerationService:
             action,
             "moderator",
             None,
-            _moderator_record(before),
-            _moderator_record(after),
+            moderator_record(before),
+            moderator_record(after),
             new_batch(),
         )
 
@@ -560,8 +446,13 @@ class ModerationService:
             raise ModerationError(f"{name}: {error}", example=IMPORT.example) from None
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, Role.MODERATOR)
-            plan = plan_import(session, dataset)
+            plan = plan_import(session, dataset, self._import_by(session, user_id))
             return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
+
+    def _import_by(self, session: Session, user_id: int) -> ImportBy:
+        """The rules of the commands, for an import this user sends through the bot."""
+        may_hide = self._role(session, user_id) == Role.ADMIN
+        return ImportBy(actor_name(user_id), may_hide, utcnow())
 
     def _apply_import(
         self, user_id: int, dataset: DataSet, summary: str, pending: int
@@ -570,7 +461,8 @@ class ModerationService:
         spec = IMPORT
 
         def run(w: Work) -> str:
-            plan = plan_import(w.session, dataset)
+            by = self._import_by(w.session, user_id)
+            plan = plan_import(w.session, dataset, by)
             if plan.summary() != summary:
                 w.fail(
                     "the data changed since the preview; send /import again to see what it "
@@ -578,66 +470,9 @@ class ModerationService:
                 )
             if plan.rejected or not plan.has_changes:
                 w.fail("this file has nothing that can be imported.")
-            apply_import(w.session, plan, w.actor)
+            apply_import(w.session, plan, w.actor, by=by)
             w.touched.update(e.slug for e in dataset.events)
             w.touched.update(c.event for c in dataset.claims)
             return "Imported:\n" + plan.summary()
 
         return self._run(user_id, spec, run, pending=pending)
-
-
-def check_import_file(name: str, size: int | None) -> None:
-    """Refuse a file by its name and size, before anyone downloads or parses it."""
-    example = IMPORT.example
-    if PurePath(name).suffix.lower() == ".csv":
-        raise ModerationError(
-            "CSV files cannot be imported: the CSV export has one row per claim and leaves "
-            "out aliases, links and status histories, so importing it would lose data. "
-            "Send the YAML or JSON file that /export makes.",
-            example=example,
-        )
-    if size is not None and size > MAX_IMPORT_BYTES:
-        raise ModerationError(
-            f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB.", example=example
-        )
-
-
-def _claim_pending(session: Session, user_id: int, pending_id: int) -> None:
-    """Delete the pending row in the applying transaction; refuse if it is already gone.
-
-    On PostgreSQL a concurrent confirmation blocks on the row until this transaction ends,
-    then deletes nothing; SQLite serialises the writes. Either way only one applies.
-    """
-    result = session.execute(
-        delete(PendingChange).where(
-            PendingChange.id == pending_id, PendingChange.telegram_user_id == user_id
-        )
-    )
-    if _rowcount(result) != 1:
-        raise PendingGone(GONE)
-
-
-def _rowcount(result: Any) -> int:
-    return int(result.rowcount) if isinstance(result, CursorResult) else 0
-
-
-def _moderator_record(row: Moderator | None) -> ModeratorRecord | None:
-    if row is None:
-        return None
-    return ModeratorRecord(
-        telegram_user_id=row.telegram_user_id,
-        role=row.role,
-        granted_by=row.granted_by,
-        granted_at=row.granted_at,
-    )
-
-
-def allowed(role: Role | None, needed: Role) -> bool:
-    """Admins may do everything; moderators everything but what needs an admin."""
-    return role == Role.ADMIN or (role == Role.MODERATOR and needed == Role.MODERATOR)
-
-
-def refusal(needed: Role) -> str:
-    if needed == Role.ADMIN:
-        return "Sorry, only admins can do that."
-    return "Sorry, only moderators can do that."

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.moderation.arguments import (
     Arguments,
+    choice_word,
     parse_choice,
     parse_date,
     parse_language,
@@ -79,7 +80,7 @@ class Field:
         if self.unless is None:
             return False
         key, value = self.unless
-        return values.get(key, "").strip().casefold() == value
+        return choice_word(values.get(key, "")) == value
 
     def wanted(self) -> str:
         """How a missing required field is named: `figure (or qualifier=no_figure)`."""

@@ -19,6 +19,7 @@ from bot.answering import AnswerService
 from bot.moderation.service import ModerationService
 from bot.question_limit import QuestionLimit
 from bot.tg.callbacks import Prefix, matches
+from bot.tg.handlers.fallback import FallbackHandlers
 from bot.tg.handlers.moderator import ModeratorHandlers
 from bot.tg.handlers.user import UserHandlers
 from bot.tg.resilience import PatientRateLimiter
@@ -89,6 +90,7 @@ def build_application(
     add_moderator_handlers(application, moderator_handlers)
     limit = QuestionLimit(settings.questions_per_minute)
     add_user_handlers(application, UserHandlers(service, limit))
+    add_fallback_handlers(application, FallbackHandlers(moderation))
     application.add_error_handler(report_error)
     return application
 
@@ -102,6 +104,21 @@ def add_moderator_handlers(
 ) -> None:
     application.add_handlers(handlers.form_handlers(), group=FORM_GROUP)
     application.add_handlers(handlers.handlers())
+
+
+def add_fallback_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any], handlers: FallbackHandlers
+) -> None:
+    """After every other handler: whatever they did not take gets one short reply."""
+    application.add_handlers(
+        [
+            MessageHandler(filters.COMMAND, handlers.unknown_command),
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.ATTACHMENT,
+                handlers.not_text,
+            ),
+        ]
+    )
 
 
 def add_user_handlers(

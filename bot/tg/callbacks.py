@@ -34,16 +34,6 @@ class Prefix(StrEnum):
     HISTORY_PAGE = "mh"
 
 
-USER_PREFIXES = (
-    Prefix.SHOW_EVENT,
-    Prefix.OPEN_EVENT,
-    Prefix.CARD_PAGE,
-    Prefix.ABOUT_PAGE,
-    Prefix.ASSESSMENTS_PAGE,
-    Prefix.EVENTS_PAGE,
-    Prefix.EXAMPLE,
-    Prefix.NONE_OF_THESE,
-)
 # Buttons that carry a page number in their prefix.
 PAGED = frozenset({Prefix.CARD_PAGE, Prefix.ABOUT_PAGE, Prefix.ASSESSMENTS_PAGE})
 

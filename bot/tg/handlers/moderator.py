@@ -11,8 +11,7 @@ buttons carry), so any replica, or the process after a restart, can continue the
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from telegram import (
@@ -21,10 +20,8 @@ from telegram import (
     BotCommandScopeChat,
     CallbackQuery,
     Document,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
-    MessageOriginUser,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -41,90 +38,47 @@ from telegram.ext import (
 
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
+from bot.moderation.files import check_import_file
 from bot.moderation.form_store import ExpiredForm
-from bot.moderation.forms import Form, Question
+from bot.moderation.forms import Form
+from bot.moderation.pending import EXPIRED
 from bot.moderation.rendering import (
+    CANCEL_MENU_LINE,
+    CANCELLED,
     FORM_ENDED,
+    NOTHING_TO_CANCEL,
+    PREVIEW_GONE,
+    PRIVATE_ONLY,
+    STALE_BUTTON,
     render_error,
     render_form_expired,
     render_history,
     render_import_preview,
-    render_moderators,
     render_outcome,
     render_question,
+    save_label,
 )
-from bot.moderation.service import (
-    EXPIRED,
-    HistoryPage,
-    ModerationService,
-    allowed,
-    check_import_file,
-    refusal,
-)
+from bot.moderation.service import ModerationService
 from bot.moderation.service_commands import (
-    EXPORT,
-    GRANT,
-    HISTORY,
     IMPORT,
-    MODERATORS,
-    REVOKE,
-    UNDO,
-    Export,
-    ExportFormat,
-    History,
-    NoArguments,
-    Staff,
 )
-from bot.moderation.spec import A, CommandSpec, Kind
+from bot.moderation.spec import CommandSpec, Kind
+from bot.moderation.staff import allowed, refusal
 from bot.rendering import escape
 from bot.tg import callbacks
 from bot.tg.callbacks import Prefix
+from bot.tg.handlers.moderator_keyboards import confirm_markup, history_markup, question_markup
+from bot.tg.handlers.moderator_replies import REPLIES, Call
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
 
 # Commands that also work in groups, so an admin can reply /grant to someone's message there.
 ANYWHERE = frozenset({"grant", "revoke"})
-PRIVATE_ONLY = "Moderator commands work only in a private chat with me."
-STALE_BUTTON = "This button is no longer valid; send the command again."
-BUTTONS_PER_ROW = 2
-BUTTON_TEXT_LIMIT = 40
 RECENT_EVENTS = 6  # offered as buttons where a form asks for an event
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?\s*(.*)", re.DOTALL)
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]
-
-
-@dataclass(frozen=True)
-class Call:
-    """One moderator command as sent: who sent it, in which message."""
-
-    handlers: "ModeratorHandlers"
-    message: Message
-    context: ContextTypes.DEFAULT_TYPE
-    user_id: int
-
-    @property
-    def service(self) -> ModerationService:
-        return self.handlers.service
-
-
-Reply = Callable[[Call, A], Awaitable[None]]
-# The commands answered here rather than by a data action, by name: each parses its own text.
-_REPLIES: dict[str, Callable[[Call, str], Awaitable[None]]] = {}
-
-
-def _answers(spec: CommandSpec[A]) -> Callable[[Reply[A]], Reply[A]]:
-    """Register the function below as the reply to `spec`'s command."""
-
-    def register(reply: Reply[A]) -> Reply[A]:
-        async def run(call: Call, rest: str) -> None:
-            await reply(call, spec.typed(spec.bind(rest)))
-
-        _REPLIES[spec.name] = run
-        return reply
-
-    return register
 
 
 def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
@@ -135,58 +89,8 @@ def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
         for spec in COMMANDS.values()
         if allowed(role, spec.role)
     ]
-    commands.append(BotCommand("cancel", "Stop a guided form"))
+    commands.append(BotCommand("cancel", CANCEL_MENU_LINE))
     return commands
-
-
-def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-def _question_markup(
-    question: Question, options: Sequence[tuple[str, str]] = ()
-) -> InlineKeyboardMarkup | None:
-    """The question's buttons: its choices, `options` as (label, answer), Skip and Back."""
-    buttons = [(choice, callbacks.form_answer(choice)) for choice in question.choices]
-    buttons += [(_button_text(label), callbacks.form_answer(value)) for label, value in options]
-    if question.skip:
-        buttons.append((question.skip, callbacks.form_answer(None)))
-    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
-    if question.can_go_back:
-        rows.append([("◀ Back", callbacks.form_back())])
-    return _keyboard(rows) if rows else None
-
-
-def _button_text(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
-
-
-def _confirm_markup(pending_id: int, save: str = "✅ Save") -> InlineKeyboardMarkup:
-    """Buttons carrying the pending change's id (callback data stays far below 64 bytes)."""
-    return _keyboard(
-        [
-            [
-                (save, callbacks.save_pending(pending_id)),
-                ("✖ Cancel", callbacks.cancel_pending(pending_id)),
-            ]
-        ]
-    )
-
-
-def _history_markup(page: HistoryPage) -> InlineKeyboardMarkup | None:
-    target = page.target
-
-    def to(number: int) -> str:
-        return callbacks.history_page(target.entity, target.entity_id, number)
-
-    buttons = []
-    if page.page > 1:
-        buttons.append(("◀ Newer", to(page.page - 1)))
-    if page.page < page.pages:
-        buttons.append(("Older ▶", to(page.page + 1)))
-    return _keyboard([buttons]) if buttons else None
 
 
 class ModeratorHandlers:
@@ -278,7 +182,7 @@ class ModeratorHandlers:
         spec: CommandSpec[Any],
         rest: str,
     ) -> None:
-        reply = _REPLIES.get(spec.name)
+        reply = REPLIES.get(spec.name)
         if reply is not None:
             await reply(Call(self, message, context, user_id), rest)
             return
@@ -299,9 +203,9 @@ class ModeratorHandlers:
         outcome, pending_id = await asyncio.to_thread(
             self.service.preview, user_id, command, values
         )
-        save = "🗑 Hide it" if command == "delete" else "✅ Save"
+        save = save_label(command)
         await message.reply_html(
-            render_outcome(outcome), reply_markup=_confirm_markup(pending_id, save)
+            render_outcome(outcome), reply_markup=confirm_markup(pending_id, save)
         )
 
     # ------------------------------------------------------------ import
@@ -332,7 +236,7 @@ class ModeratorHandlers:
         markup = None
         if preview.has_changes and not preview.rejected:
             pending_id = await asyncio.to_thread(self.service.remember_import, user_id, preview)
-            markup = _confirm_markup(pending_id)
+            markup = confirm_markup(pending_id)
         await message.reply_html(render_import_preview(preview), reply_markup=markup)
 
     # ------------------------------------------------------------ forms
@@ -359,7 +263,7 @@ class ModeratorHandlers:
         await asyncio.to_thread(self.service.forms.save, user_id, form)
         await message.reply_html(
             render_question(form.spec.name, question),
-            reply_markup=_question_markup(question, [(t, slug) for slug, t in options]),
+            reply_markup=question_markup(question, [(t, slug) for slug, t in options]),
         )
 
     async def _finish(self, message: Message, user_id: int, form: Form) -> None:
@@ -448,9 +352,7 @@ class ModeratorHandlers:
         if message is None or user is None:
             return
         dropped = await asyncio.to_thread(self.service.forms.drop, user.id)
-        await message.reply_html(
-            "Cancelled; nothing was saved." if dropped else "There is nothing to cancel."
-        )
+        await message.reply_html(CANCELLED if dropped else NOTHING_TO_CANCEL)
 
     # ------------------------------------------------------------ buttons
 
@@ -486,9 +388,9 @@ class ModeratorHandlers:
             await query.answer(STALE_BUTTON)
         elif await asyncio.to_thread(self.service.discard, query.from_user.id, pending_id):
             await query.answer()
-            await _edit(query.message, "Cancelled; nothing was saved.")
+            await _edit(query.message, CANCELLED)
         else:
-            await query.answer("There is nothing to cancel: already saved or expired.")
+            await query.answer(PREVIEW_GONE)
 
     async def history_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -510,91 +412,7 @@ class ModeratorHandlers:
             await query.answer(error.problem[:190])
             return
         await query.answer()
-        await _edit(query.message, render_history(page), _history_markup(page))
-
-
-# ---------------------------------------------------------------- commands answered here
-
-
-@_answers(UNDO)
-async def _undo(call: Call, _: NoArguments) -> None:
-    result = await asyncio.to_thread(call.service.undo, call.user_id)
-    await call.message.reply_html(render_outcome(result))
-
-
-@_answers(HISTORY)
-async def _history(call: Call, arguments: History) -> None:
-    page = await asyncio.to_thread(
-        call.service.history, call.user_id, arguments.target, arguments.page or 1
-    )
-    await call.message.reply_html(render_history(page), reply_markup=_history_markup(page))
-
-
-@_answers(EXPORT)
-async def _export(call: Call, arguments: Export) -> None:
-    file = await asyncio.to_thread(
-        call.service.export, call.user_id, arguments.format or ExportFormat.YAML
-    )
-    await call.message.reply_document(
-        file.content, filename=file.name, caption="The whole data set."
-    )
-
-
-@_answers(IMPORT)
-async def _import(call: Call, _: NoArguments) -> None:
-    replied = call.message.reply_to_message
-    await call.handlers.import_file(
-        call.message, call.user_id, replied.document if replied else None
-    )
-
-
-@_answers(MODERATORS)
-async def _moderators(call: Call, _: NoArguments) -> None:
-    staff = await asyncio.to_thread(call.service.moderators, call.user_id)
-    await call.message.reply_html(render_moderators(staff))
-
-
-def _whom(call: Call, spec: CommandSpec[Staff], arguments: Staff) -> int:
-    user_id = arguments.user or _replied_user(call.message)
-    if user_id is None:
-        raise ModerationError(
-            f"say who: /{spec.name} USER_ID, or reply /{spec.name} to their message.",
-            example=spec.example,
-        )
-    return user_id
-
-
-@_answers(GRANT)
-async def _grant(call: Call, arguments: Staff) -> None:
-    user_id = _whom(call, GRANT, arguments)
-    await asyncio.to_thread(call.service.grant, call.user_id, user_id)
-    text = f"✅ <code>{user_id}</code> is now a moderator."
-    if not await call.handlers.set_menu(call.context.bot, user_id, Role.MODERATOR):
-        text += " They will see the moderator commands once they start a chat with me."
-    await call.message.reply_html(text)
-
-
-@_answers(REVOKE)
-async def _revoke(call: Call, arguments: Staff) -> None:
-    user_id = _whom(call, REVOKE, arguments)
-    await asyncio.to_thread(call.service.revoke, call.user_id, user_id)
-    try:
-        await call.context.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
-    except TelegramError as error:
-        log.warning("could not reset the command menu of %s: %s", user_id, error)
-    await call.message.reply_html(f"✅ <code>{user_id}</code> is no longer a moderator.")
-
-
-def _replied_user(message: Message) -> int | None:
-    """Whose message an admin replied to: its sender, or the person a forward came from."""
-    replied = message.reply_to_message
-    if replied is None:
-        return None
-    if isinstance(replied.forward_origin, MessageOriginUser):
-        return replied.forward_origin.sender_user.id
-    if replied.from_user is not None and not replied.from_user.is_bot:
-        return replied.from_user.id
-    return None
+        await _edit(query.message, render_history(page), history_markup(page))
 
 
 def _sentence(text: str) -> str:

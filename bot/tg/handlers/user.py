@@ -51,10 +51,12 @@ from bot.user_rendering import (
     EMPTY_QUESTION,
     EVENT_GONE,
     EVENT_USAGE,
+    EVENTS_USAGE,
     EXAMPLE_QUESTIONS,
     NEXT_BUTTON,
     NONE_OF_THESE_BUTTON,
     NONE_OF_THESE_THANKS,
+    NOT_AN_EVENT,
     PREVIOUS_BUTTON,
     SLOW_DOWN,
     STALE_BUTTON,
@@ -249,9 +251,7 @@ class UserHandlers:
         if context.args:
             # ASCII digits only: '²'.isdigit() is true, but int('²') fails.
             if not re.fullmatch(r"[0-9]{1,6}", context.args[0]):
-                await update.effective_message.reply_html(
-                    "Usage: /events or /events PAGE — for example /events 2."
-                )
+                await update.effective_message.reply_html(EVENTS_USAGE)
                 return
             page = max(int(context.args[0]) - 1, 0)
         text, keyboard = await self.events_screen(page)
@@ -267,10 +267,7 @@ class UserHandlers:
         slug = context.args[0].lower()[:100]
         if not slug.isascii() and re.search("[\ud800-\udfff]", slug):
             # Half of a UTF-16 surrogate pair: no database can look it up.
-            await message.reply_html(
-                "That is not an event name. Usage: /event SLUG — for example "
-                "/event makiivka-strike. See /events for all."
-            )
+            await message.reply_html(NOT_AN_EVENT)
             return
         answer = await asyncio.to_thread(self.service.show_event, slug)
         if answer.event is not None:

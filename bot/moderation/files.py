@@ -1,0 +1,41 @@
+"""Data-set files a moderator exchanges with the bot: the export sent, the import checked."""
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from bot.moderation.errors import ModerationError
+from bot.moderation.service_commands import IMPORT
+from db.dataset_schema import DataSet
+from db.file_formats import MAX_FILE_BYTES
+
+MAX_IMPORT_BYTES = MAX_FILE_BYTES
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    dataset: DataSet
+    summary: str
+    rejected: bool
+    has_changes: bool
+
+
+def check_import_file(name: str, size: int | None) -> None:
+    """Refuse a file by its name and size, before anyone downloads or parses it."""
+    example = IMPORT.example
+    if PurePath(name).suffix.lower() == ".csv":
+        raise ModerationError(
+            "CSV files cannot be imported: the CSV export has one row per claim and leaves "
+            "out aliases, links and status histories, so importing it would lose data. "
+            "Send the YAML or JSON file that /export makes.",
+            example=example,
+        )
+    if size is not None and size > MAX_IMPORT_BYTES:
+        raise ModerationError(
+            f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB.", example=example
+        )
