@@ -103,11 +103,15 @@ def test_moderator_buttons_round_trip_within_64_bytes(
 
 
 @FUZZ
-@given(st.one_of(st.none(), st.from_regex(r"[a-z0-9_-]{1,60}", fullmatch=True)))
-def test_form_answers_round_trip(value: str | None) -> None:
-    data = callbacks.form_answer(value)
+@given(
+    st.integers(min_value=0, max_value=999),
+    st.one_of(st.none(), st.from_regex(r"[a-z0-9_-]{1,55}", fullmatch=True)),
+)
+def test_form_answers_round_trip(step: int, value: str | None) -> None:
+    data = callbacks.form_answer(step, value)
     answer = callbacks.parse_form_answer(data)
     assert answer is not None
+    assert answer.step == step
     assert answer.value == (None if value == callbacks.SKIP else value)
 
 

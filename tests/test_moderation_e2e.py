@@ -691,3 +691,34 @@ def test_forged_buttons_get_a_clear_answer_and_change_nothing(
     with pytest.raises(TimeoutError):  # no apology, no other message
         moderator.chat.next_bot_message(timeout=0.5)
     assert dataset_text(database) == before
+
+
+def test_a_form_button_pressed_again_does_not_answer_a_later_question(
+    tg: FakeTelegram, moderator: TgUser
+) -> None:
+    """A press delivered twice (an update replayed after a restart) or made on an earlier
+    question's message must not be taken as the answer to the question asked since."""
+    say(moderator, "/addclaim")
+    say(moderator, "makiivka-strike")
+    metric = say(moderator, "Rybar")
+    assert "What does the claim count" in metric.content
+    killed = metric.button("killed").callback_data
+    assert killed is not None
+    moderator.press(metric, "killed").wait_answer(timeout=10)
+    stated = moderator.chat.next_bot_message(timeout=10)
+    assert "How is the figure stated" in stated.content
+    with tg._lock:
+        again = tg._sim_press_button(
+            moderator.id,
+            chat_id=moderator.chat.id,
+            message_id=metric.message_id,
+            inline_message_id=None,
+            data=killed,
+        )
+    answered = tg.wait_until(lambda: again.answer, 10, "the repeated press's answer")
+    assert answered.text is not None and "no longer valid" in answered.text
+    with pytest.raises(TimeoutError):
+        moderator.chat.next_bot_message(timeout=1)
+    moderator.press(stated, "Skip").wait_answer(timeout=10)
+    assert "figure in the claimant's words" in moderator.chat.next_bot_message(timeout=10).content
+    say(moderator, "/cancel")

@@ -91,7 +91,14 @@ def database_url(
 def tg() -> Iterator[FakeTelegram]:
     with FakeTelegram() as server:
         yield server
-        server.assert_no_rejected_calls()
+        # A press handled just before a restart can be delivered again (at least once): its
+        # second acknowledgement is refused as too old, as Telegram would. Nothing else may be.
+        refused = [
+            call
+            for call in server.rejected_calls()
+            if not (call.method == "answerCallbackQuery" and "too old" in (call.description or ""))
+        ]
+        assert refused == [], refused
 
 
 def test_a_form_interrupted_by_a_restart_is_finished_afterwards_and_saved(

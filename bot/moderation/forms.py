@@ -34,7 +34,11 @@ class Form:
             self.values: dict[str, str] = dict(state["values"])
             self._queue: list[str] = list(state["queue"])
             self._past: list[dict[str, Any]] = list(state["past"])
+            self.step: int = int(state.get("step", 0))
         else:
+            # Counts the answers taken (and steps back): a button carries the step it was
+            # asked at, so a press replayed or made on an earlier question cannot answer this one.
+            self.step = 0
             self.values = {}
             if spec.edits:
                 self._queue = [spec.positional[0], CHOOSE_FIELD]
@@ -44,7 +48,12 @@ class Form:
 
     def state(self) -> dict[str, Any]:
         """The form as JSON-ready data; `Form(spec, state)` carries on from it."""
-        return {"values": dict(self.values), "queue": list(self._queue), "past": list(self._past)}
+        return {
+            "values": dict(self.values),
+            "queue": list(self._queue),
+            "past": list(self._past),
+            "step": self.step,
+        }
 
     @property
     def target(self) -> str | None:
@@ -93,6 +102,7 @@ class Form:
             check_text(raw)
         before = self.state()
         before.pop("past")
+        before.pop("step")
         if key == CHOOSE_FIELD:
             if raw not in self._editable():
                 raise ModerationError(
@@ -100,6 +110,7 @@ class Form:
                 )
             self._queue = [raw]
             self._past.append(before)
+            self.step += 1
             return
         field = self._field(key)
         if raw is None or not raw.strip():
@@ -115,6 +126,7 @@ class Form:
             self.values["version"] = version
         self._queue.pop(0)
         self._past.append(before)
+        self.step += 1
 
     def back(self) -> bool:
         """Undo the last answer, asking its question again; False at the first question."""
@@ -122,6 +134,7 @@ class Form:
             return False
         last = self._past.pop()
         self.values, self._queue = dict(last["values"]), list(last["queue"])
+        self.step += 1
         return True
 
     def ask_again(self, key: str) -> bool:
@@ -131,4 +144,5 @@ class Form:
             return False
         self.values.pop(key, None)
         self._queue.insert(0, key)
+        self.step += 1
         return True

@@ -152,25 +152,30 @@ def parse_number(data: str | None, prefix: Prefix) -> int | None:
 SKIP = "-"  # the form answer of a Skip or Clear button
 
 
-def form_answer(value: str | None) -> str:
-    """A choice in a guided form; None is the Skip (or Clear) button."""
-    return _checked(f"{Prefix.FORM_ANSWER}:{SKIP if value is None else value}")
+def form_answer(step: int, value: str | None) -> str:
+    """A choice in a guided form, at the form's step; None is the Skip (or Clear) button."""
+    return _checked(f"{Prefix.FORM_ANSWER}:{step}:{SKIP if value is None else value}")
 
 
-def form_back() -> str:
-    return f"{Prefix.FORM_BACK}:"
+def form_back(step: int) -> str:
+    return _checked(f"{Prefix.FORM_BACK}:{step}")
 
 
 @dataclass(frozen=True)
 class FormAnswer:
+    step: int
     value: str | None  # None: skipped
 
 
 def parse_form_answer(data: str | None) -> FormAnswer | None:
     split = _split(data)
-    if split is None or split[0] != Prefix.FORM_ANSWER or not split[1]:
+    if split is None or split[0] != Prefix.FORM_ANSWER or ":" not in split[1]:
         return None
-    return FormAnswer(None if split[1] == SKIP else split[1])
+    step, value = split[1].split(":", 1)
+    number = _number(step)
+    if number is None or not value:
+        return None
+    return FormAnswer(number, None if value == SKIP else value)
 
 
 def save_pending(pending_id: int) -> str:

@@ -263,7 +263,7 @@ class ModeratorHandlers:
         await asyncio.to_thread(self.service.forms.save, user_id, form)
         await message.reply_html(
             render_question(form.spec.name, question),
-            reply_markup=question_markup(question, [(t, slug) for slug, t in options]),
+            reply_markup=question_markup(question, form.step, [(t, slug) for slug, t in options]),
         )
 
     async def _finish(self, message: Message, user_id: int, form: Form) -> None:
@@ -298,7 +298,7 @@ class ModeratorHandlers:
                 return
         await self._ask(message, user_id, form)
 
-    async def _pressed_form(self, query: CallbackQuery, message: Message) -> Form | None:
+    async def _pressed_form(self, query: CallbackQuery, message: Message, step: int) -> Form | None:
         """The open form a form button belongs to, with the press answered; else None."""
         found = await asyncio.to_thread(self.service.forms.load, query.from_user.id)
         if not isinstance(found, Form):
@@ -306,6 +306,10 @@ class ModeratorHandlers:
             if found is not None:
                 expired = render_form_expired(found.command, self.service.forms.timeout)
                 await message.reply_html(expired)
+            return None
+        if found.step != step:
+            # A button of an earlier question, or a press delivered again after a restart.
+            await query.answer(STALE_BUTTON)
             return None
         await query.answer()
         await _drop_buttons(message)
@@ -334,7 +338,7 @@ class ModeratorHandlers:
         if pressed is None:
             await query.answer(STALE_BUTTON)
             return
-        form = await self._pressed_form(query, query.message)
+        form = await self._pressed_form(query, query.message, pressed.step)
         if form is not None:
             await self._take_answer(query.message, query.from_user.id, form, pressed.value)
 
@@ -342,7 +346,11 @@ class ModeratorHandlers:
         query = update.callback_query
         if query is None or not isinstance(query.message, Message):
             return
-        form = await self._pressed_form(query, query.message)
+        step = callbacks.parse_number(query.data, Prefix.FORM_BACK)
+        if step is None:
+            await query.answer(STALE_BUTTON)
+            return
+        form = await self._pressed_form(query, query.message, step)
         if form is not None:
             form.back()
             await self._ask(query.message, query.from_user.id, form)

@@ -19,16 +19,19 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 def question_markup(
-    question: Question, options: Sequence[tuple[str, str]] = ()
+    question: Question, step: int, options: Sequence[tuple[str, str]] = ()
 ) -> InlineKeyboardMarkup | None:
-    """The question's buttons: its choices, `options` as (label, answer), Skip and Back."""
-    buttons = [(choice, callbacks.form_answer(choice)) for choice in question.choices]
-    buttons += [(button_text(label), callbacks.form_answer(value)) for label, value in options]
+    """The question's buttons, for the form's `step`: its choices, `options` as
+    (label, answer), Skip and Back."""
+    buttons = [(choice, callbacks.form_answer(step, choice)) for choice in question.choices]
+    buttons += [
+        (button_text(label), callbacks.form_answer(step, value)) for label, value in options
+    ]
     if question.skip:
-        buttons.append((question.skip, callbacks.form_answer(None)))
+        buttons.append((question.skip, callbacks.form_answer(step, None)))
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     if question.can_go_back:
-        rows.append([("◀ Back", callbacks.form_back())])
+        rows.append([("◀ Back", callbacks.form_back(step))])
     return keyboard(rows) if rows else None
 
 
