@@ -14,11 +14,16 @@ from bot.matching import (
     Decision,
     EventDocument,
     Matcher,
-    event_documents_from_dataset,
 )
 from bot.matching.dates import DateMention, DateWindow, find_dates
-from bot.matching.text import clean, normalise, word_key
+from bot.matching.text import STOPWORDS, clean, word_key, words
 from db.seed import load_seed
+from tests.matching_documents import event_documents_from_dataset
+
+
+def normalise(text: str) -> str:
+    """The normal form both sides of a match share: cleaned, transliterated, no stop words."""
+    return " ".join(word for word in words(clean(text)) if word not in STOPWORDS)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from bot.matching.documents import (
     Alias,
     EventDocument,
     event_document,
-    event_documents_from_dataset,
 )
 from bot.matching.matcher import MAX_QUESTION_CHARS, Matcher
 
@@ -23,5 +22,4 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "event_document",
-    "event_documents_from_dataset",
 ]

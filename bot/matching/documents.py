@@ -4,10 +4,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:  # the data set's schema takes long to import, and matching never needs it
-    from db.dataset_schema import DataSet
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,21 +88,3 @@ def event_document(
         date_note=event.date_note,
         related=tuple(related),
     )
-
-
-def event_documents_from_dataset(dataset: "DataSet") -> list[EventDocument]:
-    """The matcher's view of a data set (the seed, an import), as the bot builds it from the DB."""
-    claims: dict[str, set[str]] = {}
-    for claim in dataset.claims:
-        texts = claims.setdefault(claim.event, set())
-        texts.update((claim.claimant, claim.summary))
-        if claim.quote:
-            texts.add(claim.quote)
-    return [
-        event_document(
-            event,
-            claims.get(event.slug, ()),
-            ((link.event, link.relation.value) for link in event.related),
-        )
-        for event in dataset.events
-    ]

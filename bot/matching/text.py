@@ -202,12 +202,3 @@ def _build_common_words() -> frozenset[str]:
         for word in top_n_list(language, COMMON_WORDS, wordlist="small"):
             known.update(words(clean(word)))
     return frozenset(known)
-
-
-def content_words(text: str) -> list[str]:
-    return [word for word in words(clean(text)) if word not in STOPWORDS]
-
-
-def normalise(text: str) -> str:
-    """The normal form both sides of a match share: cleaned, transliterated, no stop words."""
-    return " ".join(content_words(text))

@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.matching import Matcher, event_documents_from_dataset  # noqa: E402
+from bot.matching import Matcher  # noqa: E402
 from bot.matching.decision import (  # noqa: E402
     FEATURES,
     MODEL_PATH,
@@ -35,6 +35,7 @@ from bot.matching.decision import (  # noqa: E402
     rank,
 )
 from db.seed import load_seed  # noqa: E402
+from tests.matching_documents import event_documents_from_dataset  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
 # Costs of the decision's mistakes on the development questions.
