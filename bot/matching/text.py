@@ -1,7 +1,7 @@
 """Text folding: one normal form for questions and event texts, whatever the script or spelling.
 
 * `clean` — NFKC, case folding, emoji/control characters dropped, Cyrillic → Latin (anyascii);
-* `normalise` — the cleaned words without stop words (the public, tested normal form);
+* `words` and `STOPWORDS` — a cleaned text's words, and those that carry no meaning;
 * `word_key` — a phonetic key per word that makes transliteration variants (Makiivka,
   Makeyevka, Makijiwka, Макеевка) and Slavic case forms (в Макіївці, в Макеевке) coincide.
 """
