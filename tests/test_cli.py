@@ -119,30 +119,48 @@ def test_the_terminal_chat_has_line_editing_and_history_at_a_terminal(
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMBOT_")}
     environment |= {"CLAIMBOT_DATABASE_URL": sqlite_url, "HOME": str(tmp_path), "TERM": "xterm"}
     environment.pop("XDG_DATA_HOME", None)
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child: claimbot on a pseudo-terminal
-        os.execve(str(CLAIMBOT), [str(CLAIMBOT), "run"], environment)
+    # A pseudo-terminal pair and a subprocess, not pty.fork(): a forked copy of pytest whose
+    # exec fails would run the rest of the suite behind the terminal and never end.
+    terminal, child_side = pty.openpty()
+    chat = subprocess.Popen(
+        [str(CLAIMBOT), "run"],
+        stdin=child_side,
+        stdout=child_side,
+        stderr=child_side,
+        env=environment,
+        start_new_session=True,
+    )
+    os.close(child_side)
     shown = b""
 
-    def read_until(text: bytes, timeout: float = 60) -> None:
+    def read_until(text: bytes, count: int = 1, timeout: float = 60) -> None:
         nonlocal shown
         deadline = time.monotonic() + timeout
-        while text not in shown and time.monotonic() < deadline:
+        while shown.count(text) < count and time.monotonic() < deadline:
             if select.select([terminal], [], [], 0.2)[0]:
-                shown += os.read(terminal, 65536)
-        assert text in shown, shown[-500:]
+                try:
+                    shown += os.read(terminal, 65536)
+                except OSError:  # the chat ended and closed its side of the terminal
+                    break
+        assert shown.count(text) >= count, shown[-500:]
 
-    read_until(b"> ")
-    os.write(terminal, b"/abuot\x7f\x7f\x7fout\r")  # three backspaces fix the typo
-    read_until(b"How claimbot keeps claims")
-    os.write(terminal, b"\x1b[A\r")  # the up arrow brings the line back
-    deadline = time.monotonic() + 60
-    while shown.count(b"How claimbot keeps claims") < 2 and time.monotonic() < deadline:
-        if select.select([terminal], [], [], 0.2)[0]:
-            shown += os.read(terminal, 65536)
-    os.write(terminal, b"\x04")  # Ctrl-D ends the chat
-    assert os.waitpid(pid, 0)[1] == 0
-    assert shown.count(b"How claimbot keeps claims") == 2
+    try:
+        read_until(b"> ")
+        os.write(terminal, b"/abuot\x7f\x7f\x7fout\r")  # three backspaces fix the typo
+        read_until(b"How claimbot keeps claims")
+        read_until(b"> ", count=2)
+        os.write(terminal, b"\x1b[A")  # the up arrow brings the line back ...
+        read_until(b"> /about")
+        os.write(terminal, b"\r")  # ... and Enter sends it again
+        read_until(b"How claimbot keeps claims", count=2)
+        read_until(b"> ", count=3)
+        os.write(terminal, b"\x04")  # Ctrl-D at an empty prompt ends the chat
+        assert chat.wait(timeout=60) == 0
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+            chat.wait()
+        os.close(terminal)
     assert b"INFO" not in shown
     history = tmp_path / ".local" / "share" / "claimbot" / "chat_history"
     assert "/about" in history.read_text()
