@@ -6,13 +6,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test lint eval train-matcher bench cold-start load
+.PHONY: run test lint lock eval train-matcher bench cold-start load
 
-$(BIN)/claimbot: pyproject.toml
+# Every package comes from requirements.lock, pinned with hashes; `pip check` fails when
+# pyproject.toml asks for something the lock lacks (then run `make lock`).
+$(BIN)/claimbot: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("claimbot needs Python 3.11+") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $@
 
 run: $(BIN)/claimbot
@@ -25,6 +28,15 @@ lint: $(BIN)/claimbot
 
 test: lint
 	$(BIN)/pytest
+
+# Refresh requirements.lock after changing dependencies in pyproject.toml (pins move only
+# where they must; `--upgrade` in PIP_COMPILE_FLAGS moves them all).
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --allow-unsafe --extra=test --generate-hashes \
+		--no-emit-find-links --no-emit-index-url --strip-extras $(PIP_COMPILE_FLAGS) \
+		--output-file=requirements.lock pyproject.toml
 
 # The matcher's figures on the development and held-out questions (and the public sample
 # when ../shared/eval is there); exits 1 when a target is missed.
