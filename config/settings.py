@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     webhook_path: str = "/telegram"
     webhook_secret: SecretStr | None = None
 
+    # Prometheus metrics: webhook mode serves GET /metrics on the webhook's address; polling
+    # mode serves it on this address when a port is set.
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     # Telegram lets a bot send about 30 messages a second; 0 turns the limit off (tests only).
     rate_limit_per_second: float = Field(default=30, ge=0)
     # How often each process looks for data changed by other processes.

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Insert, delete, select, text, update
+from sqlalchemy import Connection, Insert, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,6 +97,16 @@ class UpdateInbox:
                 )
             )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def backlog(sessions: sessionmaker[Session]) -> int:
+    """Updates stored and not yet handled, for every bot on this database: what a dashboard
+    watches to see replies falling behind."""
+    with unit_of_work(sessions) as session:
+        count = session.scalar(
+            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None))
+        )
+    return int(count or 0)
 
 
 @contextmanager

@@ -91,6 +91,12 @@ class BotProcess:
         assert self.port is not None, "only a webhook process serves HTTP"
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def metrics_url(self) -> str:
+        """Where Prometheus scrapes it: the webhook's address, or its own metrics port."""
+        if self.webhook:
+            return self.url("/metrics")
+        return f"http://127.0.0.1:{self._environment['CLAIMBOT_METRICS_PORT']}/metrics"
+
     def health(self) -> tuple[int, dict[str, Any]]:
         return http(self.url("/healthz"))
 

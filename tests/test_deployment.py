@@ -8,15 +8,17 @@ import json
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.botapi import FakeTelegram, TgUser
-from tests.conftest import _fresh_postgres_database
+from tests.conftest import _free_port, _fresh_postgres_database
 from tests.deployment import (
     CLAIMBOT,
     WEBHOOK_SECRET,
@@ -48,7 +50,13 @@ def pair(
         # Admins first: both servers number their users from 10001.
         tg_a.add_user("Ada"), tg_b.add_user("Bea")
         a = BotProcess(tg_a, shared_database, logs / "a.log", webhook=True, admin_ids=ADMIN_IDS)
-        b = BotProcess(tg_b, shared_database, logs / "b.log", admin_ids=ADMIN_IDS)
+        b = BotProcess(
+            tg_b,
+            shared_database,
+            logs / "b.log",
+            admin_ids=ADMIN_IDS,
+            metrics_port=str(_free_port()),
+        )
         try:
             yield a.start(), b.start()
         finally:
@@ -107,6 +115,48 @@ def test_the_webhook_needs_the_secret_and_reports_health(
     assert a.tg.webhook_info()["url"] == a.url("/telegram")
     good = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "Content-Type": "application/json"}
     assert http(a.url("/telegram"), b"[1, 2]", good)[0] == 400
+
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def scrape(url: str) -> Samples:
+    """A Prometheus scrape as {(sample name, labels): value}."""
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
+    key = (name, tuple(sorted(labels.items())))
+    return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+def test_each_replica_serves_prometheus_metrics_of_what_it_did(
+    pair: tuple[BotProcess, BotProcess],
+) -> None:
+    for process in pair:  # the webhook's own address; the poller's metrics port
+        user = process.tg.add_user("Counted")
+        before = scrape(process.metrics_url())
+        process.tg.inject_fault("sendMessage", count=1, status=429, retry_after=0.1)
+        ask(user, "how many died at Makiivka?")
+        ask(user, "zzqx vrrk plonk")
+        after = scrape(process.metrics_url())
+        assert grew(before, after, "claimbot_questions_total", outcome="answer") == 1
+        assert grew(before, after, "claimbot_questions_total", outcome="no_match") == 1
+        assert grew(before, after, "claimbot_answer_seconds_count") >= 2
+        assert grew(before, after, "claimbot_telegram_requests_total", method="sendMessage") >= 2
+        flood_limits = "claimbot_telegram_flood_limits_total"
+        assert grew(before, after, flood_limits, method="sendMessage") == 1
+        assert after[("claimbot_index_events", ())] >= 10
+        assert after[("claimbot_index_built_timestamp_seconds", ())] > 1.7e9
+        assert after[("claimbot_inbox_backlog", ())] >= 0
+        assert grew(before, after, "claimbot_database_errors_total", kind="unreachable") == 0
 
 
 def test_logs_are_json_lines_with_update_ids_and_no_secrets(

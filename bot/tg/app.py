@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeDefault, Update
 from telegram.ext import (
     Application,
@@ -16,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot.answering import AnswerService
+from bot.metrics import count_database_error
 from bot.moderation.service import ModerationService
 from bot.question_limit import QuestionLimit
 from bot.tg.callbacks import Prefix, matches
@@ -46,6 +48,8 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     """Log the failure with its update and apologise; the bot keeps running."""
     update_id = update.update_id if isinstance(update, Update) else None
     outage = is_database_outage(context.error)
+    if outage or isinstance(context.error, SQLAlchemyError):
+        count_database_error(context.error)
     if outage:
         # One line, not a traceback per question while the database is away.
         log.warning("database unreachable while handling update %s", update_id)

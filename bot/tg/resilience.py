@@ -21,6 +21,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.metrics import FLOOD_LIMITS, TELEGRAM_REQUESTS
 from bot.tg.transport import CONNECTIONS
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class PatientRateLimiter(AIORateLimiter):
                     async with self._slots:
                         return await callback(*args, **kwargs)
                 except RetryAfter as error:
+                    FLOOD_LIMITS.labels(endpoint).inc()
                     if chat is None or retries_left == 0:
                         raise  # AIORateLimiter waits it out, holding back every send
                     retries_left -= 1
@@ -91,6 +93,7 @@ class PatientRateLimiter(AIORateLimiter):
                     log.info("chat %s: flood limit; its sends wait %.1f s", chat, delay)
                     await asyncio.sleep(delay)  # holding this chat's turn, not a slot
 
+        TELEGRAM_REQUESTS.labels(endpoint).inc()
         async with self._turn_of(chat):
             # AIORateLimiter waits out other 429s; this adds network errors and 5xx answers.
             wait = backoff_delays(self._first_backoff)

@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot.answering import AnswerService
 from bot.freshness import ChangeWatch, IndexKeeper
+from bot.metrics import MetricsServer, ServingState, follow
 from bot.runtime import Runtime
 from bot.tg.app import build_application
 from bot.tg.polling import DurablePolling
@@ -28,6 +29,7 @@ from bot.tg.resilience import retry_telegram
 from bot.tg.update_processor import LoggedUpdateProcessor
 from bot.tg.webhook import Health, WebhookServer
 from config import SettingsError
+from db.inbox import backlog
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ class Serving:
     application: AnyApplication
     keeper: IndexKeeper
     receiver: WebhookServer | DurablePolling
+    metrics: MetricsServer | None  # polling mode's own /metrics; the webhook serves its own
 
 
 def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
@@ -57,7 +60,24 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
         if webhook
         else DurablePolling(application, ctx.sessions)
     )
-    return Serving(application, keeper, receiver)
+    metrics = (
+        MetricsServer(settings.metrics_listen, settings.metrics_port)
+        if settings.metrics_port is not None and not webhook
+        else None
+    )
+
+    def built_at() -> float | None:
+        built = keeper.state.built_at
+        return None if built is None else built.timestamp()
+
+    follow(
+        ServingState(
+            index_events=lambda: keeper.state.events,
+            index_built_at=built_at,
+            inbox_backlog=lambda: backlog(ctx.sessions),
+        )
+    )
+    return Serving(application, keeper, receiver, metrics)
 
 
 def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
@@ -102,6 +122,10 @@ async def serve_until(stop: asyncio.Event, serving: Serving) -> None:
 
 async def _start(stack: AsyncExitStack, serving: Serving) -> None:
     application, keeper, receiver = serving.application, serving.keeper, serving.receiver
+    if serving.metrics is not None:
+        # First, so that a dashboard sees a process that cannot reach Telegram.
+        await serving.metrics.start()
+        stack.push_async_callback(serving.metrics.stop)
     await retry_telegram("connecting to Telegram", application.initialize)
     stack.push_async_callback(application.shutdown)
     post_init = application.post_init

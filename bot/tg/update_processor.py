@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
 from bot.logs import current_update_id
+from bot.metrics import ANSWER_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ class LoggedUpdateProcessor(SimpleUpdateProcessor):
             await coroutine
         finally:
             self._in_hand.discard(task)
-        log.info("update handled in %.0f ms", (time.perf_counter() - started) * 1000)
+        seconds = time.perf_counter() - started
+        ANSWER_SECONDS.observe(seconds)
+        log.info("update handled in %.0f ms", seconds * 1000)
         for listener in self._listeners:
             listener(update)

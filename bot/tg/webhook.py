@@ -24,6 +24,7 @@ from telegram import Bot, Update
 from telegram.ext import Application
 
 from bot.freshness import IndexKeeper
+from bot.metrics import METRICS_PATH, metrics_page
 from bot.tg.handled_marks import HandledMarks
 from bot.tg.update_processor import LoggedUpdateProcessor
 from config import Settings, SettingsError
@@ -134,6 +135,7 @@ class WebhookServer:
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(self._path, self._receive)
         app.router.add_get(HEALTH_PATH, self._report_health)
+        app.router.add_get(METRICS_PATH, metrics_page)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()

@@ -31,6 +31,7 @@ from bot.answering import Answer, AnswerService
 from bot.card import has_assessments, render_compact_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.matching import Candidate, Decision
+from bot.metrics import QUESTIONS
 from bot.question_limit import QuestionLimit, Verdict
 from bot.rendering import (
     HELP_TEXT,
@@ -174,6 +175,7 @@ class UserHandlers:
         answer = self.service.ask_from_memory(question)
         if answer is None:
             answer = await asyncio.to_thread(self.service.ask, question)
+        QUESTIONS.labels(answer.outcome).inc()
         await self._reply_answer(message, answer)
 
     # ------------------------------------------------------------ messages

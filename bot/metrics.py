@@ -1,0 +1,122 @@
+"""What a running bot counts for dashboards: Prometheus metrics, and the text a scrape reads.
+
+The counters are process-wide, as Prometheus expects: each replica is scraped on its own
+address and a dashboard sums them. Gauges that describe state (the match index, the update
+inbox) are read when a scrape asks, from whatever `follow` was last given.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from db.outage import is_database_outage
+
+log = logging.getLogger(__name__)
+
+METRICS_PATH = "/metrics"
+
+QUESTIONS = Counter("claimbot_questions", "Questions asked, by the bot's decision.", ["outcome"])
+ANSWER_SECONDS = Histogram(
+    "claimbot_answer_seconds",
+    "Time to handle one update, from its arrival to its reply sent.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+TELEGRAM_REQUESTS = Counter(
+    "claimbot_telegram_requests", "Requests sent to the Bot API, by method.", ["method"]
+)
+FLOOD_LIMITS = Counter(
+    "claimbot_telegram_flood_limits",
+    "Bot API answers 429 (too many requests, retry later), by method.",
+    ["method"],
+)
+DATABASE_ERRORS = Counter(
+    "claimbot_database_errors",
+    "Updates whose handling the database failed: unreachable, or a query refused.",
+    ["kind"],
+)
+
+
+def count_database_error(error: BaseException | None) -> None:
+    DATABASE_ERRORS.labels("unreachable" if is_database_outage(error) else "refused").inc()
+
+
+@dataclass(frozen=True)
+class ServingState:
+    """Where the state gauges come from in a serving process."""
+
+    index_events: Callable[[], int]
+    index_built_at: Callable[[], float | None]  # a Unix time
+    inbox_backlog: Callable[[], int]
+
+
+class _StateCollector(Collector):
+    def __init__(self) -> None:
+        self.state: ServingState | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        state = self.state
+        if state is None:
+            return
+        yield GaugeMetricFamily(
+            "claimbot_index_events", "Events in the match index.", value=state.index_events()
+        )
+        built = state.index_built_at()
+        if built is not None:
+            yield GaugeMetricFamily(
+                "claimbot_index_built_timestamp_seconds",
+                "When the match index was last built or refreshed (Unix time).",
+                value=built,
+            )
+        try:
+            backlog = state.inbox_backlog()
+        except Exception as error:  # a scrape reports what it can while the database is away
+            log.warning("metrics: the update inbox could not be counted: %s", error)
+            return
+        yield GaugeMetricFamily(
+            "claimbot_inbox_backlog",
+            "Telegram updates stored and not yet handled (every bot on the database).",
+            value=backlog,
+        )
+
+
+_STATE = _StateCollector()
+REGISTRY.register(_STATE)
+
+
+def follow(state: ServingState) -> None:
+    """Report this serving process's state from now on."""
+    _STATE.state = state
+
+
+async def metrics_page(_request: web.Request) -> web.Response:
+    """GET /metrics: what Prometheus scrapes. Counting the inbox asks the database, so the
+    page is made off the event loop."""
+    body = await asyncio.to_thread(generate_latest, REGISTRY)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+class MetricsServer:
+    """GET /metrics on its own address, for a process that serves no other HTTP (polling)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get(METRICS_PATH, metrics_page)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._host, self._port).start()
+        log.info("metrics at http://%s:%d%s", self._host, self._port, METRICS_PATH)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
