@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test lint lock eval train-matcher bench cold-start load
+.PHONY: run test lint lock eval train-matcher check-matcher bench cold-start load
 
 # Every package comes from requirements.lock, pinned with hashes; `pip check` fails when
 # pyproject.toml asks for something the lock lacks (then run `make lock`).
@@ -46,6 +46,10 @@ eval: $(BIN)/claimbot
 # Retrain the matcher's decision on the development questions (bot/matching/decision_model.json).
 train-matcher: $(BIN)/claimbot
 	$(BIN)/python tests/eval/train_decision.py
+
+# Fails when the committed decision model is not what `make train-matcher` writes.
+check-matcher: $(BIN)/claimbot
+	$(BIN)/python tests/eval/train_decision.py --check
 
 cold-start: $(BIN)/claimbot
 	$(BIN)/python tests/bench/cold_start.py

@@ -7,8 +7,14 @@ is the event the question is about. Then the three probability levels of the dec
 a runner-up that makes it an offer, offer) are chosen on the same questions: the fewest wrong
 answers first, then the most right answers and offers; of equally good levels the middle one,
 so that no decision sits on a knife's edge. Writes bot/matching/decision_model.json.
+
+The result depends only on the seed data and the development questions (no random start, inputs
+in file order, weights rounded), so the committed file must be exactly what this script writes
+from a clean checkout: `--check` (`make check-matcher`, run by CI) retrains without writing and
+exits 1 when the committed file differs.
 """
 
+import argparse
 import itertools
 import json
 import statistics
@@ -46,6 +52,9 @@ NEGATIVE_OFFERED = 0.3  # buttons offered for a question about no event of ours
 L2 = 0.3
 TRAINED_CANDIDATES = 2
 PLATEAU = 0.05
+# Weights are written to this many decimals, so that the last bits of floating-point arithmetic
+# on another machine cannot change the committed file.
+DECIMALS = 6
 OFFERED_KINDS = ("ambiguous", "two_events")
 ANSWER_GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99)
 SECOND_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -125,10 +134,10 @@ def fit(rows: list[tuple[tuple[float, ...], float]]) -> Regression:
         weights -= 0.5 * gradient
         bias -= 0.5 * float(np.mean(p - y))
     return Regression(
-        tuple(float(w) for w in weights),
-        bias,
-        tuple(float(m) for m in means),
-        tuple(float(s) for s in scales),
+        tuple(round(float(w), DECIMALS) for w in weights),
+        round(bias, DECIMALS),
+        tuple(round(float(m), DECIMALS) for m in means),
+        tuple(round(float(s), DECIMALS) for s in scales),
     )
 
 
@@ -153,16 +162,59 @@ def cost(questions: list[Question], rankings: list[Ranking], levels: Levels) -> 
     return total
 
 
-def main() -> None:
+# Levels under which `choose` answers, offers, or says no match whenever it can.
+ALWAYS = {
+    Decision.ANSWER: Levels(0.0, 2.0, 0.0, 0.0),
+    Decision.AMBIGUOUS: Levels(2.0, 2.0, 0.0, 2.0),
+    Decision.NO_MATCH: Levels(2.0, 2.0, 2.0, 2.0),
+}
+
+
+def grid_costs(
+    questions: list[Question], rankings: list[Ranking]
+) -> dict[tuple[float, ...], float]:
+    """The cost of every combination of levels in the grids, from each question's cost under
+    each of the three outcomes and `choose`'s rule, applied to all questions at once."""
+    pairs = list(zip(questions, rankings, strict=True))
+    outcome_cost = {
+        outcome: np.array([cost([q], [r], levels) for q, r in pairs])
+        for outcome, levels in ALWAYS.items()
+    }
+    ranked = np.array([bool(r.ranked) for r in rankings])
+    best = np.array([r.ranked[0][0] if r.ranked else 0.0 for r in rankings])
+    runner_up = np.array([r.ranked[1][0] if len(r.ranked) > 1 else 0.0 for r in rankings])
+    in_scope = np.array([r.in_scope for r in rankings])
+    costs: dict[tuple[float, ...], float] = {}
+    for levels in itertools.product(ANSWER_GRID, SECOND_GRID, OFFER_GRID, SCOPE_GRID):
+        answer, second, offer, answer_scope = levels
+        answered = ranked & (best >= answer) & (runner_up < second) & (in_scope >= answer_scope)
+        offered = ranked & ~answered & (in_scope >= offer)
+        costs[levels] = float(
+            np.where(
+                answered,
+                outcome_cost[Decision.ANSWER],
+                np.where(
+                    offered, outcome_cost[Decision.AMBIGUOUS], outcome_cost[Decision.NO_MATCH]
+                ),
+            ).sum()
+        )
+    return costs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 if {MODEL_PATH.name} is not what training writes now; write nothing",
+    )
+    args = parser.parse_args()
     questions = load()
     event, scope = fit(event_rows(questions)), fit(scope_rows(questions))
 
     blank_levels = Levels(1.0, 1.0, 1.0, 1.0)
     rankings = [rank(q.candidates, Model(event, scope, blank_levels)) for q in questions]
-    costs = {
-        levels: cost(questions, rankings, Levels(*levels))
-        for levels in itertools.product(ANSWER_GRID, SECOND_GRID, OFFER_GRID, SCOPE_GRID)
-    }
+    costs = grid_costs(questions, rankings)
     best = min(costs.values())
     # Levels within a few percent of the best are as good, given how few questions decide
     # between them: take the middle of that plateau rather than its edge, one level at a time.
@@ -174,7 +226,14 @@ def main() -> None:
         plateau = [levels for levels in plateau if levels[position] == chosen_levels[-1]]
     answer, second, offer, answer_scope = chosen_levels
     chosen = Model(event, scope, Levels(answer, second, offer, answer_scope))
-    MODEL_PATH.write_text(json.dumps(chosen.to_json(), indent=2) + "\n", encoding="utf-8")
+    trained = json.dumps(chosen.to_json(), indent=2) + "\n"
+    if args.check:
+        if MODEL_PATH.read_text(encoding="utf-8") != trained:
+            print(f"{MODEL_PATH} is not what training writes: run `make train-matcher`")
+            return 1
+        print(f"{MODEL_PATH} is what training writes")
+        return 0
+    MODEL_PATH.write_text(trained, encoding="utf-8")
     print(f"{len(questions)} development questions, best cost {best:.1f}")
     print(f"cost at the chosen levels {costs[(answer, second, offer, answer_scope)]:.1f}")
     print(f"levels: answer {answer}, second {second}, offer {offer}, scope {answer_scope}")
@@ -182,7 +241,8 @@ def main() -> None:
     for name, weight, in_scope in zip(FEATURES, event.weights, scope.weights, strict=True):
         print(f"  {name:18} {weight:+6.2f} {in_scope:+6.2f}")
     print(f"wrote {MODEL_PATH}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
