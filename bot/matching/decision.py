@@ -49,6 +49,7 @@ FEATURES = (
     "unexplained_words",  # how many question words it does not hold (up to three)
     "rival_named",  # the question also names another event that explains what this cannot
     "length",  # how many words the question has (up to twelve)
+    "unknown_words",  # how many of the question's words no event holds (up to two)
 )
 MAX_OFFERED = 3
 

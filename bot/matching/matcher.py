@@ -71,6 +71,8 @@ MAX_FUZZY = 8  # fuzzy neighbours kept per word
 # Unexplained words counted up to this many: beyond it a long message is just long.
 UNEXPLAINED_CAP = 3
 FOREIGN_CAP = 2
+# Words no event holds counted up to this many: one may be a typo, two are another subject.
+UNKNOWN_CAP = 2
 # Evidence from claim words only one event holds that identifies it as well as a name: one
 # claimant or figure spelt right.
 IDENTIFYING_CLAIMS = 0.9
@@ -98,10 +100,12 @@ class _Query:
     places: list[tuple[str, ...]]  # gazetteer places the question names, as key tuples
 
     @property
+    def unknown(self) -> int:
+        return sum(not unit.known for unit in self.units)
+
+    @property
     def unknown_share(self) -> float:
-        if not self.units:
-            return 0.0
-        return sum(not unit.known for unit in self.units) / len(self.units)
+        return self.unknown / len(self.units) if self.units else 0.0
 
 
 @dataclass(slots=True)
@@ -213,9 +217,6 @@ class Matcher:
             if o is not item
         )
         document = item.event.document
-        # A date the question names that fits neither this event nor another it names rules
-        # the event out; another place does unless the question names this event too.
-        vetoed = item.date_conflict or (item.foreign_place and not item.named and not item.related)
         return Scored(
             document.slug,
             document.title,
@@ -240,8 +241,9 @@ class Matcher:
                 min(item.unexplained_words, UNEXPLAINED_CAP) / UNEXPLAINED_CAP,
                 float(rival),
                 min(len(query.units), LENGTH_CAP) / LENGTH_CAP,
+                min(query.unknown, UNKNOWN_CAP) / UNKNOWN_CAP,
             ),
-            vetoed,
+            _vetoed(item),
         )
 
     def _analyse(self, question: str) -> _Query:
@@ -519,6 +521,12 @@ class Matcher:
             if units and all(not matched.isdisjoint(unit) for unit in units):
                 return True
         return False
+
+
+def _vetoed(item: _Evidence) -> bool:
+    """A date the question names that fits neither this event nor another it names rules the
+    event out; another place does unless the question names this event too."""
+    return item.date_conflict or (item.foreign_place and not item.named and not item.related)
 
 
 def _all_concepts(unit: _Unit) -> bool:
