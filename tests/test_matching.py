@@ -14,6 +14,7 @@ from bot.matching import (
     Decision,
     EventDocument,
     Matcher,
+    typos,
 )
 from bot.matching.dates import DateMention, DateWindow, find_dates
 from bot.matching.text import STOPWORDS, clean, word_key, words
@@ -333,3 +334,20 @@ def test_a_year_does_not_stretch_into_the_next() -> None:
 )
 def test_any_question_is_parsed_without_errors(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).outcome in set(Decision)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    keys=st.lists(st.text(alphabet="abcd", min_size=4, max_size=9), max_size=60),
+    word=st.text(alphabet="abcd", min_size=4, max_size=9),
+)
+def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], word: str) -> None:
+    """Small indexes count shared trigrams in plain Python (no numpy import on a cold start),
+    large ones with numpy: a misspelt word must find the same keys either way."""
+    index = typos.FuzzyIndex()
+    for key in keys:
+        index.add(key)
+    plain = index.near(word, 2)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(typos, "PLAIN_COUNT", -1)
+        assert index.near(word, 2) == plain

@@ -1,14 +1,21 @@
 """Typo index: the indexed keys within a few edits of a question word."""
 
 from array import array
+from collections import Counter
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
 # Fewer shared trigrams than this is no resemblance worth checking, whatever the bound says.
 MIN_SHARED_TRIGRAMS = 2
+# Up to this many trigram postings in all, they are counted in plain Python: importing numpy
+# would cost a cold `claimbot ask` more than the counting (a tenth of a second or more).
+PLAIN_COUNT = 50_000
 
 
 def max_edits(length: int) -> int:
@@ -36,14 +43,33 @@ class FuzzyIndex:
         padded = f"^{key}$"
         return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
-    def _arrays(self) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.int16]]:
+    def _arrays(self) -> tuple["npt.NDArray[np.object_]", "npt.NDArray[np.int16]"]:
         """Keys and their lengths as numpy arrays, remade after keys were added."""
+        import numpy as np  # only large indexes need it (PLAIN_COUNT)
+
         if self._cached is None or len(self._cached[0]) != len(self._keys):
             self._cached = (
                 np.array(self._keys, dtype=object),
                 np.array(self._lengths, dtype=np.int16),
             )
         return self._cached
+
+    def _counted(
+        self, postings: list["array[int]"], shared: int, length: int, limit: int
+    ) -> list[str]:
+        """The keys in at least `shared` of these postings and within `limit` of `length`
+        letters, counted with numpy."""
+        import numpy as np
+
+        counts = np.bincount(
+            np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings]),
+            minlength=len(self._keys),
+        )
+        ids = np.flatnonzero(counts >= shared)
+        keys, lengths = self._arrays()
+        ids = ids[np.abs(lengths[ids] - length) <= limit]
+        result: list[str] = keys[ids].tolist()
+        return result
 
     def __contains__(self, key: str) -> bool:
         return key in self._ids
@@ -69,17 +95,21 @@ class FuzzyIndex:
         postings = [self._grams[gram] for gram in grams if gram in self._grams]
         if limit == 0 or not postings:
             return []
-        counts = np.bincount(
-            np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings]),
-            minlength=len(self._keys),
-        )
+        shared = max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * limit - 1)
         # A key within `limit` edits shares all but 3 trigrams per edit with the word (the
         # q-gram lemma), one more for a transposition, and has about its length.
-        ids = np.flatnonzero(counts >= max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * limit - 1))
-        keys, lengths = self._arrays()
-        ids = ids[np.abs(lengths[ids] - len(key)) <= limit]
+        if sum(map(len, postings)) <= PLAIN_COUNT:
+            counts = Counter(key_id for posting in postings for key_id in posting)
+            # In key order, as numpy gives them: the nearest keys are kept in that order.
+            candidates = [
+                self._keys[key_id]
+                for key_id, count in sorted(counts.items())
+                if count >= shared and abs(self._lengths[key_id] - len(key)) <= limit
+            ]
+        else:
+            candidates = self._counted(postings, shared, len(key), limit)
         found = process.extract(
-            key, keys[ids].tolist(), scorer=OSA.distance, score_cutoff=limit, limit=None
+            key, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None
         )
         near = [
             (candidate, int(distance))
