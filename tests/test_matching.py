@@ -17,6 +17,7 @@ from bot.matching import (
     typos,
 )
 from bot.matching.dates import DateMention, DateWindow, find_dates
+from bot.matching.decision import FEATURES, Levels, Ranking, Scored, choose
 from bot.matching.text import STOPWORDS, clean, word_key, words
 from db.seed import load_seed
 from tests.matching_documents import event_documents_from_dataset
@@ -351,3 +352,56 @@ def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], wor
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(typos, "PLAIN_COUNT", -1)
         assert index.near(word, 2) == plain
+
+
+def _strike_at(index: int, town: str) -> EventDocument:
+    day = dt.date(2023, 1, 1) + dt.timedelta(days=index)
+    return EventDocument(
+        slug=f"strike-{index}",
+        title=f"Strike in {town}",
+        summary=f"Reported strike in {town}; casualty figures are disputed.",
+        place=town,
+        region=None,
+        country=None,
+        start_date=day,
+        end_date=day,
+        aliases=(Alias(town, None, "name"), Alias(f"{town} strike", "en", "keyword")),
+        claim_terms=("Local officials",),
+    )
+
+
+@pytest.fixture(scope="module")
+def towns() -> Matcher:
+    built = Matcher()
+    names = ("Sindala", "Kampen", "Washburn", "Harrisdale", "Montehermoso", "Eskicine")
+    built.rebuild(_strike_at(index, town) for index, town in enumerate(names))
+    return built
+
+
+@pytest.mark.parametrize(
+    ("question", "slug", "name_only"),
+    [
+        ("Washbourn", "strike-2", True),  # misspelt
+        ("strike on Washbourn", "strike-2", True),  # and a word every event holds
+        ("Kampen football club", "strike-1", False),  # and words no event explains
+    ],
+)
+def test_a_name_is_all_a_question_says_only_without_other_words(
+    towns: Matcher, question: str, slug: str, name_only: bool
+) -> None:
+    scored = {s.slug: s for s in towns.evidence(question)}
+    assert scored[slug].name_only is name_only
+
+
+def test_a_name_the_model_doubts_is_offered_rather_than_refused() -> None:
+    """A misspelt name and nothing else specific: buttons for the events it may name, not a
+    bare no match, however unsure the model is that the question is about our events."""
+    levels = Levels(answer=0.9, second=0.6, offer=0.4, answer_scope=0.95)
+    features = (0.0,) * len(FEATURES)
+    named = Scored("washburn-strike", "Strike in Washburn", features, False, True)
+    other = Scored("kampen-strike", "Strike in Kampen", features, False, False)
+    offered = choose(Ranking(((0.2, named), (0.1, other)), in_scope=0.05), levels)
+    assert offered.outcome == Decision.AMBIGUOUS
+    assert [c.slug for c in offered.candidates] == ["washburn-strike"]
+    refused = choose(Ranking(((0.2, other),), in_scope=0.05), levels)
+    assert refused.outcome == Decision.NO_MATCH

@@ -12,6 +12,9 @@ chosen by that script and are read from `decision_model.json` beside this module
 * otherwise offer (at most three buttons and "None of these") the likeliest events, when a
   second regression, on the leading candidate's evidence, says the question is about one of
   our events at all with probability `offer` (a vague question fits several, none well);
+* otherwise offer the events whose name (perhaps misspelt) the question gives when nothing
+  else in it is specific ("was Kramatrosk hit?"): a misspelt name is worth buttons, not a bare
+  no match;
 * otherwise no match.
 """
 
@@ -151,6 +154,9 @@ class Scored:
     title: str
     features: tuple[float, ...]
     vetoed: bool
+    # The question gives one of the event's names, perhaps misspelt, and nothing else specific
+    # that the event does not hold.
+    name_only: bool
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,9 @@ def choose(ranking: Ranking, levels: Levels) -> MatchResult:
         return MatchResult(Decision.ANSWER, candidates(ranked[:1]))
     if ranking.in_scope >= levels.offer:
         return MatchResult(Decision.AMBIGUOUS, candidates(ranked[:MAX_OFFERED]))
+    named = [pair for pair in ranked if pair[1].name_only]
+    if named:
+        return MatchResult(Decision.AMBIGUOUS, candidates(named[:MAX_OFFERED]))
     return MatchResult(Decision.NO_MATCH, ())
 
 

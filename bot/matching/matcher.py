@@ -127,6 +127,9 @@ class _Evidence:
     # "railway station", "flood", "weather" say what else the question is about.
     foreign_concepts: float = 0.0
     unexplained_words: int = 0  # question words this event does not hold
+    name_hit: bool = False  # a question word is (a misspelling of) a word of its names
+    # Every question word it does not hold is one that many events hold ("strike", "killed").
+    rest_unspecific: bool = False
     # Evidence from each word of the question, by position.
     by_word: list[float] = field(default_factory=list)
     # Positions of the question's words it explains about as well as any candidate does: a
@@ -244,6 +247,7 @@ class Matcher:
                 min(query.unknown, UNKNOWN_CAP) / UNKNOWN_CAP,
             ),
             _vetoed(item),
+            item.name_hit and item.rest_unspecific,
         )
 
     def _analyse(self, question: str) -> _Query:
@@ -387,7 +391,7 @@ class Matcher:
         specific = [unit for unit in query.units if self._specific(unit)]
         found: list[_Evidence] = []
         for event in self._candidates(query):
-            item = _Evidence(event)
+            item = _Evidence(event, rest_unspecific=True)
             own = 0.0  # evidence from words held mostly by this event
             held = 0
             lacking = 0
@@ -404,9 +408,13 @@ class Matcher:
                             item.named = True
                             if field >= NAME_LEVEL and not is_concept(term):
                                 item.place_named = True
+                        if field >= NAME_LEVEL and not is_concept(term):
+                            item.name_hit = True
                 item.by_word.append(best)
                 if best > 0:
                     held += 1
+                elif unit in specific or not unit.known:
+                    item.rest_unspecific = False
                 if not best and (unit.concept or _all_concepts(unit)):
                     lacking += 1
                 item.evidence += best
