@@ -373,7 +373,7 @@ def _strike_at(index: int, town: str) -> EventDocument:
 @pytest.fixture(scope="module")
 def towns() -> Matcher:
     built = Matcher()
-    names = ("Sindala", "Kampen", "Washburn", "Harrisdale", "Montehermoso", "Eskicine")
+    names = ("Sindala", "Kampen", "Washburn", "Harrisdale", "Kakrala", "Krania", "Eskicine")
     built.rebuild(_strike_at(index, town) for index, town in enumerate(names))
     return built
 
@@ -398,10 +398,19 @@ def test_a_name_the_model_doubts_is_offered_rather_than_refused() -> None:
     bare no match, however unsure the model is that the question is about our events."""
     levels = Levels(answer=0.9, second=0.6, offer=0.4, answer_scope=0.95)
     features = (0.0,) * len(FEATURES)
-    named = Scored("washburn-strike", "Strike in Washburn", features, False, True)
-    other = Scored("kampen-strike", "Strike in Kampen", features, False, False)
+    named = Scored("washburn-strike", "Strike in Washburn", features, False, True, False)
+    other = Scored("kampen-strike", "Strike in Kampen", features, False, False, False)
     offered = choose(Ranking(((0.2, named), (0.1, other)), in_scope=0.05), levels)
     assert offered.outcome == Decision.AMBIGUOUS
     assert [c.slug for c in offered.candidates] == ["washburn-strike"]
     refused = choose(Ranking(((0.2, other),), in_scope=0.05), levels)
     assert refused.outcome == Decision.NO_MATCH
+
+
+def test_a_misspelling_as_near_to_two_names_is_no_answer(towns: Matcher) -> None:
+    """ "Kkrala" is one edit from Krania and two from Kakrala: too close to call."""
+    assert towns.match("Kkrala strike").outcome == Decision.AMBIGUOUS
+    # A misspelling near one name only still answers.
+    answer = towns.match("Harisdale strike")
+    assert answer.outcome == Decision.ANSWER
+    assert answer.candidates[0].slug == "strike-3"

@@ -6,9 +6,10 @@ Each candidate event is described by separate pieces of evidence (`FEATURES`, wo
 question is about. Its weights, and the probability levels the decision uses, were
 chosen by that script and are read from `decision_model.json` beside this module:
 
-* answer when the best event reaches `answer`, no other one reaches `second`, and the
-  question is about one of our events at all (the second regression, below) with probability
-  `answer_scope`;
+* answer when the best event reaches `answer`, no other one reaches `second`, the question
+  is about one of our events at all (the second regression, below) with probability
+  `answer_scope`, and the question does not name the event only by a misspelling about as near
+  to another event's name (among a million names, "Kkrala" is Kakrala or Krania);
 * otherwise offer (at most three buttons and "None of these") the likeliest events, when a
   second regression, on the leading candidate's evidence, says the question is about one of
   our events at all with probability `offer` (a vague question fits several, none well);
@@ -157,6 +158,8 @@ class Scored:
     # The question gives one of the event's names, perhaps misspelt, and nothing else specific
     # that the event does not hold.
     name_only: bool
+    # The question names it only by a misspelling about as near to another event's name.
+    misspelt_name: bool
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,7 @@ def choose(ranking: Ranking, levels: Levels) -> MatchResult:
         best >= levels.answer
         and runner_up < levels.second
         and ranking.in_scope >= levels.answer_scope
+        and not ranked[0][1].misspelt_name
     ):
         return MatchResult(Decision.ANSWER, candidates(ranked[:1]))
     if ranking.in_scope >= levels.offer:

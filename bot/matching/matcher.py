@@ -89,6 +89,8 @@ class _Unit:
     matches: list[tuple[str, float]]  # (term, similarity)
     known: bool  # matches a term some event holds
     concept: bool = False  # a domain word, whether or not an event holds it
+    # A misspelling about as near to another event's name as to the names it matches.
+    doubtful: bool = False
 
 
 @dataclass(slots=True)
@@ -128,6 +130,7 @@ class _Evidence:
     foreign_concepts: float = 0.0
     unexplained_words: int = 0  # question words this event does not hold
     name_hit: bool = False  # a question word is (a misspelling of) a word of its names
+    sure_name: bool = False  # ... spelt right, or misspelt but nearer no other event's name
     # Every question word it does not hold is one that many events hold ("strike", "killed").
     rest_unspecific: bool = False
     # Evidence from each word of the question, by position.
@@ -248,6 +251,7 @@ class Matcher:
             ),
             _vetoed(item),
             item.name_hit and item.rest_unspecific,
+            item.name_hit and not item.sure_name,
         )
 
     def _analyse(self, question: str) -> _Query:
@@ -337,11 +341,20 @@ class Matcher:
         if is_number(key) or typos == 0:
             return _Unit([], False)
         matches: dict[str, float] = {}
-        for near, distance in index.fuzzy.near(key, typos)[:MAX_FUZZY]:
+        closest, others = index.fuzzy.near(key, typos)
+        for near, distance in closest[:MAX_FUZZY]:
             for term in LEXICON.get(near, (near,)):
                 if term in index.postings:
                     matches[term] = max(matches.get(term, 0.0), FUZZY_SIMILARITY[distance])
-        return self._unit(list(matches.items()))
+        unit = self._unit(list(matches.items()))
+        named = {e for term in matches for e in self._named_by(term)}
+        unit.doubtful = any(not self._named_by(near) <= named for near in others[:MAX_FUZZY])
+        return unit
+
+    def _named_by(self, term: str) -> set[int]:
+        """The events whose names hold this term."""
+        posting = self._index.postings.get(term, {})
+        return {event_id for event_id, weight in posting.items() if weight >= NAME_LEVEL}
 
     def _candidates(self, query: _Query) -> list[IndexedEvent]:
         index = self._index
@@ -410,6 +423,7 @@ class Matcher:
                                 item.place_named = True
                         if field >= NAME_LEVEL and not is_concept(term):
                             item.name_hit = True
+                            item.sure_name |= similarity == 1.0 or not unit.doubtful
                 item.by_word.append(best)
                 if best > 0:
                     held += 1

@@ -87,15 +87,18 @@ class FuzzyIndex:
             else:
                 posting.append(key_id)
 
-    def near(self, key: str, limit: int) -> list[tuple[str, int]]:
-        """The keys nearest to `key` within `limit` edits (optimal string alignment)."""
+    def near(self, key: str, limit: int) -> tuple[list[tuple[str, int]], list[str]]:
+        """The keys nearest to `key` within `limit` edits (optimal string alignment), with
+        their distance; and the other keys within one edit more, nearest first: a misspelling
+        is no sure sign of one name when another is hardly further."""
         # Folded keys are about two letters shorter than the words they come from.
         limit = min(limit, max_edits(len(key) + 2))
         grams = self._trigrams(key)
         postings = [self._grams[gram] for gram in grams if gram in self._grams]
         if limit == 0 or not postings:
-            return []
-        shared = max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * limit - 1)
+            return [], []
+        reach = limit + 1
+        shared = max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * reach - 1)
         # A key within `limit` edits shares all but 3 trigrams per edit with the word (the
         # q-gram lemma), one more for a transposition, and has about its length.
         if sum(map(len, postings)) <= PLAIN_COUNT:
@@ -104,20 +107,20 @@ class FuzzyIndex:
             candidates = [
                 self._keys[key_id]
                 for key_id, count in sorted(counts.items())
-                if count >= shared and abs(self._lengths[key_id] - len(key)) <= limit
+                if count >= shared and abs(self._lengths[key_id] - len(key)) <= reach
             ]
         else:
-            candidates = self._counted(postings, shared, len(key), limit)
+            candidates = self._counted(postings, shared, len(key), reach)
         found = process.extract(
-            key, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None
+            key, candidates, scorer=OSA.distance, score_cutoff=reach, limit=None
         )
         near = [
             (candidate, int(distance))
             for candidate, distance, _ in found
-            if distance <= max_edits(len(candidate) + 2)
+            if distance <= limit and distance <= max_edits(len(candidate) + 2)
         ]
         if not near:
-            return []
+            return [], []
         # Only the nearest keys; among equally near ones those sharing the most letters in order
         # ("misl" is nearer "misil" than "mist").
         closest = min(distance for _, distance in near)
@@ -127,4 +130,7 @@ class FuzzyIndex:
             if distance == closest
         ]
         best = max(ratio for ratio, _ in ranked)
-        return [(candidate, closest) for ratio, candidate in ranked if ratio == best]
+        chosen = [(candidate, closest) for ratio, candidate in ranked if ratio == best]
+        kept = {candidate for candidate, _ in chosen}
+        others = sorted((int(d), c) for c, d, _ in found if c not in kept)
+        return chosen, [candidate for _, candidate in others]
