@@ -1,8 +1,9 @@
 """Matching a question to an event: the public face of the matcher package.
 
 Modules, one concern each: `text` (folding), `lexicon`, `dates`, `gazetteer`, `typos`,
-`terms`, `documents` (what the matcher knows of an event), `index`, `matcher` (the evidence
-for each candidate event), `decision` (answer, offer or no match), `cache` (start-up cache).
+`terms`, `documents` (what the matcher knows of an event), `index`, `question` (reading a
+question), `matcher` (the evidence for each candidate event), `decision` (answer, offer or no
+match), `cache` (start-up cache).
 """
 
 from bot.matching.decision import Candidate, Decision, MatchResult
@@ -11,7 +12,8 @@ from bot.matching.documents import (
     EventDocument,
     event_document,
 )
-from bot.matching.matcher import MAX_QUESTION_CHARS, Matcher
+from bot.matching.matcher import Matcher
+from bot.matching.question import MAX_QUESTION_CHARS
 
 __all__ = [
     "MAX_QUESTION_CHARS",

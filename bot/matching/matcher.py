@@ -1,7 +1,7 @@
 """Which event a question is about: the evidence for each candidate event, then the decision.
 
-1. A question is reduced to terms the way event texts are (`terms`): phonetic word keys and
-   concept terms; a word that matches no indexed key, is no common word and no known other
+1. A question is reduced to terms the way event texts are (`question`): phonetic word keys
+   and concept terms; a word that matches no indexed key, is no common word and no known other
    place is looked up within a few edits (`typos`). Places it names are read with the
    gazetteer, dates and relative dates with `dates`.
 2. Rare terms pick candidate events; for each, the evidence is measured piece by piece
@@ -20,7 +20,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.matching.dates import DateMention, dated_new_years, find_dates, relative_dates
 from bot.matching.decision import MatchResult, Model, Scored, decide, load_model
 from bot.matching.documents import EventDocument
 from bot.matching.gazetteer import gazetteer
@@ -37,10 +36,9 @@ from bot.matching.index import (
     IndexedEvent,
     Totals,
 )
-from bot.matching.lexicon import LEXICON
-from bot.matching.terms import cached_units, concepts_at, is_concept, plain
-from bot.matching.text import STOPWORDS, clean, common_words, is_number, word_key, words
-from bot.matching.typos import max_edits
+from bot.matching.question import FUZZY_SIMILARITY, Query, QuestionReader, Unit
+from bot.matching.terms import cached_units, is_concept, plain
+from bot.matching.text import common_words, is_number
 from db.vocabulary import AliasKind
 
 log = logging.getLogger(__name__)
@@ -58,16 +56,9 @@ SPECIFIC_SHARE = 0.2
 NAME_CHECKS = 4
 # Saturation of the evidence: R maps to 1 − e^(−R/τ); one exact place name ≈ 0.85.
 TAU = 0.8
-# Similarity credited to a fuzzy match, by edit distance (0 = the same key).
-FUZZY_SIMILARITY = (1.0, 0.85, 0.7)
 MAX_CANDIDATES = 60
 # Candidates whose evidence is described to the decision, best first.
 DESCRIBED = 5
-# Longer questions are cut: none needs more, and matching time must stay bounded on any input.
-# The one limit on a question, wherever it comes from (`bot/answering.py` cuts it too).
-MAX_QUESTION_CHARS = 500
-MAX_WORDS = 48  # content words of a question looked at, in order
-MAX_FUZZY = 8  # fuzzy neighbours kept per word
 # Unexplained words counted up to this many: beyond it a long message is just long.
 UNEXPLAINED_CAP = 3
 FOREIGN_CAP = 2
@@ -80,34 +71,6 @@ IDENTIFYING_CLAIMS = 0.9
 LENGTH_CAP = 12
 # The relation by which a question about the "retaliation" for one event means another.
 RETALIATION = "presented_as_retaliation_for"
-
-
-@dataclass(slots=True)
-class _Unit:
-    """One word or fixed expression of a question, with the terms it may stand for."""
-
-    matches: list[tuple[str, float]]  # (term, similarity)
-    known: bool  # matches a term some event holds
-    concept: bool = False  # a domain word, whether or not an event holds it
-    # A misspelling about as near to another event's name as to the names it matches.
-    doubtful: bool = False
-
-
-@dataclass(slots=True)
-class _Query:
-    text: str  # the cleaned words, space-separated and -padded, for verbatim comparisons
-    units: list[_Unit]
-    dates: list[DateMention]  # as the question writes them: each must fit
-    relative: list[DateMention]  # weekdays, New Year's Eve: evidence when they fit
-    places: list[tuple[str, ...]]  # gazetteer places the question names, as key tuples
-
-    @property
-    def unknown(self) -> int:
-        return sum(not unit.known for unit in self.units)
-
-    @property
-    def unknown_share(self) -> float:
-        return self.unknown / len(self.units) if self.units else 0.0
 
 
 @dataclass(slots=True)
@@ -211,7 +174,7 @@ class Matcher:
         found = self._measure(query)
         return [self._scored(item, found, query) for item in found]
 
-    def _scored(self, item: _Evidence, found: list[_Evidence], query: _Query) -> Scored:
+    def _scored(self, item: _Evidence, found: list[_Evidence], query: Query) -> Scored:
         others = max((o.evidence for o in found if o is not item), default=0.0)
         # Another event the question names that explains words this one cannot: the question
         # is about both, or about the other.
@@ -254,109 +217,10 @@ class Matcher:
             item.name_hit and not item.sure_name,
         )
 
-    def _analyse(self, question: str) -> _Query:
-        cleaned = clean(question[:MAX_QUESTION_CHARS])
-        dates, rest = find_dates(cleaned)
-        dates += dated_new_years(cleaned)
-        relative = relative_dates(cleaned)
-        content = [word for word in words(rest) if word not in STOPWORDS][:MAX_WORDS]
-        keys = [word_key(word) for word in content]
-        ours, places = self._places(keys, content)
-        foreign = {
-            i
-            for start, (size, mine) in places.items()
-            if not mine
-            for i in range(start, start + size)
-        }
-        units: list[_Unit] = []
-        index = 0
-        while index < len(keys):
-            if index in places and places[index][1]:
-                size, mine = places[index]
-                units.append(self._unit([(key, 1.0) for keys_ in mine for key in keys_]))
-                index += size
-                continue
-            size, terms = concepts_at(keys, index)
-            if size > 1:
-                units.append(self._unit([(term, 1.0) for term in terms]))
-            else:
-                word = content[index]
-                # A common word or a known other place is what it says, not a typo of ours.
-                typos = max_edits(len(word))
-                if index in foreign or word in self._common:
-                    typos = 0
-                units.append(self._word_unit(keys[index], typos))
-            index += size
-        # The same word twice is one piece of evidence, not two.
-        seen: set[tuple[tuple[str, float], ...]] = set()
-        kept: list[_Unit] = []
-        for unit in units:
-            signature = tuple(unit.matches)
-            if signature not in seen or not signature:
-                seen.add(signature)
-                kept.append(unit)
-        return _Query(f" {' '.join(words(rest))} ", kept, dates, relative, ours)
+    def _analyse(self, question: str) -> Query:
+        return QuestionReader(self._gazetteer, self._common, self._index).read(question)
 
-    def _places(
-        self, keys: list[str], content: list[str]
-    ) -> tuple[list[tuple[str, ...]], dict[int, tuple[int, set[tuple[str, ...]]]]]:
-        """Places the question names: as key tuples, and by position with their words' count
-        and, for a spelling of one of our events' places, that place as our events write it."""
-        named: list[tuple[str, ...]] = []
-        found: dict[int, tuple[int, set[tuple[str, ...]]]] = {}
-        index = 0
-        lookup = self._gazetteer.lookup
-        while index < len(keys):
-            for size in range(min(self._gazetteer.max_words, len(keys) - index), 0, -1):
-                candidate = tuple(keys[index : index + size])
-                place_ids = lookup(candidate, " ".join(content[index : index + size]))
-                if place_ids and not is_number(candidate[0]):
-                    mine = {
-                        ours
-                        for place_id in place_ids
-                        for ours in self._index.places.get(place_id, ())
-                    }
-                    named += mine or [candidate]
-                    found[index] = (size, mine)
-                    index += size
-                    break
-            else:
-                index += 1
-        return named, found
-
-    def _unit(self, matches: list[tuple[str, float]]) -> _Unit:
-        postings = self._index.postings
-        return _Unit(matches, any(term in postings for term, _ in matches))
-
-    def _word_unit(self, key: str, typos: int) -> _Unit:
-        index = self._index
-        # A domain word in a question means the domain word, even where a town is spelt like
-        # it ("death toll" is not about Toll).
-        terms = LEXICON.get(key, (key,))
-        held = [term for term in terms if term in index.postings]
-        if held:
-            return self._unit([(term, 1.0) for term in held])
-        if key in LEXICON:
-            return _Unit([], False, concept=True)
-        if is_number(key) or typos == 0:
-            return _Unit([], False)
-        matches: dict[str, float] = {}
-        closest, others = index.fuzzy.near(key, typos)
-        for near, distance in closest[:MAX_FUZZY]:
-            for term in LEXICON.get(near, (near,)):
-                if term in index.postings:
-                    matches[term] = max(matches.get(term, 0.0), FUZZY_SIMILARITY[distance])
-        unit = self._unit(list(matches.items()))
-        named = {e for term in matches for e in self._named_by(term)}
-        unit.doubtful = any(not self._named_by(near) <= named for near in others[:MAX_FUZZY])
-        return unit
-
-    def _named_by(self, term: str) -> set[int]:
-        """The events whose names hold this term."""
-        posting = self._index.postings.get(term, {})
-        return {event_id for event_id, weight in posting.items() if weight >= NAME_LEVEL}
-
-    def _candidates(self, query: _Query) -> list[IndexedEvent]:
+    def _candidates(self, query: Query) -> list[IndexedEvent]:
         index = self._index
         if len(index.events) <= MAX_CANDIDATES:
             return list(index.events.values())
@@ -393,7 +257,7 @@ class Matcher:
                 weight = REFERENCE
         return weight / 100, weight / total, field
 
-    def _measure(self, query: _Query) -> list[_Evidence]:
+    def _measure(self, query: Query) -> list[_Evidence]:
         index = self._index
         matched = {
             term
@@ -472,7 +336,7 @@ class Matcher:
             self._dates(item, query, leading)
         return leading
 
-    def _related(self, query: _Query, leading: list[_Evidence], found: list[_Evidence]) -> None:
+    def _related(self, query: Query, leading: list[_Evidence], found: list[_Evidence]) -> None:
         """A question about the retaliation for an event it names is about the event
         presented as that retaliation: its evidence is the named event's."""
         if not any(term == "#retaliation" for unit in query.units for term, _ in unit.matches):
@@ -488,7 +352,7 @@ class Matcher:
                         leading.insert(0, item)
                         del leading[DESCRIBED:]
 
-    def _dates(self, item: _Evidence, query: _Query, leading: list[_Evidence]) -> None:
+    def _dates(self, item: _Evidence, query: Query, leading: list[_Evidence]) -> None:
         window = item.event.window
         if query.dates:
             known = [m for m in query.dates if window is not None and window.knows(m)]
@@ -517,7 +381,7 @@ class Matcher:
         if relative_fit and window is not None and not window.approximate and not item.date_fit:
             item.date_fit = 0.5
 
-    def _specific(self, unit: _Unit) -> bool:
+    def _specific(self, unit: Unit) -> bool:
         """Whether a question word points at few events (a name, a figure, a rare word)."""
         postings = self._index.postings
         limit = max(SPECIFIC_MIN_EVENTS, SPECIFIC_SHARE * len(self._index.events))
@@ -551,7 +415,7 @@ def _vetoed(item: _Evidence) -> bool:
     return item.date_conflict or (item.foreign_place and not item.named and not item.related)
 
 
-def _all_concepts(unit: _Unit) -> bool:
+def _all_concepts(unit: Unit) -> bool:
     return bool(unit.matches) and all(is_concept(term) for term, _ in unit.matches)
 
 
