@@ -40,8 +40,6 @@ from db.vocabulary import Lifecycle, Metric, Qualifier, VerificationStatus
 # Page 1 is one phone screen: the answer and the largest claims. Later pages hold more
 # (load tests measured the same throughput for pages of 900 to 3900 units).
 FIRST_PAGE_LIMIT = 1100
-# A page's number travels in its buttons' callback data with the event's slug (64 bytes).
-MAX_PAGES = 99
 
 MAX_APPEARANCES_SHOWN = 4
 SUMMARY_METRICS = 4  # "per X" lines on page 1
@@ -419,11 +417,6 @@ def render_card(card: EventCard, focus: Metric | None = None) -> list[str]:
     if not _fits([*last.blocks, legend(last.statuses, assessed), *ending], CARD_PAGE_LIMIT):
         pages.append(_Page([placeholder]))
     pages[-1].blocks += ending
-    if len(pages) > MAX_PAGES:
-        dropped = sum(p.units for p in pages[MAX_PAGES - 1 :])
-        pages = pages[: MAX_PAGES - 1]
-        note = f"<i>{dropped} more claims are not shown: there are too many for one card.</i>"
-        pages.append(_Page([placeholder, note, *ending]))
     count = len(pages)
     rendered = []
     for number, page in enumerate(pages, start=1):

@@ -26,6 +26,9 @@ BROWSE_BUTTON = "Browse all events"
 ABOUT_BUTTON = "ℹ️ About this event"
 ASSESSMENTS_BUTTON = "⚖️ Assessments"
 BACK_TO_CLAIMS_BUTTON = "◀ Back to the claims"
+BACK_TO_PAGE_BUTTON = "◀ Back"
+MORE_PAGES_BUTTON = "…"  # opens the card's page numbers to jump to
+OPEN_IN_BROWSER_BUTTON = "🌐 Open in browser"
 NONE_OF_THESE_BUTTON = "None of these"
 # Plain text: sent escaped.
 NONE_OF_THESE_THANKS = (
@@ -59,6 +62,17 @@ UNAVAILABLE = "Sorry, answers are temporarily unavailable. Please try again in a
 def button_text(text: str) -> str:
     """A button's label, shortened to what a phone shows."""
     return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
+
+
+def page_number_button(page: int, pages: int, current: int) -> str:
+    """A page number under a card (from 0): the current one marked, the ends with arrows."""
+    if page == current:
+        return f"·{page + 1}·"
+    if page == 0:
+        return "« 1"
+    if page == pages - 1:
+        return f"{pages} »"
+    return str(page + 1)
 
 
 def related_button(title: str) -> str:

@@ -11,6 +11,16 @@ FUZZ = settings(max_examples=300, derandomize=True, deadline=None)
 slugs = st.from_regex(r"[a-z0-9]{1,20}(-[a-z0-9]{1,12}){0,3}", fullmatch=True).filter(
     lambda s: len(s) <= 60
 )
+# Every event slug the data sets allow, up to the longest.
+any_slugs = st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True).filter(lambda s: len(s) <= 60)
+longest_slugs = st.from_regex(r"[a-z0-9]{20}-[a-z0-9]{19}-[a-z0-9]{19}", fullmatch=True)
+pages = st.integers(min_value=0, max_value=2**31 - 1)
+PAGED_BUTTONS = [
+    (callbacks.card_page, Prefix.CARD_PAGE),
+    (callbacks.page_chooser, Prefix.PAGE_CHOOSER),
+    (callbacks.about_page, Prefix.ABOUT_PAGE),
+    (callbacks.assessments_page, Prefix.ASSESSMENTS_PAGE),
+]
 ids = st.integers(min_value=1, max_value=2**31 - 1)
 
 
@@ -20,7 +30,7 @@ def decode_all(data: str | None) -> list[object]:
         callbacks.prefix_of(data),
         callbacks.parse_slug(data, Prefix.SHOW_EVENT),
         callbacks.parse_slug(data, Prefix.OPEN_EVENT),
-        callbacks.parse_card_page(data),
+        *(callbacks.parse_card_page(data, p) for _, p in PAGED_BUTTONS),
         *(callbacks.parse_number(data, p) for p in Prefix),
         callbacks.parse_form_answer(data),
         callbacks.parse_history_page(data),
@@ -30,13 +40,37 @@ def decode_all(data: str | None) -> list[object]:
 def test_card_page_buttons_round_trip() -> None:
     data = callbacks.card_page("makiivka-strike", 2)
     assert callbacks.parse_card_page(data) == callbacks.CardPage("makiivka-strike", 2)
-    # The longest slug (60 characters) fits with any page up to 99.
-    assert callbacks.parse_card_page(callbacks.card_page("s" * 60, 99)) == callbacks.CardPage(
-        "s" * 60, 99
-    )
+    # The longest slug (60 characters) fits with page 100 and the largest page there is.
+    for page in (100, 2**31 - 1):
+        data = callbacks.card_page("s" * 60, page)
+        assert len(data.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+        assert callbacks.parse_card_page(data) == callbacks.CardPage("s" * 60, page)
 
 
-@pytest.mark.parametrize("data", ["p:", "p:makiivka-strike", "px:makiivka-strike", "p1:"])
+@FUZZ
+@given(st.one_of(any_slugs, longest_slugs), pages)
+def test_every_paged_button_fits_64_bytes_for_any_slug_and_page(slug: str, page: int) -> None:
+    for encode, prefix in PAGED_BUTTONS:
+        data = encode(slug, page)
+        assert len(data.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+        assert callbacks.parse_card_page(data, prefix) == callbacks.CardPage(slug, page)
+        assert callbacks.matches(prefix)(data)
+        others = [p for _, p in PAGED_BUTTONS if p != prefix]
+        assert all(callbacks.parse_card_page(data, other) is None for other in others)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "p:",
+        "p:makiivka-strike",
+        "px:makiivka-strike",
+        "p1:",
+        "p99999999999:abc",  # a page past the database's integers
+        "p1:" + "~" * 49,  # more than any slug packs into
+        "p1:x y",  # a space is no packed character
+    ],
+)
 def test_malformed_page_buttons_are_refused(data: str) -> None:
     assert callbacks.parse_card_page(data) is None
 
@@ -64,13 +98,14 @@ def test_forged_history_buttons_are_refused(data: str) -> None:
 
 def test_callback_data_over_64_bytes_is_refused() -> None:
     with pytest.raises(ValueError, match="64 bytes"):
-        callbacks.card_page("x" * 61, 100)
+        callbacks.show_event("x" * 63)
 
 
 def test_handlers_match_their_own_prefix_only() -> None:
     assert callbacks.matches(Prefix.EVENTS_PAGE)("ev:²")  # its handler answers the forgery
     assert not callbacks.matches(Prefix.EVENTS_PAGE)("e:ev")
-    assert callbacks.matches(Prefix.CARD_PAGE)("p3:makiivka-strike")
+    assert callbacks.matches(Prefix.CARD_PAGE)(callbacks.card_page("makiivka-strike", 3))
+    assert not callbacks.matches(Prefix.CARD_PAGE)(callbacks.page_chooser("makiivka-strike", 3))
     assert not callbacks.matches(*Prefix)("")
 
 
@@ -122,7 +157,7 @@ def test_form_answers_round_trip(step: int, value: str | None) -> None:
         st.text(alphabet=st.characters(blacklist_categories=())),
         st.builds(
             lambda p, rest: p + ":" + rest,
-            st.sampled_from([*(str(p) for p in Prefix), "p7", "p", "m"]),
+            st.sampled_from([*(str(p) for p in Prefix), "p7", "g12", "p", "m"]),
             st.text(alphabet=st.characters(blacklist_categories=()), max_size=70),
         ),
     )

@@ -144,6 +144,9 @@ def add_user_handlers(
             CallbackQueryHandler(handlers.show_event_button, pattern=matches(Prefix.SHOW_EVENT)),
             CallbackQueryHandler(handlers.open_event_button, pattern=matches(Prefix.OPEN_EVENT)),
             CallbackQueryHandler(handlers.card_page_button, pattern=matches(Prefix.CARD_PAGE)),
+            CallbackQueryHandler(
+                handlers.page_chooser_button, pattern=matches(Prefix.PAGE_CHOOSER)
+            ),
             CallbackQueryHandler(handlers.about_page_button, pattern=matches(Prefix.ABOUT_PAGE)),
             CallbackQueryHandler(
                 handlers.assessments_page_button, pattern=matches(Prefix.ASSESSMENTS_PAGE)

@@ -21,9 +21,12 @@ _NUMBER_LIMIT = 2**31
 class Prefix(StrEnum):
     SHOW_EVENT = "e"  # pick an event from a list or a question: the card replaces that message
     OPEN_EVENT = "o"  # open another event from a card: the card stays, the new one follows it
-    CARD_PAGE = "p"  # "p12:slug", the page in the prefix so a 60-character slug fits
-    ABOUT_PAGE = "i"  # "i0:slug": a page of an event's About pages, in the card's message
-    ASSESSMENTS_PAGE = "a"  # "a0:slug": a page of an event's full assessments, likewise
+    # Paged buttons put the page in the prefix and pack the slug (see `pack_slug`), so any
+    # page of an event with a 60-character slug fits: "p12:<packed slug>".
+    CARD_PAGE = "p"
+    PAGE_CHOOSER = "g"  # the card's page numbers to jump to, shown from the page in the prefix
+    ABOUT_PAGE = "i"  # a page of an event's About pages, in the card's message
+    ASSESSMENTS_PAGE = "a"  # a page of an event's full assessments, likewise
     EVENTS_PAGE = "ev"
     EXAMPLE = "x"
     NONE_OF_THESE = "n"  # none of the events offered for a question is the one meant
@@ -35,7 +38,18 @@ class Prefix(StrEnum):
 
 
 # Buttons that carry a page number in their prefix.
-PAGED = frozenset({Prefix.CARD_PAGE, Prefix.ABOUT_PAGE, Prefix.ASSESSMENTS_PAGE})
+PAGED = frozenset(
+    {Prefix.CARD_PAGE, Prefix.PAGE_CHOOSER, Prefix.ABOUT_PAGE, Prefix.ASSESSMENTS_PAGE}
+)
+_PAGED_HEAD = re.compile(r"([pgia])([0-9]{1,10})")
+
+# A slug is a word over 37 characters; read as a number (bijective base 37, so no two
+# slugs share one) and written in the 94 printable ASCII characters, a 60-character slug
+# takes 48 bytes, which leaves room for a ten-digit page within Telegram's 64.
+_SLUG_CHARACTERS = "-0123456789abcdefghijklmnopqrstuvwxyz"
+_PACKED_CHARACTERS = "".join(chr(c) for c in range(33, 127))
+_SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_PACKED_SLUG_MAX = 48
 
 
 def _checked(data: str) -> str:
@@ -52,7 +66,7 @@ def _split(data: object) -> tuple[str, str] | None:
     if len(data.encode("utf-8", "surrogatepass")) > CALLBACK_DATA_LIMIT:
         return None
     head, argument = data.split(":", 1)
-    page = re.fullmatch(r"([pia])([0-9]{1,3})", head)
+    page = _PAGED_HEAD.fullmatch(head)
     if page:
         return Prefix(page.group(1)), f"{page.group(2)}:{argument}"
     if head in PAGED:  # a page button without its page
@@ -88,19 +102,54 @@ def open_event(slug: str) -> str:
     return _checked(f"{Prefix.OPEN_EVENT}:{slug}")
 
 
+def pack_slug(slug: str) -> str:
+    number = 0
+    for character in reversed(slug):
+        number = number * len(_SLUG_CHARACTERS) + _SLUG_CHARACTERS.index(character) + 1
+    packed = []
+    while number:
+        number, digit = divmod(number, len(_PACKED_CHARACTERS))
+        packed.append(_PACKED_CHARACTERS[digit])
+    return "".join(packed)
+
+
+def unpack_slug(packed: str) -> str | None:
+    """The slug `pack_slug` packed, or None for data it cannot have made."""
+    if len(packed) > _PACKED_SLUG_MAX or any(c not in _PACKED_CHARACTERS for c in packed):
+        return None
+    number = 0
+    for character in reversed(packed):
+        number = number * len(_PACKED_CHARACTERS) + _PACKED_CHARACTERS.index(character)
+    slug = []
+    while number:
+        number, digit = divmod(number - 1, len(_SLUG_CHARACTERS))
+        slug.append(_SLUG_CHARACTERS[digit])
+    text = "".join(slug)
+    return text if _SLUG_PATTERN.fullmatch(text) else None
+
+
+def _paged(prefix: Prefix, slug: str, page: int) -> str:
+    return _checked(f"{prefix}{page}:{pack_slug(slug)}")
+
+
 def card_page(slug: str, page: int) -> str:
     """Turn a card's page: the same message shows page `page` (from 0) of its claims."""
-    return _checked(f"{Prefix.CARD_PAGE}{page}:{slug}")
+    return _paged(Prefix.CARD_PAGE, slug, page)
+
+
+def page_chooser(slug: str, page: int) -> str:
+    """Offer page numbers to jump to under page `page` of the card."""
+    return _paged(Prefix.PAGE_CHOOSER, slug, page)
 
 
 def about_page(slug: str, page: int) -> str:
     """Show page `page` of an event's About pages (summary, dates, references) in place."""
-    return _checked(f"{Prefix.ABOUT_PAGE}{page}:{slug}")
+    return _paged(Prefix.ABOUT_PAGE, slug, page)
 
 
 def assessments_page(slug: str, page: int) -> str:
     """Show page `page` of an event's full assessments in place."""
-    return _checked(f"{Prefix.ASSESSMENTS_PAGE}{page}:{slug}")
+    return _paged(Prefix.ASSESSMENTS_PAGE, slug, page)
 
 
 def events_page(page: int) -> str:
@@ -130,12 +179,14 @@ class CardPage:
 
 
 def parse_card_page(data: str | None, prefix: Prefix = Prefix.CARD_PAGE) -> CardPage | None:
-    """The event and page a `CARD_PAGE`, `ABOUT_PAGE` or `ASSESSMENTS_PAGE` button names."""
+    """The event and page a `CARD_PAGE`, `PAGE_CHOOSER`, `ABOUT_PAGE` or `ASSESSMENTS_PAGE`
+    button names."""
     split = _split(data)
     if split is None or split[0] != prefix:
         return None
-    page, slug = split[1].split(":", 1)
-    return CardPage(slug, int(page)) if slug else None
+    digits, packed = split[1].split(":", 1)
+    page, slug = _number(digits), unpack_slug(packed)
+    return CardPage(slug, page) if slug and page is not None else None
 
 
 def parse_number(data: str | None, prefix: Prefix) -> int | None:

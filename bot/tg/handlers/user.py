@@ -48,12 +48,14 @@ from bot.user_rendering import (
     ASK_USAGE,
     ASSESSMENTS_BUTTON,
     BACK_TO_CLAIMS_BUTTON,
+    BACK_TO_PAGE_BUTTON,
     BROWSE_BUTTON,
     EMPTY_QUESTION,
     EVENT_GONE,
     EVENT_USAGE,
     EVENTS_USAGE,
     EXAMPLE_QUESTIONS,
+    MORE_PAGES_BUTTON,
     NEXT_BUTTON,
     NONE_OF_THESE_BUTTON,
     NONE_OF_THESE_THANKS,
@@ -63,6 +65,7 @@ from bot.user_rendering import (
     STALE_BUTTON,
     button_text,
     inline_description,
+    page_number_button,
     related_button,
     render_unknown_event,
 )
@@ -72,6 +75,9 @@ log = logging.getLogger(__name__)
 EVENTS_PER_PAGE = 8
 MAX_CANDIDATE_BUTTONS = 5
 MAX_INLINE_RESULTS = 10
+PAGE_NUMBERS_PER_ROW = 6
+# The page chooser shows every page of a card this long, else every 2nd, 5th, 10th, 20th...
+MAX_CHOSEN_PAGES = 30
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -111,6 +117,42 @@ def navigation(page: int, pages: int, data: Callable[[int], str]) -> Rows:
     return [row] if row else []
 
 
+def page_jumps(page: int, pages: int, go: Callable[[int], str], choose: str) -> Rows:
+    """A row like « 1 … 99 ·100· 101 … 142 »: the ends and the neighbours in one press,
+    and from a "…" or the current page the page chooser. None for two pages or fewer."""
+    if pages <= 2:
+        return []
+    shown = sorted({0, page - 1, page, page + 1, pages - 1} & set(range(pages)))
+    row: list[Button] = []
+    for before, number in zip([None, *shown], shown, strict=False):
+        if before is not None and number - before > 1:
+            row.append((MORE_PAGES_BUTTON, choose))
+        data = choose if number == page else go(number)
+        row.append((page_number_button(number, pages, page), data))
+    return [row]
+
+
+def chooser_stride(pages: int) -> int:
+    """Every how many pages the chooser offers one: 1, 2, 5, 10, 20, 50, ..."""
+    stride = 1
+    while math.ceil(pages / stride) > MAX_CHOSEN_PAGES:
+        stride = stride * 5 // 2 if str(stride).startswith("2") else stride * 2
+    return stride
+
+
+def page_chooser(page: int, pages: int, go: Callable[[int], str]) -> Rows:
+    """Page numbers to jump to (the first, the last and every `chooser_stride`-th), and the
+    way back to the page shown."""
+    stride = chooser_stride(pages)
+    numbers = sorted({0, pages - 1} | {n - 1 for n in range(stride, pages + 1, stride)})
+    buttons = [(page_number_button(n, pages, page), go(n)) for n in numbers]
+    rows = [
+        buttons[start : start + PAGE_NUMBERS_PER_ROW]
+        for start in range(0, len(buttons), PAGE_NUMBERS_PER_ROW)
+    ]
+    return [*rows, [(BACK_TO_PAGE_BUTTON, go(page))]]
+
+
 def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
     return [
         [(button_text(c.title), callbacks.show_event(c.slug))]
@@ -128,6 +170,8 @@ def answer_buttons(answer: Answer, page: int = 0) -> Rows:
         if has_assessments(event):
             notes.append((ASSESSMENTS_BUTTON, callbacks.assessments_page(event.slug, 0)))
         rows = navigation(page, pages, lambda to: callbacks.card_page(event.slug, to))
+        choose = callbacks.page_chooser(event.slug, page)
+        rows += page_jumps(page, pages, lambda to: callbacks.card_page(event.slug, to), choose)
         return [*rows, notes] + [
             [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
@@ -320,6 +364,21 @@ class UserHandlers:
         answer = await self._shown_event(pressed, card.slug)
         if answer is not None:
             await self._show_in_place(pressed.message, answer, card.page)
+
+    async def page_chooser_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The card's page numbers to jump to, in place of its buttons; the page stays."""
+        pressed = _pressed(update)
+        card = callbacks.parse_card_page(pressed.data, callbacks.Prefix.PAGE_CHOOSER)
+        if card is None or pressed.message is None:
+            await pressed.query.answer(STALE_BUTTON)
+            return
+        answer = await self._shown_event(pressed, card.slug)
+        if answer is None:
+            return
+        pages = len(answer.rendered)
+        page = min(max(card.page, 0), pages - 1)
+        rows = page_chooser(page, pages, lambda to: callbacks.card_page(card.slug, to))
+        await _edit(pressed.message, answer.rendered[page], as_markup(rows))
 
     async def about_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An event's About pages: its summary, notes on dates and full references."""
