@@ -295,20 +295,32 @@ def _statement_unit(claim: ClaimView) -> Unit:
     return Unit(OTHER_STATEMENTS, text, frozenset({claim.status}))
 
 
-def claim_units(card: EventCard) -> list[Unit]:
-    """The card's claims in order: figures grouped by measure, then other statements."""
-    if not card.claims:
-        return [Unit("", NO_CLAIMS_TEXT, frozenset())]
+def claim_groups(card: EventCard) -> list[tuple[str, list[list[ClaimView]]]]:
+    """The card's claims as every view orders them, under their headings: figures grouped
+    by measure with each revision chain together, then other statements (one each)."""
     order = {metric: position for position, metric in enumerate(Metric)}
     figures = sorted(
         (c for c in card.claims if not _is_statement(c)), key=lambda c: order[c.metric]
     )
+    groups = [
+        (METRIC_HEADINGS[metric], _chains(list(group)))
+        for metric, group in groupby(figures, key=lambda c: c.metric)
+    ]
+    statements = [[c] for c in card.claims if _is_statement(c)]
+    return [*groups, (OTHER_STATEMENTS, statements)] if statements else groups
+
+
+def claim_units(card: EventCard) -> list[Unit]:
+    """The card's claims in order: figures grouped by measure, then other statements."""
+    if not card.claims:
+        return [Unit("", NO_CLAIMS_TEXT, frozenset())]
     units: list[Unit] = []
-    for metric, group in groupby(figures, key=lambda c: c.metric):
-        heading = METRIC_HEADINGS[metric]
-        for chain in _chains(list(group)):
-            units += _chain_units(heading, chain)
-    units += [_statement_unit(c) for c in card.claims if _is_statement(c)]
+    for heading, chains in claim_groups(card):
+        for chain in chains:
+            if heading == OTHER_STATEMENTS:
+                units.append(_statement_unit(chain[0]))
+            else:
+                units += _chain_units(heading, chain)
     return units
 
 

@@ -214,6 +214,15 @@ def cmd_run(ctx: Runtime, args: argparse.Namespace) -> None:
     serve(ctx, service, webhook=webhook)
 
 
+def cmd_web(ctx: Runtime, _args: argparse.Namespace) -> None:
+    prepare(ctx)
+    service = ctx.answer_service()
+    # Imported here, as the Telegram edge is: other commands need neither.
+    from bot.web.server import serve_web
+
+    serve_web(ctx, service)
+
+
 def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
     # An import brings its own data: the schema is needed, the seed is not.
     ctx.ensure_schema()
@@ -293,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve Telegram's webhook (CLAIMBOT_WEBHOOK_*) instead of polling",
     )
     run.set_defaults(handler=cmd_run)
+
+    web = commands.add_parser(
+        "web",
+        help="serve the public web site and JSON API (CLAIMBOT_WEB_HOST, CLAIMBOT_WEB_PORT)",
+    )
+    web.set_defaults(handler=cmd_web)
 
     imp = commands.add_parser("import", help="import a JSON or YAML data set")
     imp.add_argument("file", help="the data set file (.json, .yaml or .yml)")

@@ -26,10 +26,13 @@ class Settings(BaseSettings):
     bot_api_url: str = "https://api.telegram.org/bot"
     bot_api_file_url: str | None = None
 
-    # Published in ClaimReview exports: the public base URL of the bot's review pages, and
-    # the organisation that runs the bot (the reviews' author).
+    # The public base URL of the web site (`claimbot web`), where cards link to and
+    # ClaimReview exports point, and the organisation that runs the bot (the reviews' author).
     public_url: str | None = None
     organisation: str | None = Field(default=None, min_length=1, max_length=200)
+    # Where `claimbot web` listens; a reverse proxy serves it at public_url.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8081, ge=1, le=65535)
 
     log_level: str = "INFO"
     # `json`: one JSON object a line, for a log collector.

@@ -393,8 +393,9 @@ def _creative_work(
 def claim_reviews(dataset: DataSet, public_url: str, organisation: str) -> list[dict[str, Any]]:
     """schema.org ClaimReview JSON-LD, as Google documents it, for every assessed claim.
 
-    `url` is the review's public page under `public_url`; `author` is `organisation`, who
-    runs the bot; `datePublished` is the date of the latest assessment.
+    `url` is the claim on its event's page under `public_url` (`claimbot web` serves it);
+    `author` is `organisation`, who runs the bot; `datePublished` is the date of the latest
+    assessment.
     """
     sources = {s.name: s for s in dataset.sources}
     documents = {d.key: d for d in dataset.documents}
@@ -420,7 +421,7 @@ def claim_reviews(dataset: DataSet, public_url: str, organisation: str) -> list[
         review: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ClaimReview",
-            "url": f"{public_url.rstrip('/')}/claims/{claim.key}",
+            "url": f"{public_url.rstrip('/')}/events/{claim.event}#claim-{claim.key}",
             "claimReviewed": claim.quote,
             "itemReviewed": item,
             "reviewRating": rating,

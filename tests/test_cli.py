@@ -225,7 +225,9 @@ def test_csv_and_claimreview_exports(sqlite_url: str) -> None:
     exported = run("export", "--format", "claimreview", database_url=sqlite_url, env=publisher)
     reviews = json.loads(exported.stdout)
     assert reviews and all(r["@type"] == "ClaimReview" for r in reviews)
-    assert all(r["url"].startswith("https://c.example.org/claims/") for r in reviews)
+    # Each review is its claim on the event's page of the web site (`claimbot web`).
+    assert all(r["url"].startswith("https://c.example.org/events/") for r in reviews)
+    assert all("#claim-" in r["url"] for r in reviews)
 
 
 def test_help_lists_every_command() -> None:

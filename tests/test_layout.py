@@ -46,6 +46,11 @@ def offences(path: Path) -> list[str]:
         in_domain = name.startswith("bot") and not name.startswith(("bot.tg", "bot.cli"))
         if in_domain and (imported == "bot.tg" or imported.startswith("bot.tg.")):
             found.append(f"{name} imports {imported}: the domain never imports the Telegram edge")
+        # The web site is an edge beside bot/tg/: the domain sits under both, and only the
+        # command line starts it.
+        on_web = imported == "bot.web" or imported.startswith("bot.web.")
+        if on_web and not name.startswith(("bot.web", "bot.cli")):
+            found.append(f"{name} imports {imported}: only bot/cli.py imports the web site")
     return found
 
 
@@ -65,6 +70,29 @@ def test_the_rule_catches_an_import_of_telegram_outside_the_edge(tmp_path: Path)
         ]
     finally:
         stray.unlink()
+
+
+def test_the_rule_keeps_the_web_site_an_edge() -> None:
+    # The domain and the Telegram edge never import the web site; the web site never
+    # imports Telegram or its edge.
+    probes = {
+        ROOT / "bot" / "tg" / "_layout_probe.py": "from bot.web import server\n",
+        ROOT / "bot" / "web" / "_layout_probe.py": "import telegram\nimport bot.tg.app\n",
+    }
+    try:
+        for path, imports in probes.items():
+            path.write_text(f'"""Probe."""\n\n{imports}', encoding="utf-8")
+        assert offences(next(iter(probes))) == [
+            "bot.tg._layout_probe imports bot.web: only bot/cli.py imports the web site",
+            "bot.tg._layout_probe imports bot.web.server: only bot/cli.py imports the web site",
+        ]
+        assert offences(list(probes)[1]) == [
+            "bot.web._layout_probe imports bot.tg.app: the domain never imports the Telegram edge",
+            "bot.web._layout_probe imports telegram: only bot/tg/ may import telegram",
+        ]
+    finally:
+        for path in probes:
+            path.unlink(missing_ok=True)
 
 
 def test_every_module_opens_with_a_docstring() -> None:

@@ -93,7 +93,7 @@ def build_application(
     # First, so that a form's answers and moderator buttons reach it before the user handlers.
     add_moderator_handlers(application, moderator_handlers)
     limit = QuestionLimit(settings.questions_per_minute)
-    add_user_handlers(application, UserHandlers(service, limit))
+    add_user_handlers(application, UserHandlers(service, limit, settings.public_url))
     add_fallback_handlers(application, FallbackHandlers(moderation))
     application.add_error_handler(report_error)
     return application

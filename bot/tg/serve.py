@@ -21,13 +21,14 @@ from telegram.ext import Application
 
 from bot.answering import AnswerService
 from bot.freshness import ChangeWatch, IndexKeeper
+from bot.health import Health
 from bot.metrics import MetricsServer, ServingState, follow
 from bot.runtime import Runtime
 from bot.tg.app import build_application
 from bot.tg.polling import DurablePolling
 from bot.tg.resilience import retry_telegram
 from bot.tg.update_processor import LoggedUpdateProcessor
-from bot.tg.webhook import Health, WebhookServer
+from bot.tg.webhook import WebhookServer
 from config import SettingsError
 from db.inbox import backlog
 

@@ -18,24 +18,22 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Update
 from telegram.ext import Application
 
-from bot.freshness import IndexKeeper
+from bot.health import Health
 from bot.metrics import METRICS_PATH, metrics_page
 from bot.tg.handled_marks import HandledMarks
 from bot.tg.update_processor import LoggedUpdateProcessor
 from config import Settings, SettingsError
 from db.inbox import UpdateInbox
-from db.outage import describe, is_database_outage
+from db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 HEALTH_PATH = "/healthz"
-DATABASE_PING_SECONDS = 3.0
 # Telegram's updates are small; anything near this size is not from Telegram.
 MAX_UPDATE_BYTES = 1024 * 1024
 # An update stored this long ago and not handled was left by a replica that stopped or
@@ -69,33 +67,6 @@ def parse_update(body: bytes, bot: Bot) -> tuple[dict[str, Any], Update] | None:
         return data, Update.de_json(data, bot)
     except Exception:  # whatever a body that is not an update breaks in parsing
         return None
-
-
-class Health:
-    """What /healthz reports: whether the database answers, and the match index's state."""
-
-    def __init__(self, engine: Engine, keeper: IndexKeeper) -> None:
-        self._engine = engine
-        self._keeper = keeper
-
-    def _ping(self) -> None:
-        with self._engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-
-    async def report(self) -> tuple[bool, dict[str, Any]]:
-        error: str | None = None
-        try:
-            await asyncio.wait_for(asyncio.to_thread(self._ping), DATABASE_PING_SECONDS)
-        except TimeoutError:
-            error = f"no answer within {DATABASE_PING_SECONDS:g} s"
-        except Exception as failure:  # any failure to answer is the report, not a crash
-            error = describe(failure)
-        healthy = error is None
-        return healthy, {
-            "status": "ok" if healthy else "degraded",
-            "database": {"reachable": healthy, "error": error},
-            "index": self._keeper.state.to_json(),
-        }
 
 
 class WebhookServer:

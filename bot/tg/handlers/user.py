@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import (
     CallbackQuery,
@@ -32,6 +32,7 @@ from bot.card import has_assessments, render_compact_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.matching import Candidate, Decision
 from bot.metrics import QUESTIONS
+from bot.public_urls import event_url
 from bot.question_limit import QuestionLimit, Verdict
 from bot.rendering import (
     HELP_TEXT,
@@ -60,6 +61,7 @@ from bot.user_rendering import (
     NONE_OF_THESE_BUTTON,
     NONE_OF_THESE_THANKS,
     NOT_AN_EVENT,
+    OPEN_IN_BROWSER_BUTTON,
     PREVIOUS_BUTTON,
     SLOW_DOWN,
     STALE_BUTTON,
@@ -88,11 +90,26 @@ Button = tuple[str, str]
 Rows = list[list[Button]]
 
 
+class Link(NamedTuple):
+    """A button that opens a web page instead of sending callback data."""
+
+    text: str
+    url: str
+
+
 def as_markup(rows: Rows) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+        [
+            [
+                InlineKeyboardButton(b[0], url=b[1])
+                if isinstance(b, Link)
+                else InlineKeyboardButton(b[0], callback_data=b[1])
+                for b in row
+            ]
+            for row in rows
+        ]
     )
 
 
@@ -102,7 +119,13 @@ def as_json(rows: Rows) -> dict[str, Any] | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": text, "callback_data": data} for text, data in row] for row in rows
+            [
+                {"text": b[0], "url": b[1]}
+                if isinstance(b, Link)
+                else {"text": b[0], "callback_data": b[1]}
+                for b in row
+            ]
+            for row in rows
         ]
     }
 
@@ -160,9 +183,10 @@ def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
     ]
 
 
-def answer_buttons(answer: Answer, page: int = 0) -> Rows:
-    """Buttons under a reply: a card's page buttons, its About and Assessments pages and
-    related events, candidates to pick from, or the event list."""
+def answer_buttons(answer: Answer, page: int = 0, public_url: str | None = None) -> Rows:
+    """Buttons under a reply: a card's page buttons, its About and Assessments pages, its
+    web page (where the site has a public URL) and related events, candidates to pick from,
+    or the event list."""
     if answer.event is not None:
         event = answer.event
         pages = len(answer.rendered)
@@ -172,7 +196,10 @@ def answer_buttons(answer: Answer, page: int = 0) -> Rows:
         rows = navigation(page, pages, lambda to: callbacks.card_page(event.slug, to))
         choose = callbacks.page_chooser(event.slug, page)
         rows += page_jumps(page, pages, lambda to: callbacks.card_page(event.slug, to), choose)
-        return [*rows, notes] + [
+        rows.append(notes)
+        if public_url:
+            rows.append([Link(OPEN_IN_BROWSER_BUTTON, event_url(public_url, event.slug))])
+        return rows + [
             [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
@@ -191,9 +218,12 @@ def side_page_buttons(slug: str, page: int, pages: int, data: Callable[[str, int
 
 
 class UserHandlers:
-    def __init__(self, service: AnswerService, limit: QuestionLimit) -> None:
+    def __init__(
+        self, service: AnswerService, limit: QuestionLimit, public_url: str | None
+    ) -> None:
         self.service = service
         self.limit = limit
+        self.public_url = public_url  # the web site's, for the cards' "Open in browser"
 
     # ------------------------------------------------------------ replies
 
@@ -202,7 +232,7 @@ class UserHandlers:
         await reply_html(
             message,
             answer.rendered[0],
-            as_json(answer_buttons(answer)),
+            as_json(answer_buttons(answer, 0, self.public_url)),
             quote=message.chat.type != ChatType.PRIVATE,
         )
 
@@ -441,7 +471,8 @@ class UserHandlers:
     async def _show_in_place(self, message: Message, answer: Answer, page: int = 0) -> None:
         """Show a page of the card in this message (a question-prompt or another page)."""
         page = min(max(page, 0), len(answer.rendered) - 1)  # the card may have fewer pages by now
-        await _edit(message, answer.rendered[page], as_markup(answer_buttons(answer, page)))
+        buttons = answer_buttons(answer, page, self.public_url)
+        await _edit(message, answer.rendered[page], as_markup(buttons))
 
     # ------------------------------------------------------------ inline mode
 

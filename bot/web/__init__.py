@@ -1,0 +1,1 @@
+"""The public read-only web site and JSON API: Telegram-free, beside `bot/tg/`."""

@@ -1,0 +1,49 @@
+"""Read-side queries of the public web site that the bot's views do not cover: one event's
+visible claims as data-set records, for its page's ClaimReview JSON-LD."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from db.dataset_schema import DataSet
+from db.import_export import claim_record, document_record, event_record, source_record
+from db.models import Appearance, Claim, Document, Event
+
+
+def event_dataset(session: Session, slug: str) -> DataSet | None:
+    """The visible event `slug` with its visible claims, their claimants and the documents
+    they cite; None if there is no such visible event."""
+    event = session.scalar(
+        select(Event)
+        .where(Event.slug == slug, Event.hidden.is_(False))
+        .options(selectinload(Event.aliases), selectinload(Event.links))
+    )
+    if event is None:
+        return None
+    claims = session.scalars(
+        select(Claim)
+        .where(Claim.event_id == event.id, Claim.hidden.is_(False))
+        .options(
+            selectinload(Claim.claimant),
+            selectinload(Claim.supersedes),
+            selectinload(Claim.appearances).selectinload(Appearance.publisher),
+            selectinload(Claim.appearances).selectinload(Appearance.via),
+            selectinload(Claim.appearances).selectinload(Appearance.source_document),
+            selectinload(Claim.assessments),
+        )
+        .order_by(Claim.id)
+    ).all()
+    cited_ids = {a.document_id for c in claims for a in c.appearances if a.document_id}
+    cited_keys = {key for c in claims for a in c.assessments for key in a.documents or ()}
+    documents = session.scalars(
+        select(Document)
+        .where(Document.id.in_(cited_ids) | Document.key.in_(cited_keys))
+        .options(selectinload(Document.publisher))
+        .order_by(Document.id)
+    ).all()
+    sources = {c.claimant.id: c.claimant for c in claims}
+    return DataSet(
+        sources=[source_record(s) for s in sources.values()],
+        documents=[document_record(d) for d in documents],
+        events=[event_record(event)],
+        claims=[claim_record(c) for c in claims],
+    )
