@@ -278,12 +278,18 @@ def _chain_units(heading: str, chain: Sequence[ClaimView]) -> list[Unit]:
     return units
 
 
+def subject_adds(claim: ClaimView) -> bool:
+    """Whether a claim's subject says whom its wording does not ('63 Russian servicemen'
+    already does)."""
+    if not (claim.subject and claim.wording):
+        return False
+    wording = claim.wording.casefold()
+    return not any(word in wording for word in claim.subject.casefold().split() if len(word) > 3)
+
+
 def _subject_text(claim: ClaimView) -> str:
     """' — Russian servicemen' after a figure, unless its wording already says whom."""
-    if not (claim.subject and claim.wording):
-        return ""
-    wording = claim.wording.casefold()
-    if any(word in wording for word in claim.subject.casefold().split() if len(word) > 3):
+    if not (claim.subject and subject_adds(claim)):
         return ""
     return f" — {escape(shorten(claim.subject, STATEMENT_CHARS))}"
 

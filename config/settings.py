@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     organisation: str | None = Field(default=None, min_length=1, max_length=200)
     # Where `claimbot web` listens; a reverse proxy serves it at public_url.
     web_host: str = "127.0.0.1"
-    web_port: int = Field(default=8081, ge=1, le=65535)
+    web_port: int = Field(default=8090, ge=1, le=65535)
 
     log_level: str = "INFO"
     # `json`: one JSON object a line, for a log collector.

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from pyld import jsonld
 from bot.answering import AnswerService
 from bot.runtime import Runtime
 from config import load_settings
+from db.engine import make_engine, make_session_factory, unit_of_work
+from db.import_export import apply_import, export_dataset, plan_import
 from tests.botapi import FakeTelegram
 from tests.e2e import copy_seeded_sqlite, running_bot
 from tests.web_site import fetch, fetch_json, running_site
@@ -258,3 +261,29 @@ def test_the_site_serves_from_postgresql(seeded_database_url: str, tmp_path: Pat
     assert "89 Russian servicemen" in text and "around 400 fatalities" in text
     assert answer["outcome"] == "answer" and answer["event"]["slug"] == "makiivka-strike"
     assert len(listing["events"]) == 10
+
+
+def test_a_change_made_elsewhere_reaches_the_page(seeded_copy: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "bot.db"
+    shutil.copyfile(seeded_copy, copy)
+    url = f"sqlite:///{copy}"
+    with running_site(url, tmp_path / "web.log", index_poll_seconds="0.2") as base:
+        assert "89 Russian servicemen" in visible_text(page(base, MAKIIVKA))  # now kept
+        # Another process (here an import, as a moderator's would be) changes a claim.
+        engine = make_engine(url)
+        sessions = make_session_factory(engine)
+        with unit_of_work(sessions) as session:
+            dataset = export_dataset(session)
+            claims = [
+                c.model_copy(update={"wording": "89 Russian servicemen, later said"})
+                if c.key == "makiivka-russian-mod-89"
+                else c
+                for c in dataset.claims
+            ]
+            changed = dataset.model_copy(update={"claims": claims})
+            apply_import(session, plan_import(session, changed), "test")
+        engine.dispose()
+        deadline = time.monotonic() + 20
+        while "89 Russian servicemen, later said" not in visible_text(page(base, MAKIIVKA)):
+            assert time.monotonic() < deadline, "the page never showed the change"
+            time.sleep(0.2)

@@ -22,7 +22,6 @@ from config import Settings
 from db.engine import unit_of_work
 from db.file_formats import claim_reviews
 from db.public_queries import event_dataset
-from db.queries import EventCard
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +32,30 @@ DEFAULT_AUTHOR = "claimbot"
 
 
 class PageCache:
-    """Rendered event pages, each kept while the card cache hands out the same card (so
-    no longer than the card itself) and up to `size` pages, least recently shown first out."""
+    """Rendered event pages, each kept until the data changes (the index keeper has seen a
+    newer change than the page was rendered from) and up to `size` pages, least recently
+    shown first out. A page served from here needs no thread, query or rendering."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, keeper: IndexKeeper, size: int) -> None:
+        self._keeper = keeper
         self._size = size
-        self._pages: OrderedDict[tuple[str, str], tuple[EventCard, bytes]] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, str], tuple[int | None, bytes]] = OrderedDict()
 
-    def get(self, key: tuple[str, str], card: EventCard) -> bytes | None:
+    @property
+    def version(self) -> int | None:
+        """The data's version now: read it before loading what a page is made from, so
+        that a change made meanwhile leaves the page stale rather than wrongly fresh."""
+        return self._keeper.state.change_id
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
         kept = self._pages.get(key)
-        if kept is None or kept[0] is not card:
+        if kept is None or kept[0] != self.version:
             return None
         self._pages.move_to_end(key)
         return kept[1]
 
-    def put(self, key: tuple[str, str], card: EventCard, page: bytes) -> None:
-        self._pages[key] = (card, page)
+    def put(self, key: tuple[str, str], version: int | None, page: bytes) -> None:
+        self._pages[key] = (version, page)
         self._pages.move_to_end(key)
         while len(self._pages) > self._size:
             self._pages.popitem(last=False)
@@ -67,6 +74,7 @@ class WebSite:
         self,
         service: AnswerService,
         sessions: sessionmaker[Session],
+        keeper: IndexKeeper,
         health: Health,
         settings: Settings,
     ) -> None:
@@ -75,7 +83,7 @@ class WebSite:
         self._health = health
         self._public_url = settings.public_url
         self._author = settings.organisation or DEFAULT_AUTHOR
-        self._pages = PageCache(settings.card_cache_size)
+        self._pages = PageCache(keeper, settings.card_cache_size)
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -116,16 +124,17 @@ class WebSite:
 
     async def event(self, request: web.Request) -> web.Response:
         slug = request.match_info["slug"]
-        card = await asyncio.to_thread(self._service.card, slug)
-        if card is None:
-            return web.Response(status=404, text=render_not_found(slug), content_type=HTML)
         public_url = self._public_url or str(request.url.origin())
         key = (slug, public_url)
-        body = self._pages.get(key, card)
+        body = self._pages.get(key)
         if body is None:
+            version = self._pages.version
+            card = await asyncio.to_thread(self._service.card, slug)
+            if card is None:
+                return web.Response(status=404, text=render_not_found(slug), content_type=HTML)
             reviews = await asyncio.to_thread(self._reviews, slug, public_url)
             body = render_event(event_page(card), reviews).encode()
-            self._pages.put(key, card, body)
+            self._pages.put(key, version, body)
         return web.Response(body=body, content_type=HTML, charset="utf-8")
 
     async def api_events(self, request: web.Request) -> web.Response:
@@ -159,7 +168,7 @@ async def _serve_until_signalled(ctx: Runtime, service: AnswerService) -> None:
     settings = ctx.settings
     keeper = IndexKeeper(service, ChangeWatch(ctx.sessions), settings.index_poll_seconds)
     await asyncio.to_thread(keeper.check)
-    site = WebSite(service, ctx.sessions, Health(ctx.engine, keeper), settings)
+    site = WebSite(service, ctx.sessions, keeper, Health(ctx.engine, keeper), settings)
     runner = web.AppRunner(site.application(), access_log=None)
     await runner.setup()
     stop = asyncio.Event()

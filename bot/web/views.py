@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from bot.card import claim_groups, figure_label, reason_text
+from bot.card import claim_groups, figure_label, reason_text, subject_adds
 from bot.public_urls import claim_anchor, event_path
 from bot.references import appearance_label
 from bot.rendering import (
@@ -23,7 +23,7 @@ API_VERSION = "v1"
 
 @dataclass(frozen=True)
 class AppearanceEntry:
-    outlet: str
+    outlet: str | None
     headline: str | None
     date: str | None
     url: str | None
@@ -94,9 +94,12 @@ def _date(day: dt.date | None) -> str | None:
 
 def _appearance(appearance: AppearanceView) -> AppearanceEntry:
     document = appearance.source_document
+    outlet = appearance.publisher or (document.publisher if document else None)
+    headline = appearance.title or (document.headline if document else None)
     return AppearanceEntry(
-        outlet=appearance_label(appearance),
-        headline=appearance.title or (document.headline if document else None),
+        # Without an outlet or a headline, what the card calls it (opening words, say).
+        outlet=outlet or (None if headline else appearance_label(appearance)),
+        headline=headline,
         date=_date(appearance.published_on or (document.published_on if document else None)),
         url=appearance.url or (document.url if document else None),
         figure_wording=appearance.figure_wording,
@@ -123,7 +126,7 @@ def claim_entry(claim: ClaimView) -> ClaimEntry:
         side=SIDE_LABELS[claim.claimant.side],
         figure=figure_label(claim),
         wording=claim.wording,
-        subject=claim.subject,
+        subject=claim.subject if subject_adds(claim) else None,
         summary=claim.summary,
         quote=claim.quote,
         date=_date(claim.stated_on),
