@@ -81,7 +81,7 @@ def test_the_event_page_is_the_full_card(site: str) -> None:
     assert len(re.findall(r'<article class="claim[^"]*" id="claim-', markup)) == len(claims) > 20
     for claim in claims:
         assert f'id="claim-{claim["key"]}"' in markup
-        assert claim["claimant"]["name"] in text
+        assert claim["claimant"] in text
         assert claim["quote"] in text
         if claim["wording"]:
             assert claim["wording"] in text

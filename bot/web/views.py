@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from bot.answering import claim_json
 from bot.card import claim_groups, figure_label, reason_text, subject_adds
 from bot.public_urls import claim_anchor, event_path
 from bot.references import appearance_label
@@ -202,29 +203,12 @@ def _assessment_json(assessment: AssessmentView) -> dict[str, Any]:
     }
 
 
-def claim_json(claim: ClaimView, supersedes: str | None) -> dict[str, Any]:
-    return {
-        "key": claim.key,
-        "claimant": {
-            "name": claim.claimant.name,
-            "kind": claim.claimant.kind.value,
-            "side": claim.claimant.side.value,
-        },
-        "metric": claim.metric.value,
-        "subject": claim.subject,
-        "figure": {
-            "qualifier": claim.qualifier.value if claim.qualifier else None,
-            "low": claim.low,
-            "high": claim.high,
-        },
-        "wording": claim.wording,
-        "summary": claim.summary,
-        "quote": claim.quote,
-        "stated_on": _iso(claim.stated_on),
+def api_claim_json(claim: ClaimView, supersedes: str | None) -> dict[str, Any]:
+    """A claim as `claimbot ask --json` gives it, with everything else the page shows."""
+    return claim_json(claim) | {
+        "claimant_kind": claim.claimant.kind.value,
         "basis": claim.basis.value,
         "supersedes": supersedes,
-        "lifecycle": claim.lifecycle.value,
-        "status": claim.status.value,
         "status_reason": reason_text(claim),
         "appearances": [_appearance_json(_appearance(a), a) for a in claim.appearances],
         "status_history": [_assessment_json(a) for a in claim.assessments],
@@ -249,7 +233,7 @@ def event_json(card: EventCard) -> dict[str, Any]:
             "path": event_path(card.slug),
         },
         "claims": [
-            claim_json(c, keys.get(c.supersedes_id) if c.supersedes_id else None)
+            api_claim_json(c, keys.get(c.supersedes_id) if c.supersedes_id else None)
             for c in card.claims
         ],
         "related": [

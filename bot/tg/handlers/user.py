@@ -386,24 +386,24 @@ class UserHandlers:
         await _edit(pressed.message, escape(NONE_OF_THESE_THANKS), None)
 
     async def card_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = _pressed(update)
-        card = callbacks.parse_card_page(pressed.data)
-        if card is None or pressed.message is None:
-            await pressed.query.answer(STALE_BUTTON)
-            return
-        answer = await self._shown_event(pressed, card.slug)
-        if answer is not None:
-            await self._show_in_place(pressed.message, answer, card.page)
+        await self._card_page(update, choosing=False)
 
     async def page_chooser_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The card's page numbers to jump to, in place of its buttons; the page stays."""
+        await self._card_page(update, choosing=True)
+
+    async def _card_page(self, update: Update, choosing: bool) -> None:
         pressed = _pressed(update)
-        card = callbacks.parse_card_page(pressed.data, callbacks.Prefix.PAGE_CHOOSER)
+        prefix = callbacks.Prefix.PAGE_CHOOSER if choosing else callbacks.Prefix.CARD_PAGE
+        card = callbacks.parse_card_page(pressed.data, prefix)
         if card is None or pressed.message is None:
             await pressed.query.answer(STALE_BUTTON)
             return
         answer = await self._shown_event(pressed, card.slug)
         if answer is None:
+            return
+        if not choosing:
+            await self._show_in_place(pressed.message, answer, card.page)
             return
         pages = len(answer.rendered)
         page = min(max(card.page, 0), pages - 1)
