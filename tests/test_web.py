@@ -85,6 +85,9 @@ def test_the_event_page_is_the_full_card(site: str) -> None:
         assert claim["quote"] in text
         if claim["wording"]:
             assert claim["wording"] in text
+        for assessment in claim["status_history"]:  # the evidence behind every status
+            assert all(e in text for e in assessment["evidence"])
+            assert assessment["rationale"] is None or assessment["rationale"] in text
     for figure in ("63 Russian servicemen", "89 Russian servicemen", "around 400 fatalities"):
         assert figure in text
     assert "disputed" in text and "unverified" in text
