@@ -2,19 +2,21 @@
 
 The counters are process-wide, as Prometheus expects: each replica is scraped on its own
 address and a dashboard sums them. Gauges that describe state (the match index, the update
-inbox) are read when a scrape asks, from whatever `follow` was last given.
+inbox) are read when a scrape asks, from what `follow` was last given.
 """
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.freshness import IndexKeeper
+from db.inbox import backlog
 from db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,11 @@ FLOOD_LIMITS = Counter(
     "Bot API answers 429 (too many requests, retry later), by method.",
     ["method"],
 )
+WEB_REQUESTS = Counter(
+    "claimbot_web_requests",
+    "Requests to the web site and its API, by route and HTTP status.",
+    ["route", "status"],
+)
 DATABASE_ERRORS = Counter(
     "claimbot_database_errors",
     "Updates whose handling the database failed: unreachable, or a query refused.",
@@ -46,42 +53,34 @@ def count_database_error(error: BaseException | None) -> None:
     DATABASE_ERRORS.labels("unreachable" if is_database_outage(error) else "refused").inc()
 
 
-@dataclass(frozen=True)
-class ServingState:
-    """Where the state gauges come from in a serving process."""
-
-    index_events: Callable[[], int]
-    index_built_at: Callable[[], float | None]  # a Unix time
-    inbox_backlog: Callable[[], int]
-
-
 class _StateCollector(Collector):
     def __init__(self) -> None:
-        self.state: ServingState | None = None
+        self.keeper: IndexKeeper | None = None
+        self.sessions: sessionmaker[Session] | None = None
 
     def collect(self) -> Iterator[Metric]:
-        state = self.state
-        if state is None:
+        keeper, sessions = self.keeper, self.sessions
+        if keeper is None or sessions is None:
             return
+        state = keeper.state
         yield GaugeMetricFamily(
-            "claimbot_index_events", "Events in the match index.", value=state.index_events()
+            "claimbot_index_events", "Events in the match index.", value=state.events
         )
-        built = state.index_built_at()
-        if built is not None:
+        if state.built_at is not None:
             yield GaugeMetricFamily(
                 "claimbot_index_built_timestamp_seconds",
                 "When the match index was last built or refreshed (Unix time).",
-                value=built,
+                value=state.built_at.timestamp(),
             )
         try:
-            backlog = state.inbox_backlog()
+            waiting = backlog(sessions)
         except Exception as error:  # a scrape reports what it can while the database is away
             log.warning("metrics: the update inbox could not be counted: %s", error)
             return
         yield GaugeMetricFamily(
             "claimbot_inbox_backlog",
             "Telegram updates stored and not yet handled (every bot on the database).",
-            value=backlog,
+            value=waiting,
         )
 
 
@@ -89,9 +88,9 @@ _STATE = _StateCollector()
 REGISTRY.register(_STATE)
 
 
-def follow(state: ServingState) -> None:
-    """Report this serving process's state from now on."""
-    _STATE.state = state
+def follow(keeper: IndexKeeper, sessions: sessionmaker[Session]) -> None:
+    """Report this serving process's index, and its database's inbox, from now on."""
+    _STATE.keeper, _STATE.sessions = keeper, sessions
 
 
 async def metrics_page(_request: web.Request) -> web.Response:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from pyld import jsonld
 
 from bot.answering import AnswerService
@@ -205,6 +206,28 @@ def test_healthz_reports_the_database_and_the_index(site: str) -> None:
     status, report = fetch_json(site + "/healthz")
     assert status == 200 and report["status"] == "ok"
     assert report["index"]["events"] == 10
+
+
+def test_prometheus_counts_requests_by_route_and_status(site: str) -> None:
+    def requests(text: str) -> dict[tuple[str, str], float]:
+        return {
+            (sample.labels["route"], sample.labels["status"]): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "claimbot_web_requests_total"
+        }
+
+    before = requests(fetch(site + "/metrics")[1].decode())
+    page(site, MAKIIVKA)
+    page(site, "/events/kramatorsk-strike")
+    fetch(site + "/events/no-such-event")
+    status, body, kind = fetch(site + "/metrics")
+    assert status == 200 and kind == "text/plain"
+    after = requests(body.decode())
+    pages = ("/events/{slug}", "200")
+    assert after[pages] - before.get(pages, 0) == 2  # one series, whatever the slug
+    assert after[("/events/{slug}", "404")] - before.get(("/events/{slug}", "404"), 0) == 1
+    assert "claimbot_index_events 10.0" in body.decode()
 
 
 def test_hidden_events_and_claims_never_appear_and_the_site_writes_nothing(

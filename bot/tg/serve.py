@@ -22,7 +22,7 @@ from telegram.ext import Application
 from bot.answering import AnswerService
 from bot.freshness import ChangeWatch, IndexKeeper
 from bot.health import Health
-from bot.metrics import MetricsServer, ServingState, follow
+from bot.metrics import MetricsServer, follow
 from bot.runtime import Runtime
 from bot.tg.app import build_application
 from bot.tg.polling import DurablePolling
@@ -30,7 +30,6 @@ from bot.tg.resilience import retry_telegram
 from bot.tg.update_processor import LoggedUpdateProcessor
 from bot.tg.webhook import WebhookServer
 from config import SettingsError
-from db.inbox import backlog
 
 log = logging.getLogger(__name__)
 
@@ -67,17 +66,7 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
         else None
     )
 
-    def built_at() -> float | None:
-        built = keeper.state.built_at
-        return None if built is None else built.timestamp()
-
-    follow(
-        ServingState(
-            index_events=lambda: keeper.state.events,
-            index_built_at=built_at,
-            inbox_backlog=lambda: backlog(ctx.sessions),
-        )
-    )
+    follow(keeper, ctx.sessions)
     return Serving(application, keeper, receiver, metrics)
 
 

@@ -10,11 +10,13 @@ from collections import OrderedDict
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import Answer, AnswerService
 from bot.freshness import ChangeWatch, IndexKeeper
 from bot.health import Health
+from bot.metrics import METRICS_PATH, WEB_REQUESTS, follow, metrics_page
 from bot.runtime import Runtime
 from bot.web.pages import render_event, render_index, render_not_found, search_result
 from bot.web.views import API_VERSION, event_json, event_page, listing_json
@@ -86,12 +88,13 @@ class WebSite:
         self._pages = PageCache(keeper, settings.card_cache_size)
 
     def application(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[_counted])
         app.add_routes(
             [
                 web.get("/", self.index),
                 web.get("/events/{slug}", self.event),
                 web.get("/healthz", self.healthz),
+                web.get(METRICS_PATH, metrics_page),
                 *(
                     route
                     for prefix in ("/api", f"/api/{API_VERSION}")
@@ -160,6 +163,20 @@ class WebSite:
         return _json(report, 200 if healthy else 503)
 
 
+@web.middleware
+async def _counted(request: web.Request, handler: Handler) -> web.StreamResponse:
+    # By route pattern, not path: one series for every event page, whatever the slug.
+    info = request.match_info.route.resource
+    route = info.canonical if info is not None else "unmatched"
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        WEB_REQUESTS.labels(route, str(error.status)).inc()
+        raise
+    WEB_REQUESTS.labels(route, str(response.status)).inc()
+    return response
+
+
 def serve_web(ctx: Runtime, service: AnswerService) -> None:
     asyncio.run(_serve_until_signalled(ctx, service))
 
@@ -168,6 +185,7 @@ async def _serve_until_signalled(ctx: Runtime, service: AnswerService) -> None:
     settings = ctx.settings
     keeper = IndexKeeper(service, ChangeWatch(ctx.sessions), settings.index_poll_seconds)
     await asyncio.to_thread(keeper.check)
+    follow(keeper, ctx.sessions)
     site = WebSite(service, ctx.sessions, keeper, Health(ctx.engine, keeper), settings)
     runner = web.AppRunner(site.application(), access_log=None)
     await runner.setup()
