@@ -5,6 +5,7 @@ import contextlib
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -13,6 +14,7 @@ from platformdirs import user_data_dir
 from sqlalchemy.exc import OperationalError
 
 from bot.answering import Answer, AnswerService
+from bot.moderation.rendering import render_import_progress
 from bot.rendering import (
     HELP_TEXT,
     html_to_text,
@@ -34,6 +36,7 @@ from db.file_formats import (
 )
 from db.import_export import apply_import, export_dataset, plan_import
 from db.migrate import upgrade
+from db.progress import Phase, PhaseClock
 
 
 class CommandError(Exception):
@@ -226,22 +229,55 @@ def cmd_web(ctx: Runtime, _args: argparse.Namespace) -> None:
 def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
     # An import brings its own data: the schema is needed, the seed is not.
     ctx.ensure_schema()
-    dataset = read_dataset(Path(args.file))
+    line = ProgressLine(sys.stderr)
+    dataset = read_dataset(
+        Path(args.file), max_bytes=ctx.settings.import_max_mb * 2**20, progress=line.show
+    )
+    # Planning only reads: on SQLite the write lock is taken by the first write, so
+    # answers and other writers wait only while the changes are written.
     with unit_of_work(ctx.sessions) as session:
-        plan = plan_import(session, dataset)
+        plan = plan_import(session, dataset, progress=line.show)
+        line.end()
         print(plan.summary())
         if plan.rejected:
             raise CommandError("nothing was imported: fix the rejected records and try again")
         if args.dry_run or not plan.has_changes:
             print("Nothing written." if args.dry_run else "Nothing to change.")
             return
-
-        def progress(done: int, total: int) -> None:
-            print(f"\rimporting: {done}/{total} records", end="", file=sys.stderr, flush=True)
-
-        apply_import(session, plan, actor=f"import:{Path(args.file).name}", progress=progress)
-        print(file=sys.stderr)
+        apply_import(session, plan, actor=f"import:{Path(args.file).name}", progress=line.show)
+        line.end()
     print("Imported.")
+
+
+class ProgressLine:
+    """An import's progress on standard error: one line rewritten in place at a terminal,
+    else a plain line now and then (a log gets no carriage returns)."""
+
+    EVERY_SECONDS = 5.0
+
+    def __init__(self, out: TextIO) -> None:
+        self.out, self.clock = out, PhaseClock()
+        self.at_terminal = out.isatty()
+        self.shown_at, self.phase = 0.0, Phase.READING
+        self.open = False
+
+    def show(self, phase: Phase, done: int, total: int) -> None:
+        text = render_import_progress(phase, done, total, self.clock.remaining(phase, done, total))
+        if self.at_terminal:
+            print(f"\r{text}\x1b[K", end="", file=self.out, flush=True)
+            self.open = True
+        elif (
+            phase != self.phase
+            or done >= total
+            or time.monotonic() - self.shown_at >= self.EVERY_SECONDS
+        ):
+            self.shown_at, self.phase = time.monotonic(), phase
+            print(text, file=self.out, flush=True)
+
+    def end(self) -> None:
+        if self.open:
+            print(file=self.out)
+            self.open = False
 
 
 def cmd_export(ctx: Runtime, args: argparse.Namespace) -> None:

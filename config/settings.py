@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     form_timeout_seconds: float = Field(default=3600, gt=0)
     # Questions one person may ask a minute; past it they are told once to slow down.
     questions_per_minute: int = Field(default=20, ge=1)
+    # The largest file `claimbot import` reads, in MB: an import holds about ten times its
+    # file in memory; a JSON export of 100,000 events is about 225 MB.
+    import_max_mb: int = Field(default=512, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,12 +18,11 @@ from db.dataset_schema import (
     DataSet,
     DocumentRecord,
     EventRecord,
+    Record,
     SourceRecord,
 )
+from db.progress import Phase, Progress
 from db.vocabulary import DatePrecision, PlacePrecision, SourceKind, VerificationStatus
-
-# Larger files are refused before parsing: a data set of this project is a few MB at most.
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class DataSetFileError(Exception):
@@ -141,7 +142,7 @@ def _refuse_repeated_keys(node: yaml.MappingNode) -> None:
             seen.add(key.value)
 
 
-def detect_format(name: str, data: bytes) -> str:
+def detect_format(name: str, data: bytes | bytearray) -> str:
     """`json` or `yaml`, by file name, else by content (JSON is also valid YAML)."""
     suffix = Path(name).suffix.lower()
     if suffix == ".json":
@@ -152,19 +153,14 @@ def detect_format(name: str, data: bytes) -> str:
         raise DataSetFileError(
             f"unsupported file type {suffix!r}: send a .json, .yaml or .yml data set"
         )
-    return "json" if data.lstrip()[:1] in (b"{", b"[") else "yaml"
+    start = re.match(rb"\s*", data)
+    first = data[start.end() : start.end() + 1] if start else b""
+    return "json" if first in (b"{", b"[") else "yaml"
 
 
-def _record_label(raw: Any, loc: tuple[int | str, ...]) -> str:
+def _record_label(section: str, index: int, item: Any) -> str:
     """`claims[3] (makiivka-mod-63)`: where in the file a validation error is."""
-    if len(loc) < 2 or not isinstance(loc[1], int):
-        return ".".join(str(part) for part in loc) or "file"
-    section, index = str(loc[0]), loc[1]
     label = f"{section}[{index}]"
-    try:
-        item = raw[section][index]
-    except (KeyError, IndexError, TypeError):
-        return label
     if isinstance(item, Mapping):
         natural_key = item.get("key") or item.get("slug") or item.get("name")
         if isinstance(natural_key, str):
@@ -172,45 +168,140 @@ def _record_label(raw: Any, loc: tuple[int | str, ...]) -> str:
     return label
 
 
-def dataset_from_bytes(data: bytes, name: str = "data set") -> DataSet:
-    if len(data) > MAX_FILE_BYTES:
-        raise DataSetFileError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+SECTIONS: dict[str, type[Record]] = {
+    "sources": SourceRecord,
+    "documents": DocumentRecord,
+    "events": EventRecord,
+    "claims": ClaimRecord,
+}
+MAX_PROBLEMS = 10
+# Validation reports progress (and planning and writing work) in steps of this many records.
+PROGRESS_STEP = 500
+
+
+class _Problems:
+    """The first MAX_PROBLEMS validation errors, and how many there were in all."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+        self.count = 0
+
+    def add(self, where: str, error: ValidationError) -> None:
+        for item in error.errors():
+            self.count += 1
+            if len(self.shown) < MAX_PROBLEMS:
+                field = ".".join(str(part) for part in item["loc"]) or "record"
+                message = str(item["msg"]).removeprefix("Value error, ")
+                self.shown.append(f"{where}: {field}: {message}")
+
+    def raise_any(self) -> None:
+        if self.count:
+            more = self.count - len(self.shown)
+            raise DataSetFileError(
+                "\n".join(self.shown + ([f"... and {more} more problems"] if more > 0 else []))
+            )
+
+
+def _validate(raw: Any, release: bool, progress: Progress | None) -> DataSet:
+    """The data set, validated record by record.
+
+    With `release`, each plain record is dropped as soon as its model is built, so a large
+    file is never held whole twice (as plain data and as models); YAML may share one list
+    between two sections through an alias, so it keeps its plain data.
+    """
+    if not isinstance(raw, Mapping):
+        raise DataSetFileError(
+            "a data set is a mapping with 'sources', 'events' and 'claims' lists; "
+            "start from the output of `claimbot export`"
+        )
+    problems = _Problems()
+    lists = {name: raw[name] for name in SECTIONS if isinstance(raw.get(name), list)}
+    try:
+        envelope = DataSet.model_validate({k: v for k, v in raw.items() if k not in lists})
+    except ValidationError as error:
+        problems.add("file", error)
+        envelope = DataSet()
+    total = sum(len(items) for items in lists.values())
+    done = 0
+    if progress:
+        progress(Phase.VALIDATING, 0, total)
+    sections: dict[str, list[Record]] = {}
+    for name, items in lists.items():
+        model = SECTIONS[name]
+        records: list[Record] = []
+        for index in range(len(items)):
+            item = items[index]
+            if release:
+                items[index] = None
+            try:
+                records.append(model.model_validate(item))
+            except ValidationError as error:
+                problems.add(_record_label(name, index, item), error)
+            done += 1
+            if progress and done % PROGRESS_STEP == 0:
+                progress(Phase.VALIDATING, done, total)
+        sections[name] = records
+    problems.raise_any()
+    if progress:
+        progress(Phase.VALIDATING, total, total)
+    # Every record is valid, and the envelope's other fields were checked above.
+    return envelope.model_copy(update=sections)
+
+
+def _too_large(max_bytes: int) -> DataSetFileError:
+    return DataSetFileError(
+        f"the file is larger than {max_bytes // 2**20} MB, the import limit "
+        "(CLAIMBOT_IMPORT_MAX_MB sets it)"
+    )
+
+
+def dataset_from_bytes(
+    data: bytes | bytearray,
+    name: str = "data set",
+    *,
+    max_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> DataSet:
+    if max_bytes is not None and len(data) > max_bytes:
+        raise _too_large(max_bytes)
     format_ = detect_format(name, data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataSetFileError("not a text file: a data set must be UTF-8 JSON or YAML") from None
     raw = _parse(text, format_)
-    if not isinstance(raw, Mapping):
-        raise DataSetFileError(
-            "a data set is a mapping with 'sources', 'events' and 'claims' lists; "
-            "start from the output of `claimbot export`"
-        )
-    try:
-        return DataSet.model_validate(raw)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors()[:10]:
-            loc = tuple(item["loc"])
-            record_loc = loc[:2] if len(loc) >= 2 and isinstance(loc[1], int) else loc
-            field = ".".join(str(part) for part in loc[len(record_loc) :]) or "record"
-            message = str(item["msg"]).removeprefix("Value error, ")
-            problems.append(f"{_record_label(raw, record_loc)}: {field}: {message}")
-        more = error.error_count() - len(problems)
-        if more > 0:
-            problems.append(f"... and {more} more problems")
-        raise DataSetFileError("\n".join(problems)) from None
+    del text
+    if progress:
+        progress(Phase.READING, len(data), len(data))
+    return _validate(raw, release=format_ == "json", progress=progress)
 
 
-def read_dataset(path: Path) -> DataSet:
+READ_CHUNK = 8 * 2**20
+
+
+def read_dataset(
+    path: Path, max_bytes: int | None = None, progress: Progress | None = None
+) -> DataSet:
+    """The data set in a file, read in chunks so that progress shows the bytes read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DataSetFileError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if max_bytes is not None and size > max_bytes:
+                raise _too_large(max_bytes)
+            if progress:
+                progress(Phase.READING, 0, size)
+            data = bytearray(size)
+            view, done = memoryview(data), 0
+            while done < size and (count := file.readinto(view[done : done + READ_CHUNK])):
+                done += count
+                if progress:
+                    # Parsing comes after the last chunk: it is counted as the last byte.
+                    progress(Phase.READING, min(done, size - 1), size)
+            view.release()
+            del data[done:]
     except OSError as error:
         raise DataSetFileError(f"cannot read {path}: {error.strerror}") from None
-    return dataset_from_bytes(data, path.name)
+    return dataset_from_bytes(data, path.name, max_bytes=max_bytes, progress=progress)
 
 
 def dataset_to_text(dataset: DataSet, format_: str) -> str:

@@ -13,13 +13,14 @@ assessments are recorded as set by the importing moderator, now.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from db.audit import new_batch, record_change
 from db.dataset_schema import (
@@ -43,6 +44,7 @@ from db.models import (
     EventLink,
     Source,
 )
+from db.progress import Phase, Progress
 from db.vocabulary import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -51,8 +53,6 @@ from db.vocabulary import (
     PlacePrecision,
     VerificationStatus,
 )
-
-Progress = Callable[[int, int], None]
 
 
 class Change(StrEnum):
@@ -76,7 +76,10 @@ class ImportPlan:
     records: list[PlannedRecord] = field(default_factory=list)
 
     def count(self, kind: str, change: Change) -> int:
-        return sum(1 for r in self.records if r.kind == kind and r.change == change)
+        return self.counts()[kind, change]
+
+    def counts(self) -> Counter[tuple[str, Change]]:
+        return Counter((r.kind, r.change) for r in self.records)
 
     @property
     def rejected(self) -> list[PlannedRecord]:
@@ -88,11 +91,12 @@ class ImportPlan:
 
     def summary(self) -> str:
         lines = []
+        counted = self.counts()
         for kind in ("source", "document", "event", "claim"):
             counts = ", ".join(
-                f"{self.count(kind, change)} {change.value}"
+                f"{counted[kind, change]} {change.value}"
                 for change in Change
-                if self.count(kind, change)
+                if counted[kind, change]
             )
             lines.append(f"{kind}s: {counts or 'none'}")
         lines.extend(f"rejected {r.kind} {r.name!r}: {r.reason}" for r in self.rejected)
@@ -307,6 +311,65 @@ def export_dataset(session: Session) -> DataSet:
 
 # ---------------------------------------------------------------- import
 
+# Names per `IN (...)` and records per bulk write: small enough for any database's limit
+# on bound parameters, large enough that the round trips do not count.
+BATCH = 500
+
+T = TypeVar("T")
+
+
+def _batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def _ids(session: Session, key: InstrumentedAttribute[str], names: Iterable[str]) -> dict[str, int]:
+    """The ids of the rows whose natural key (`key`) is among `names`, looked up in batches."""
+    model = key.class_
+    found: dict[str, int] = {}
+    for batch in _batches(sorted(set(names))):
+        rows = session.execute(select(key, model.id).where(key.in_(batch)))
+        found.update(rows.all())
+    return found
+
+
+def _stored_sources(session: Session, names: Sequence[str]) -> dict[str, Source]:
+    return {s.name: s for s in session.scalars(select(Source).where(Source.name.in_(names)))}
+
+
+def _stored_documents(session: Session, keys: Sequence[str]) -> dict[str, Document]:
+    query = select(Document).options(selectinload(Document.publisher)).where(Document.key.in_(keys))
+    return {d.key: d for d in session.scalars(query)}
+
+
+def _stored_events(session: Session, slugs: Sequence[str]) -> dict[str, Event]:
+    query = (
+        select(Event)
+        .options(
+            selectinload(Event.aliases),
+            selectinload(Event.links).selectinload(EventLink.related_event),
+        )
+        .where(Event.slug.in_(slugs))
+    )
+    return {e.slug: e for e in session.scalars(query)}
+
+
+def _stored_claims(session: Session, keys: Sequence[str]) -> dict[str, Claim]:
+    query = (
+        select(Claim)
+        .options(
+            selectinload(Claim.event),
+            selectinload(Claim.claimant),
+            selectinload(Claim.supersedes),
+            selectinload(Claim.appearances).selectinload(Appearance.publisher),
+            selectinload(Claim.appearances).selectinload(Appearance.via),
+            selectinload(Claim.appearances).selectinload(Appearance.source_document),
+            selectinload(Claim.assessments),
+        )
+        .where(Claim.key.in_(keys))
+    )
+    return {c.key: c for c in session.scalars(query)}
+
 
 def _duplicates(names: Iterable[str]) -> set[str]:
     seen: set[str] = set()
@@ -316,18 +379,62 @@ def _duplicates(names: Iterable[str]) -> set[str]:
     return twice
 
 
-def plan_import(session: Session, dataset: DataSet, by: ImportBy | None = None) -> ImportPlan:
-    """Sort every record of the file into new/updated/unchanged/rejected; writes nothing."""
-    current = export_dataset(session)
-    sources_now = {s.name: s for s in current.sources}
-    documents_now = {d.key: d for d in current.documents}
-    events_now = {e.slug: e for e in current.events}
-    claims_now = {c.key: c for c in current.claims}
-    source_names = set(sources_now) | {s.name for s in dataset.sources}
-    document_keys = set(documents_now) | {d.key for d in dataset.documents}
-    event_slugs = set(events_now) | {e.slug for e in dataset.events}
-    claim_keys = set(claims_now) | {c.key for c in dataset.claims}
+@dataclass(frozen=True)
+class _Known:
+    """Every natural key a record of the file may refer to: the file's own records and
+    the database's rows the file names (looked up by key, never the whole database)."""
+
+    sources: set[str]
+    documents: set[str]
+    events: set[str]
+    claims: set[str]
+
+    @classmethod
+    def of(cls, session: Session, dataset: DataSet) -> "_Known":
+        sources = {s.name for s in dataset.sources}
+        documents = {d.key for d in dataset.documents}
+        events = {e.slug for e in dataset.events}
+        claims = {c.key for c in dataset.claims}
+        named_sources = {d.publisher for d in dataset.documents if d.publisher}
+        named_documents: set[str] = set()
+        named_events = {link.event for e in dataset.events for link in e.related}
+        named_claims = {c.supersedes for c in dataset.claims if c.supersedes}
+        for claim in dataset.claims:
+            named_sources.add(claim.claimant)
+            named_events.add(claim.event)
+            for appearance in claim.appearances:
+                named_sources.update(n for n in (appearance.publisher, appearance.via) if n)
+                if appearance.article:
+                    named_documents.add(appearance.article)
+            for assessment in claim.assessments:
+                if assessment.given_by:
+                    named_sources.add(assessment.given_by)
+                named_documents.update(assessment.documents)
+        return cls(
+            sources | set(_ids(session, Source.name, named_sources - sources)),
+            documents | set(_ids(session, Document.key, named_documents - documents)),
+            events | set(_ids(session, Event.slug, named_events - events)),
+            claims | set(_ids(session, Claim.key, named_claims - claims)),
+        )
+
+
+def plan_import(
+    session: Session,
+    dataset: DataSet,
+    by: ImportBy | None = None,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Sort every record of the file into new/updated/unchanged/rejected; writes nothing.
+
+    Only the rows the file names are read, a batch at a time, so planning costs what the
+    file holds whatever the size of the database.
+    """
+    known = _Known.of(session, dataset)
     plan = ImportPlan(dataset)
+    total = len(dataset.sources) + len(dataset.documents) + len(dataset.events)
+    total += len(dataset.claims)
+    if progress:
+        progress(Phase.PLANNING, 0, total)
 
     def classify(kind: str, name: str, new: Any, old: Any, problems: list[str]) -> None:
         if problems:
@@ -337,72 +444,95 @@ def plan_import(session: Session, dataset: DataSet, by: ImportBy | None = None) 
         else:
             change = Change.UNCHANGED if new == old else Change.UPDATED
             plan.records.append(PlannedRecord(kind, name, change))
+        if progress and (len(plan.records) % BATCH == 0 or len(plan.records) == total):
+            progress(Phase.PLANNING, len(plan.records), total)
 
     twice = _duplicates(s.name for s in dataset.sources)
-    for source in dataset.sources:
-        problems = ["listed twice in the file"] if source.name in twice else []
-        classify("source", source.name, source, sources_now.get(source.name), problems)
+    for sources in _batches(dataset.sources):
+        stored_sources = _stored_sources(session, [s.name for s in sources])
+        for source in sources:
+            problems = ["listed twice in the file"] if source.name in twice else []
+            stored_source = stored_sources.get(source.name)
+            old_source = source_record(stored_source) if stored_source else None
+            classify("source", source.name, source, old_source, problems)
 
     twice = _duplicates(d.key for d in dataset.documents)
-    for document in dataset.documents:
-        problems = ["listed twice in the file"] if document.key in twice else []
-        if document.publisher and document.publisher not in source_names:
-            problems.append(f"publisher {document.publisher!r} is not a known source")
-        classify("document", document.key, document, documents_now.get(document.key), problems)
+    for documents in _batches(dataset.documents):
+        stored_documents = _stored_documents(session, [d.key for d in documents])
+        for document in documents:
+            problems = ["listed twice in the file"] if document.key in twice else []
+            if document.publisher and document.publisher not in known.sources:
+                problems.append(f"publisher {document.publisher!r} is not a known source")
+            stored_document = stored_documents.get(document.key)
+            old_document = document_record(stored_document) if stored_document else None
+            classify("document", document.key, document, old_document, problems)
 
     twice = _duplicates(e.slug for e in dataset.events)
-    for event in dataset.events:
-        problems = ["listed twice in the file"] if event.slug in twice else []
-        problems += [
-            f"related event {link.event!r} does not exist"
-            for link in event.related
-            if link.event not in event_slugs
-        ]
-        old_event = events_now.get(event.slug)
-        problems += _hiding_problems(by, event.hidden, old_event.hidden if old_event else None)
-        problems += _date_problems(by, event, old_event)
-        classify("event", event.slug, event, old_event, problems)
+    for events in _batches(dataset.events):
+        stored_events = _stored_events(session, [e.slug for e in events])
+        for event in events:
+            problems = ["listed twice in the file"] if event.slug in twice else []
+            problems += [
+                f"related event {link.event!r} does not exist"
+                for link in event.related
+                if link.event not in known.events
+            ]
+            stored_event = stored_events.get(event.slug)
+            old_event = event_record(stored_event) if stored_event else None
+            problems += _hiding_problems(by, event.hidden, old_event.hidden if old_event else None)
+            problems += _date_problems(by, event, old_event)
+            classify("event", event.slug, event, old_event, problems)
 
     twice = _duplicates(c.key for c in dataset.claims)
-    for claim in dataset.claims:
-        problems = ["listed twice in the file"] if claim.key in twice else []
-        if claim.event not in event_slugs:
-            problems.append(f"event {claim.event!r} does not exist")
-        if claim.claimant not in source_names:
-            problems.append(f"claimant {claim.claimant!r} is not a known source")
-        if claim.supersedes and claim.supersedes not in claim_keys:
-            problems.append(f"supersedes unknown claim {claim.supersedes!r}")
-        for number, appearance in enumerate(claim.appearances, start=1):
-            for role in ("publisher", "via"):
-                name = getattr(appearance, role)
-                if name and name not in source_names:
-                    problems.append(f"appearance {number}: {role} {name!r} is not a known source")
-            if appearance.article and appearance.article not in document_keys:
-                problems.append(
-                    f"appearance {number}: article {appearance.article!r} is not a listed document"
-                )
-        for number, assessment in enumerate(claim.assessments, start=1):
-            if assessment.given_by and assessment.given_by not in source_names:
-                problems.append(
-                    f"assessment {number}: given_by {assessment.given_by!r} is not a known source"
-                )
-            problems += [
-                f"assessment {number}: document {key!r} is not a listed document"
-                for key in assessment.documents
-                if key not in document_keys
-            ]
-        old = claims_now.get(claim.key)
-        if old and claim.assessments[: len(old.assessments)] != old.assessments:
-            problems.append(
-                "assessments are append-only: the file must keep the "
-                f"{len(old.assessments)} already recorded and may only add new ones"
-            )
-        problems += _hiding_problems(by, claim.hidden, old.hidden if old else None)
-        problems += _status_problems(by, claim, old)
-        problems += _date_problems(by, claim, old)
-        classify("claim", claim.key, claim, old, problems)
-
+    for claims in _batches(dataset.claims):
+        stored_claims = _stored_claims(session, [c.key for c in claims])
+        for claim in claims:
+            stored_claim = stored_claims.get(claim.key)
+            old = claim_record(stored_claim) if stored_claim else None
+            problems = ["listed twice in the file"] if claim.key in twice else []
+            problems += _claim_problems(claim, old, known, by)
+            classify("claim", claim.key, claim, old, problems)
     return plan
+
+
+def _claim_problems(
+    claim: ClaimRecord, old: ClaimRecord | None, known: _Known, by: ImportBy | None
+) -> list[str]:
+    problems = []
+    if claim.event not in known.events:
+        problems.append(f"event {claim.event!r} does not exist")
+    if claim.claimant not in known.sources:
+        problems.append(f"claimant {claim.claimant!r} is not a known source")
+    if claim.supersedes and claim.supersedes not in known.claims:
+        problems.append(f"supersedes unknown claim {claim.supersedes!r}")
+    for number, appearance in enumerate(claim.appearances, start=1):
+        for role in ("publisher", "via"):
+            name = getattr(appearance, role)
+            if name and name not in known.sources:
+                problems.append(f"appearance {number}: {role} {name!r} is not a known source")
+        if appearance.article and appearance.article not in known.documents:
+            problems.append(
+                f"appearance {number}: article {appearance.article!r} is not a listed document"
+            )
+    for number, assessment in enumerate(claim.assessments, start=1):
+        if assessment.given_by and assessment.given_by not in known.sources:
+            problems.append(
+                f"assessment {number}: given_by {assessment.given_by!r} is not a known source"
+            )
+        problems += [
+            f"assessment {number}: document {key!r} is not a listed document"
+            for key in assessment.documents
+            if key not in known.documents
+        ]
+    if old and claim.assessments[: len(old.assessments)] != old.assessments:
+        problems.append(
+            "assessments are append-only: the file must keep the "
+            f"{len(old.assessments)} already recorded and may only add new ones"
+        )
+    problems += _hiding_problems(by, claim.hidden, old.hidden if old else None)
+    problems += _status_problems(by, claim, old)
+    problems += _date_problems(by, claim, old)
+    return problems
 
 
 def apply_import(
@@ -414,15 +544,21 @@ def apply_import(
 ) -> None:
     """Write a plan without rejections; the caller's transaction makes it all-or-nothing.
 
-    With `by`, new assessments are recorded as set by that moderator, at that time.
+    New rows are inserted in bulk, a batch at a time; changed rows are updated through
+    the ORM (their version counters move), a batch per flush. With `by`, new assessments
+    are recorded as set by that moderator, at that time.
     """
     if plan.rejected:
         raise ImportRejected(plan)
     writer = _ImportWriter(session, plan, actor, progress, by)
-    sources = writer.write_sources()
-    documents = writer.write_documents(sources)
-    events = writer.write_events()
-    writer.write_claims(events, sources, documents)
+    writer.write_sources()
+    writer.write_documents()
+    writer.write_events()
+    writer.write_claims()
+
+
+Row = dict[str, Any]
+R = TypeVar("R", SourceRecord, DocumentRecord, EventRecord, ClaimRecord)
 
 
 class _ImportWriter:
@@ -438,137 +574,310 @@ class _ImportWriter:
         self.by = by
         self.changes = {(r.kind, r.name): r.change for r in plan.records}
         self.batch = new_batch()
-        dataset = plan.dataset
-        self.total = (
-            len(dataset.sources)
-            + len(dataset.documents)
-            + len(dataset.events)
-            + len(dataset.claims)
-        )
+        self.total = sum(1 for r in plan.records if r.change in (Change.NEW, Change.UPDATED))
         self.done = 0
+        if progress:
+            progress(Phase.WRITING, 0, self.total)
 
-    def _step(self) -> None:
-        self.done += 1
-        if self.progress and (self.done % 200 == 0 or self.done == self.total):
-            self.progress(self.done, self.total)
+    def _split(self, kind: str, records: Sequence[R]) -> tuple[list[R], list[R]]:
+        """The records of one kind that are new, and those that are updated."""
+        new: list[R] = []
+        updated: list[R] = []
+        for record in records:
+            change = self.changes[(kind, _name(record))]
+            if change == Change.NEW:
+                new.append(record)
+            elif change == Change.UPDATED:
+                updated.append(record)
+        return new, updated
+
+    def _insert(self, id_column: InstrumentedAttribute[int], rows: list[Row]) -> list[int]:
+        """Insert rows of `id_column`'s table in one statement; their ids, in the rows' order."""
+        if not rows:
+            return []
+        statement = insert(id_column.class_).returning(id_column, sort_by_parameter_order=True)
+        return list(self.session.scalars(statement, rows))
 
     def _audit(self, change: Change, entity: str, entity_id: int, before: Any, after: Any) -> None:
         record_change(
             self.session, self.actor, change.value, entity, entity_id, before, after, self.batch
         )
 
-    def write_sources(self) -> dict[str, Source]:
-        sources = {s.name: s for s in self.session.scalars(select(Source))}
-        for record in self.plan.dataset.sources:
-            change = self.changes[("source", record.name)]
-            if change != Change.UNCHANGED:
-                existing = sources.get(record.name)
-                before = source_record(existing) if existing else None
-                source = existing or Source(name=record.name)
-                source.kind, source.side = record.kind, record.side
-                source.country, source.description = record.country, record.description
-                source.short_name = record.short_name
-                self.session.add(source)
-                self.session.flush()
-                sources[record.name] = source
-                self._audit(change, "source", source.id, before, record)
-            self._step()
-        return sources
+    def _written(self, count: int) -> None:
+        """Flush a batch (its audit entries with it) and report it."""
+        self.session.flush()
+        self.done += count
+        if self.progress:
+            self.progress(Phase.WRITING, self.done, self.total)
 
-    def write_documents(self, sources: dict[str, Source]) -> dict[str, Document]:
-        documents = {d.key: d for d in self.session.scalars(select(Document))}
-        for record in self.plan.dataset.documents:
-            change = self.changes[("document", record.key)]
-            if change != Change.UNCHANGED:
-                existing = documents.get(record.key)
-                before = document_record(existing) if existing else None
-                document = existing or Document(key=record.key)
-                document.publisher = sources[record.publisher] if record.publisher else None
-                document.headline, document.opening_words = record.headline, record.opening_words
-                document.published_on, document.url = record.published_on, record.url
-                document.archive = record.archive
-                self.session.add(document)
-                self.session.flush()
-                documents[record.key] = document
-                self._audit(change, "document", document.id, before, record)
-            self._step()
-        return documents
+    def _inserted(self, kind: str, records: Sequence[R], ids: list[int]) -> None:
+        for row_id, record in zip(ids, records, strict=True):
+            self._audit(Change.NEW, kind, row_id, None, record)
 
-    def write_events(self) -> dict[str, Event]:
-        events = {e.slug: e for e in self.session.scalars(select(Event))}
-        written: list[tuple[Event, EventRecord]] = []
-        for record in self.plan.dataset.events:
-            change = self.changes[("event", record.slug)]
-            if change != Change.UNCHANGED:
-                existing = events.get(record.slug)
-                before = event_record(existing) if existing else None
-                event = existing or Event(slug=record.slug)
-                _fill_event(event, record)
-                self.session.add(event)
-                self.session.flush()
-                events[record.slug] = event
-                written.append((event, record))
-                self._audit(change, "event", event.id, before, record)
-            self._step()
-        # Links can point at events later in the file, so they are set once all events exist.
-        for event, record in written:
-            event.links = [
-                _updated_link(event, link, events[link.event]) for link in record.related
+    def write_sources(self) -> None:
+        new, updated = self._split("source", self.plan.dataset.sources)
+        for batch in _batches(new):
+            rows = [{"name": r.name, **_source_values(r)} for r in batch]
+            self._inserted("source", batch, self._insert(Source.id, rows))
+            self._written(len(batch))
+        for batch in _batches(updated):
+            stored = _stored_sources(self.session, [r.name for r in batch])
+            for record in batch:
+                source = stored[record.name]
+                before = source_record(source)
+                for name, value in _source_values(record).items():
+                    setattr(source, name, value)
+                self._audit(Change.UPDATED, "source", source.id, before, record)
+            self._written(len(batch))
+
+    def write_documents(self) -> None:
+        dataset = self.plan.dataset
+        new, updated = self._split("document", dataset.documents)
+        sources = _ids(
+            self.session, Source.name, (d.publisher for d in new + updated if d.publisher)
+        )
+        for batch in _batches(new):
+            rows = [{"key": r.key, **_document_values(r, sources)} for r in batch]
+            self._inserted("document", batch, self._insert(Document.id, rows))
+            self._written(len(batch))
+        for batch in _batches(updated):
+            stored = _stored_documents(self.session, [r.key for r in batch])
+            for record in batch:
+                document = stored[record.key]
+                before = document_record(document)
+                for name, value in _document_values(record, sources).items():
+                    setattr(document, name, value)
+                self._audit(Change.UPDATED, "document", document.id, before, record)
+            self._written(len(batch))
+
+    def write_events(self) -> None:
+        """New events first, so that every event a link names exists when links are set."""
+        new, updated = self._split("event", self.plan.dataset.events)
+        new_ids: list[int] = []
+        for batch in _batches(new):
+            ids = self._insert(Event.id, [{"slug": r.slug, **_event_values(r)} for r in batch])
+            aliases = [
+                {"event_id": event_id, "text": a.text, "lang": a.lang, "kind": a.kind}
+                for event_id, record in zip(ids, batch, strict=True)
+                for a in record.aliases
             ]
-        self.session.flush()
-        return events
+            self._insert(EventAlias.id, aliases)
+            self._inserted("event", batch, ids)
+            new_ids += ids
+            self._written(len(batch))
+        related = _ids(
+            self.session, Event.slug, (link.event for r in new + updated for link in r.related)
+        )
+        for batch in _batches(updated):
+            stored = _stored_events(self.session, [r.slug for r in batch])
+            for record in batch:
+                event = stored[record.slug]
+                before = event_record(event)
+                _fill_event(event, record)
+                event.links = [
+                    _updated_link(event, link, related[link.event]) for link in record.related
+                ]
+                self._audit(Change.UPDATED, "event", event.id, before, record)
+            self._written(len(batch))
+        links = [
+            {
+                "event_id": event_id,
+                "related_event_id": related[link.event],
+                "relation": link.relation,
+                "note": link.note,
+            }
+            for event_id, record in zip(new_ids, new, strict=True)
+            for link in record.related
+        ]
+        for rows in _batches(links):
+            self._insert(EventLink.id, list(rows))
 
-    def write_claims(
-        self,
-        events: dict[str, Event],
-        sources: dict[str, Source],
-        documents: dict[str, Document],
-    ) -> None:
-        claims = {c.key: c for c in self.session.scalars(select(Claim))}
-        written: list[tuple[Claim, str | None]] = []
-        for record in self.plan.dataset.claims:
-            change = self.changes[("claim", record.key)]
-            if change != Change.UNCHANGED:
-                existing = claims.get(record.key)
-                before = claim_record(existing) if existing else None
-                claim = existing or Claim(key=record.key)
-                _fill_claim(claim, record, events, sources, documents, self.by)
-                self.session.add(claim)
-                self.session.flush()
-                claims[record.key] = claim
-                written.append((claim, record.supersedes))
-                self._audit(change, "claim", claim.id, before, record)
-            self._step()
-        # A claim may supersede one that comes later in the file.
-        for claim, supersedes in written:
-            claim.supersedes = claims[supersedes] if supersedes else None
-        self.session.flush()
+    def write_claims(self) -> None:
+        """New claims first; then which claim each supersedes, once all of them exist."""
+        new, updated = self._split("claim", self.plan.dataset.claims)
+        refs = _References.of(self.session, new + updated)
+        superseding: list[tuple[int, str]] = []
+        for batch in _batches(new):
+            ids = self._insert(Claim.id, [{"key": r.key, **_claim_values(r, refs)} for r in batch])
+            appearances: list[dict[str, Any]] = []
+            assessments: list[dict[str, Any]] = []
+            for claim_id, record in zip(ids, batch, strict=True):
+                appearances += [
+                    {"claim_id": claim_id, **_appearance_values(a, refs)}
+                    for a in record.appearances
+                ]
+                assessments += [
+                    {"claim_id": claim_id, **_assessment_values(a, self.by)}
+                    for a in record.assessments
+                ]
+                if record.supersedes:
+                    superseding.append((claim_id, record.supersedes))
+            self._insert(Appearance.id, appearances)
+            self._insert(Assessment.id, assessments)
+            self._inserted("claim", batch, ids)
+            self._written(len(batch))
+        claims = _ids(
+            self.session, Claim.key, (r.supersedes for r in new + updated if r.supersedes)
+        )
+        for batch in _batches(updated):
+            stored = _stored_claims(self.session, [r.key for r in batch])
+            for record in batch:
+                claim = stored[record.key]
+                before = claim_record(claim)
+                _fill_claim(claim, record, refs, self.by)
+                claim.supersedes_id = claims[record.supersedes] if record.supersedes else None
+                self._audit(Change.UPDATED, "claim", claim.id, before, record)
+            self._written(len(batch))
+        # Rows inserted just now: no version to move, nothing loaded to keep in step.
+        table = cast(Table, Claim.__table__)
+        set_supersedes = (
+            update(table)
+            .where(table.c.id == bindparam("claim_id"))
+            .values(supersedes_id=bindparam("supersedes_id"))
+        )
+        for pairs in _batches(superseding):
+            self.session.execute(
+                set_supersedes,
+                [{"claim_id": c, "supersedes_id": claims[key]} for c, key in pairs],
+            )
+
+
+def _name(record: SourceRecord | DocumentRecord | EventRecord | ClaimRecord) -> str:
+    if isinstance(record, SourceRecord):
+        return record.name
+    if isinstance(record, EventRecord):
+        return record.slug
+    return record.key
+
+
+@dataclass(frozen=True)
+class _References:
+    """The ids of the sources, documents and events the claims being written name."""
+
+    sources: dict[str, int]
+    documents: dict[str, int]
+    events: dict[str, int]
+
+    @classmethod
+    def of(cls, session: Session, claims: list[ClaimRecord]) -> "_References":
+        sources = {c.claimant for c in claims}
+        documents: set[str] = set()
+        for claim in claims:
+            for appearance in claim.appearances:
+                sources.update(n for n in (appearance.publisher, appearance.via) if n)
+                if appearance.article:
+                    documents.add(appearance.article)
+        return cls(
+            _ids(session, Source.name, sources),
+            _ids(session, Document.key, documents),
+            _ids(session, Event.slug, {c.event for c in claims}),
+        )
+
+
+def _source_values(record: SourceRecord) -> dict[str, Any]:
+    return {
+        "kind": record.kind,
+        "side": record.side,
+        "country": record.country,
+        "description": record.description,
+        "short_name": record.short_name,
+    }
+
+
+def _document_values(record: DocumentRecord, sources: dict[str, int]) -> dict[str, Any]:
+    return {
+        "publisher_id": sources[record.publisher] if record.publisher else None,
+        "headline": record.headline,
+        "opening_words": record.opening_words,
+        "published_on": record.published_on,
+        "url": record.url,
+        "archive": record.archive,
+    }
+
+
+def _event_values(record: EventRecord) -> dict[str, Any]:
+    return {
+        "title": record.title,
+        "summary": record.summary,
+        "place": record.place,
+        "region": record.region,
+        "country": record.country,
+        "start_date": record.start_date,
+        "end_date": record.end_date,
+        "date_precision": record.date_precision,
+        "date_note": record.date_note,
+        "place_precision": record.place_precision,
+        "hidden": record.hidden,
+    }
+
+
+def _claim_values(record: ClaimRecord, refs: _References) -> dict[str, Any]:
+    return {
+        "event_id": refs.events[record.event],
+        "claimant_id": refs.sources[record.claimant],
+        "metric": record.metric,
+        "subject": record.subject,
+        "qualifier": record.qualifier,
+        "low": record.low,
+        "high": record.high,
+        "wording": record.wording,
+        "summary": record.summary,
+        "quote": record.quote,
+        "stated_on": record.stated_on,
+        "basis": record.basis,
+        "lifecycle": record.lifecycle,
+        "status": record.status,
+        "hidden": record.hidden,
+    }
+
+
+def _appearance_values(record: AppearanceRecord, refs: _References) -> dict[str, Any]:
+    return {
+        "document_id": refs.documents[record.article] if record.article else None,
+        "publisher_id": refs.sources[record.publisher] if record.publisher else None,
+        "via_id": refs.sources[record.via] if record.via else None,
+        "document": record.document,
+        "url": record.url,
+        "title": record.title,
+        "published_on": record.published_on,
+        "wording": record.wording,
+        "figure_wording": record.figure_wording,
+    }
+
+
+def _assessment_values(record: AssessmentRecord, by: ImportBy | None) -> dict[str, Any]:
+    return {
+        "status": record.status,
+        "rationale": record.rationale,
+        "reason": record.reason,
+        "given_by": record.given_by,
+        "evidence": list(record.evidence),
+        "documents": list(record.documents),
+        "set_by": by.actor if by else record.set_by,
+        "set_at": by.at if by else record.set_at.astimezone(dt.UTC),
+    }
 
 
 def _fill_event(event: Event, record: EventRecord) -> None:
-    event.title, event.summary, event.place = record.title, record.summary, record.place
-    event.region, event.country = record.region, record.country
-    event.start_date, event.end_date = record.start_date, record.end_date
-    event.date_precision, event.date_note = record.date_precision, record.date_note
-    event.place_precision = record.place_precision
-    event.hidden = record.hidden
+    for name, value in _event_values(record).items():
+        setattr(event, name, value)
     kept = {a.text: a for a in event.aliases}
     event.aliases = [
         _updated_alias(kept.get(a.text) or EventAlias(text=a.text), a) for a in record.aliases
     ]
 
 
-def _updated_link(event: Event, record: RelatedEventRecord, related: Event) -> EventLink:
-    """The event's existing link to `related`, else a new one.
+def _updated_link(event: Event, record: RelatedEventRecord, related_id: int) -> EventLink:
+    """The event's existing link to `related_id`, else a new one.
 
     Replacing an unchanged link with a new row would insert it before the old one is
     deleted, against the unique (event, related event, relation) constraint.
     """
     for link in event.links:
-        if link.related_event is related and link.relation == record.relation:
+        if link.related_event_id == related_id and link.relation == record.relation:
             link.note = record.note
             return link
-    return EventLink(related_event=related, relation=record.relation, note=record.note)
+    return EventLink(related_event_id=related_id, relation=record.relation, note=record.note)
 
 
 def _updated_alias(alias: EventAlias, record: AliasRecord) -> EventAlias:
@@ -576,46 +885,10 @@ def _updated_alias(alias: EventAlias, record: AliasRecord) -> EventAlias:
     return alias
 
 
-def _fill_claim(
-    claim: Claim,
-    record: ClaimRecord,
-    events: dict[str, Event],
-    sources: dict[str, Source],
-    documents: dict[str, Document],
-    by: ImportBy | None,
-) -> None:
-    claim.event = events[record.event]
-    claim.claimant = sources[record.claimant]
-    claim.metric, claim.subject = record.metric, record.subject
-    claim.qualifier, claim.low, claim.high = record.qualifier, record.low, record.high
-    claim.wording, claim.summary, claim.quote = record.wording, record.summary, record.quote
-    claim.stated_on, claim.basis = record.stated_on, record.basis
-    claim.lifecycle, claim.status, claim.hidden = record.lifecycle, record.status, record.hidden
-    claim.appearances = [
-        Appearance(
-            source_document=documents[a.article] if a.article else None,
-            publisher=sources[a.publisher] if a.publisher else None,
-            via=sources[a.via] if a.via else None,
-            document=a.document,
-            url=a.url,
-            title=a.title,
-            published_on=a.published_on,
-            wording=a.wording,
-            figure_wording=a.figure_wording,
-        )
-        for a in record.appearances
-    ]
+def _fill_claim(claim: Claim, record: ClaimRecord, refs: _References, by: ImportBy | None) -> None:
+    for name, value in _claim_values(record, refs).items():
+        setattr(claim, name, value)
+    claim.appearances = [Appearance(**_appearance_values(a, refs)) for a in record.appearances]
     # Assessments are append-only: only the ones the database does not have yet are added.
     for assessment in record.assessments[len(claim.assessments) :]:
-        claim.assessments.append(
-            Assessment(
-                status=assessment.status,
-                rationale=assessment.rationale,
-                reason=assessment.reason,
-                given_by=assessment.given_by,
-                evidence=list(assessment.evidence),
-                documents=list(assessment.documents),
-                set_by=by.actor if by else assessment.set_by,
-                set_at=by.at if by else assessment.set_at.astimezone(dt.UTC),
-            )
-        )
+        claim.assessments.append(Assessment(**_assessment_values(assessment, by)))

@@ -174,7 +174,7 @@ def test_an_import_killed_half_way_leaves_the_database_as_it_was(
 ) -> None:
     url = _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
     data = tmp_path / "big.json"
-    data.write_text(json.dumps(big_data_set(800)))
+    data.write_text(json.dumps(big_data_set(20_000)))
     before, entries_before = export(url), audit_entries(url)
     progress = tmp_path / "progress.txt"
     with progress.open("w") as stderr:
@@ -187,11 +187,11 @@ def test_an_import_killed_half_way_leaves_the_database_as_it_was(
         )
     try:
         deadline = time.monotonic() + 60
-        while "importing: 400/" not in progress.read_text():
+        # Rows are written, not yet committed: the first batches of 40,001 records.
+        while "writing: " not in progress.read_text() or writing_transactions(url) != 1:
             assert process.poll() is None, progress.read_text()
             assert time.monotonic() < deadline, "the import never got going"
             time.sleep(0.02)
-        assert writing_transactions(url) == 1  # rows are written, not yet committed
         process.send_signal(signal.SIGKILL)
         stdout, _ = process.communicate(timeout=30)
     finally:

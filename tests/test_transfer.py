@@ -2,9 +2,13 @@
 
 import csv
 import io
+import itertools
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,10 +21,13 @@ from db.file_formats import (
     claims_to_csv,
     dataset_from_bytes,
     dataset_to_text,
+    read_dataset,
 )
 from db.import_export import Change, ImportRejected, apply_import, export_dataset, plan_import
 from db.migrate import upgrade
 from db.models import AuditEntry
+from db.progress import Phase
+from tests.bench.scale_data import generate
 from tests.conftest import NewDatabase
 
 
@@ -181,47 +188,108 @@ def test_assessments_cannot_be_dropped_by_an_import(seeded: sessionmaker[Session
     assert "append-only" in (plan.rejected[0].reason or "")
 
 
-def test_large_imports_report_progress(new_database: NewDatabase) -> None:
+def large_file(events: int, padding: int) -> dict[str, Any]:
+    """A generated data set whose claims quote `padding` characters more, with links,
+    assessments and superseded claims, so that each kind of row is written."""
+    document = generate(events)
+    for claim in document["claims"]:
+        claim["quote"] += " " + "x" * padding
+    for event, previous in itertools.pairwise(document["events"]):
+        event["related"] = [{"event": previous["slug"], "relation": "follows"}]
+    for newer, older in itertools.pairwise(document["claims"][::50]):
+        newer["supersedes"] = older["key"]  # an older claim, listed earlier
+        older["status"] = "disputed"
+        older["assessments"] = [
+            {
+                "status": "disputed",
+                "rationale": "Other figures differ.",
+                "set_by": "tg:1",
+                "set_at": "2024-05-01T10:00:00Z",
+            }
+        ]
+    return document
+
+
+def write_file(tmp_path: Path, document: dict[str, Any]) -> Path:
+    path = tmp_path / "large.json"
+    path.write_text(dataset_to_text(DataSet.model_validate(document), "json"), encoding="utf-8")
+    return path
+
+
+def written_statements(sessions: sessionmaker[Session]) -> list[str]:
+    """Every INSERT, UPDATE and DELETE the sessions' engine runs from now on."""
+    statements: list[str] = []
+    engine = sessions.kw["bind"]
+
+    @sqlalchemy.event.listens_for(engine, "before_cursor_execute")
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            statements.append(statement)
+
+    return statements
+
+
+def test_an_export_larger_than_20_mb_imports_back_exactly_and_again_touches_nothing(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    path = write_file(tmp_path, large_file(events=900, padding=4900))
+    assert path.stat().st_size > 21 * 2**20
     sessions = empty_database(new_database())
-    claims = [
-        {
-            "key": f"claim-{n}",
-            "event": f"event-{n % 50}",
-            "claimant": f"Source {n % 20}",
-            "metric": "killed",
-            "qualifier": "exact",
-            "low": n,
-            "high": n,
-            "wording": str(n),
-            "summary": f"Claim {n}",
-            "quote": f"{n} were killed",
-        }
-        for n in range(1200)
-    ]
-    dataset = DataSet.model_validate(
-        {
-            "sources": [
-                {"name": f"Source {n}", "kind": "official", "side": "unknown"} for n in range(20)
-            ],
-            "events": [
-                {"slug": f"event-{n}", "title": f"Event {n}", "summary": "s", "place": "p"}
-                for n in range(50)
-            ],
-            "claims": claims,
-        }
+    dataset = read_dataset(path, max_bytes=512 * 2**20)
+    import_dataset(sessions, dataset)
+    assert export_text(sessions, "json") == path.read_text(encoding="utf-8")
+
+    writes = written_statements(sessions)
+    with unit_of_work(sessions) as session:
+        plan = plan_import(session, read_dataset(path, max_bytes=512 * 2**20))
+        assert plan.count("claim", Change.UNCHANGED) == 4500
+        assert not plan.has_changes
+        apply_import(session, plan, "again")
+    assert writes == []
+
+
+def test_one_rejected_record_in_a_large_file_changes_nothing(
+    seeded: sessionmaker[Session], tmp_path: Path
+) -> None:
+    before = export_text(seeded)
+    document = large_file(events=1500, padding=100)
+    document["claims"][-1]["claimant"] = "Nobody we know"
+    dataset = read_dataset(write_file(tmp_path, document))
+    with pytest.raises(ImportRejected) as rejected, unit_of_work(seeded) as session:
+        apply_import(session, plan_import(session, dataset), "test")
+    assert [r.name for r in rejected.value.plan.rejected] == [document["claims"][-1]["key"]]
+    assert export_text(seeded) == before
+
+
+def test_a_file_over_the_import_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * (2 * 2**20 + 1))
+    with pytest.raises(DataSetFileError, match="larger than 2 MB, the import limit"):
+        read_dataset(path, max_bytes=2 * 2**20)
+
+
+def test_an_import_reports_progress_in_every_phase(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    sessions = empty_database(new_database())
+    seen: list[tuple[Phase, int, int]] = []
+
+    def progress(phase: Phase, done: int, total: int) -> None:
+        seen.append((phase, done, total))
+
+    dataset = read_dataset(write_file(tmp_path, large_file(200, 0)), progress=progress)
+    with unit_of_work(sessions) as session:
+        apply_import(session, plan_import(session, dataset, progress=progress), "t", progress)
+    assert [phase for phase, _, _ in seen] == sorted(
+        (phase for phase, _, _ in seen), key=list(Phase).index
     )
-    seen: list[tuple[int, int]] = []
-    with unit_of_work(sessions) as session:
-        apply_import(
-            session,
-            plan_import(session, dataset),
-            "test",
-            progress=lambda d, t: seen.append((d, t)),
-        )
-    assert seen[-1] == (1270, 1270)
-    assert len(seen) > 3
-    with unit_of_work(sessions) as session:
-        assert len(export_dataset(session).claims) == 1200
+    records = 200 + 200 * 5 + 200 + 500  # sources, claims, events, documents
+    for phase in Phase:
+        steps = [(done, total) for p, done, total in seen if p == phase]
+        assert steps[-1][0] == steps[-1][1], phase
+        assert [done for done, _ in steps] == sorted(done for done, _ in steps), phase
+        assert len(steps) > 2, phase
+    assert {total for p, _, total in seen if p != Phase.READING} == {records}
 
 
 def test_csv_export_has_a_row_per_report_in_ucdps_spirit(seeded: sessionmaker[Session]) -> None:

@@ -6,9 +6,10 @@ from pathlib import PurePath
 from bot.moderation.errors import ModerationError
 from bot.moderation.service_commands import IMPORT
 from db.dataset_schema import DataSet
-from db.file_formats import MAX_FILE_BYTES
 
-MAX_IMPORT_BYTES = MAX_FILE_BYTES
+# Telegram's Bot API lets a bot download files up to 20 MB; larger data sets are imported
+# by the operator with `claimbot import`, up to CLAIMBOT_IMPORT_MAX_MB.
+MAX_IMPORT_BYTES = 20 * 2**20
 
 
 @dataclass(frozen=True)
@@ -37,5 +38,8 @@ def check_import_file(name: str, size: int | None) -> None:
         )
     if size is not None and size > MAX_IMPORT_BYTES:
         raise ModerationError(
-            f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB.", example=example
+            f"the file is larger than {MAX_IMPORT_BYTES // 2**20} MB, the most Telegram lets "
+            "a bot download. Split it into smaller files, or ask the operator to run "
+            "`claimbot import FILE` on the server, which takes larger files.",
+            example=example,
         )

@@ -16,6 +16,7 @@ from bot.moderation.service import CommandResult
 from bot.moderation.staff import ModeratorView
 from bot.moderation.work import RowChange
 from bot.rendering import escape, html_to_text, utf16_length
+from db.progress import Phase
 
 MESSAGE_LIMIT = 3900  # below Telegram's 4096, with room for a page line
 
@@ -277,3 +278,23 @@ def _fit(blocks: Sequence[str]) -> str:
             )
         text = candidate
     return text
+
+
+# ---------------------------------------------------------------- import progress
+
+
+def render_import_progress(phase: Phase, done: int, total: int, remaining: float | None) -> str:
+    """One plain-text line: `planning: 12,000/600,000 records (2%), about 40 s left`."""
+    if phase == Phase.READING:
+        counts = f"{done / 2**20:,.1f}/{total / 2**20:,.1f} MB"
+    else:
+        counts = f"{done:,}/{total:,} records"
+    share = f" ({done * 100 // total}%)" if total else ""
+    left = ""
+    if remaining is not None and done < total:
+        left = (
+            f", about {remaining:.0f} s left"
+            if remaining < 90
+            else f", about {remaining / 60:.0f} min left"
+        )
+    return f"{phase.value}: {counts}{share}{left}"
