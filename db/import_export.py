@@ -13,14 +13,14 @@ assessments are recorded as set by the importing moderator, now.
 """
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, selectinload
 
 from db.audit import new_batch, record_change
 from db.dataset_schema import (
@@ -37,6 +37,7 @@ from db.dataset_schema import (
 from db.models import (
     Appearance,
     Assessment,
+    AuditEntry,
     Claim,
     Document,
     Event,
@@ -371,6 +372,149 @@ def _stored_claims(session: Session, keys: Sequence[str]) -> dict[str, Claim]:
     return {c.key: c for c in session.scalars(query)}
 
 
+# Columns a record and its row share, by name.
+EVENT_COLUMNS = (
+    "title",
+    "summary",
+    "place",
+    "region",
+    "country",
+    "start_date",
+    "end_date",
+    "date_precision",
+    "date_note",
+    "place_precision",
+    "hidden",
+)
+CLAIM_COLUMNS = (
+    "metric",
+    "subject",
+    "qualifier",
+    "low",
+    "high",
+    "wording",
+    "summary",
+    "quote",
+    "stated_on",
+    "basis",
+    "lifecycle",
+    "status",
+    "hidden",
+)
+APPEARANCE_COLUMNS = ("document", "url", "title", "published_on", "wording", "figure_wording")
+ASSESSMENT_COLUMNS = ("status", "rationale", "reason", "given_by", "set_by", "set_at")
+
+
+def _event_records(session: Session, slugs: Sequence[str]) -> dict[str, EventRecord]:
+    """The stored form of these events, read with plain column queries (building ORM
+    objects to compare a large file cost several times more)."""
+    rows = session.execute(
+        select(Event.id, Event.slug, *(getattr(Event, c) for c in EVENT_COLUMNS)).where(
+            Event.slug.in_(slugs)
+        )
+    ).all()
+    ids = [row[0] for row in rows]
+    aliases: dict[int, list[AliasRecord]] = defaultdict(list)
+    for event_id, text, lang, kind in session.execute(
+        select(EventAlias.event_id, EventAlias.text, EventAlias.lang, EventAlias.kind)
+        .where(EventAlias.event_id.in_(ids))
+        .order_by(EventAlias.id)
+    ):
+        aliases[event_id].append(AliasRecord(text=text, lang=lang, kind=kind))
+    links: dict[int, list[RelatedEventRecord]] = defaultdict(list)
+    related = aliased(Event)
+    for event_id, slug, relation, note in session.execute(
+        select(EventLink.event_id, related.slug, EventLink.relation, EventLink.note)
+        .join(related, EventLink.related_event_id == related.id)
+        .where(EventLink.event_id.in_(ids))
+        .order_by(EventLink.id)
+    ):
+        links[event_id].append(RelatedEventRecord(event=slug, relation=relation, note=note))
+    return {
+        slug: EventRecord(
+            slug=slug,
+            **dict(zip(EVENT_COLUMNS, values, strict=True)),
+            aliases=aliases[event_id],
+            related=links[event_id],
+        )
+        for event_id, slug, *values in rows
+    }
+
+
+def _claim_records(session: Session, keys: Sequence[str]) -> dict[str, ClaimRecord]:
+    """The stored form of these claims, read with plain column queries."""
+    claimant, superseded = aliased(Source), aliased(Claim)
+    rows = session.execute(
+        select(
+            Claim.id,
+            Claim.key,
+            Event.slug,
+            claimant.name,
+            superseded.key,
+            *(getattr(Claim, c) for c in CLAIM_COLUMNS),
+        )
+        .join(Event, Claim.event_id == Event.id)
+        .join(claimant, Claim.claimant_id == claimant.id)
+        .outerjoin(superseded, Claim.supersedes_id == superseded.id)
+        .where(Claim.key.in_(keys))
+    ).all()
+    ids = [row[0] for row in rows]
+    publisher, via = aliased(Source), aliased(Source)
+    appearances: dict[int, list[AppearanceRecord]] = defaultdict(list)
+    for claim_id, article, publisher_name, via_name, *values in session.execute(
+        select(
+            Appearance.claim_id,
+            Document.key,
+            publisher.name,
+            via.name,
+            *(getattr(Appearance, c) for c in APPEARANCE_COLUMNS),
+        )
+        .outerjoin(Document, Appearance.document_id == Document.id)
+        .outerjoin(publisher, Appearance.publisher_id == publisher.id)
+        .outerjoin(via, Appearance.via_id == via.id)
+        .where(Appearance.claim_id.in_(ids))
+        .order_by(Appearance.id)
+    ):
+        appearances[claim_id].append(
+            AppearanceRecord(
+                article=article,
+                publisher=publisher_name,
+                via=via_name,
+                **dict(zip(APPEARANCE_COLUMNS, values, strict=True)),
+            )
+        )
+    assessments: dict[int, list[AssessmentRecord]] = defaultdict(list)
+    for claim_id, evidence, documents, *values in session.execute(
+        select(
+            Assessment.claim_id,
+            Assessment.evidence,
+            Assessment.documents,
+            *(getattr(Assessment, c) for c in ASSESSMENT_COLUMNS),
+        )
+        .where(Assessment.claim_id.in_(ids))
+        .order_by(Assessment.id)
+    ):
+        assessments[claim_id].append(
+            AssessmentRecord(
+                evidence=list(evidence),
+                documents=list(documents or []),
+                **dict(zip(ASSESSMENT_COLUMNS, values, strict=True)),
+            )
+        )
+    return {
+        key: ClaimRecord(
+            key=key,
+            event=event,
+            claimant=claimant_name,
+            supersedes=supersedes,
+            **dict(zip(CLAIM_COLUMNS, values, strict=True)),
+            appearances=appearances[claim_id],
+            assessments=assessments[claim_id],
+        )
+        for claim_id, key, event, claimant_name, supersedes, *values in rows
+    }
+
+
 def _duplicates(names: Iterable[str]) -> set[str]:
     seen: set[str] = set()
     twice: set[str] = set()
@@ -469,7 +613,7 @@ def plan_import(
 
     twice = _duplicates(e.slug for e in dataset.events)
     for events in _batches(dataset.events):
-        stored_events = _stored_events(session, [e.slug for e in events])
+        stored_events = _event_records(session, [e.slug for e in events])
         for event in events:
             problems = ["listed twice in the file"] if event.slug in twice else []
             problems += [
@@ -477,18 +621,16 @@ def plan_import(
                 for link in event.related
                 if link.event not in known.events
             ]
-            stored_event = stored_events.get(event.slug)
-            old_event = event_record(stored_event) if stored_event else None
+            old_event = stored_events.get(event.slug)
             problems += _hiding_problems(by, event.hidden, old_event.hidden if old_event else None)
             problems += _date_problems(by, event, old_event)
             classify("event", event.slug, event, old_event, problems)
 
     twice = _duplicates(c.key for c in dataset.claims)
     for claims in _batches(dataset.claims):
-        stored_claims = _stored_claims(session, [c.key for c in claims])
+        stored_claims = _claim_records(session, [c.key for c in claims])
         for claim in claims:
-            stored_claim = stored_claims.get(claim.key)
-            old = claim_record(stored_claim) if stored_claim else None
+            old = stored_claims.get(claim.key)
             problems = ["listed twice in the file"] if claim.key in twice else []
             problems += _claim_problems(claim, old, known, by)
             classify("claim", claim.key, claim, old, problems)
@@ -576,6 +718,8 @@ class _ImportWriter:
         self.batch = new_batch()
         self.total = sum(1 for r in plan.records if r.change in (Change.NEW, Change.UPDATED))
         self.done = 0
+        self.audited = False
+        self.audit_rows: list[Row] = []
         if progress:
             progress(Phase.WRITING, 0, self.total)
 
@@ -591,20 +735,43 @@ class _ImportWriter:
                 updated.append(record)
         return new, updated
 
-    def _insert(self, id_column: InstrumentedAttribute[int], rows: list[Row]) -> list[int]:
-        """Insert rows of `id_column`'s table in one statement; their ids, in the rows' order."""
-        if not rows:
-            return []
-        statement = insert(id_column.class_).returning(id_column, sort_by_parameter_order=True)
-        return list(self.session.scalars(statement, rows))
+    def _insert(self, model: type[Any], rows: list[Row]) -> None:
+        """Insert rows in one statement (executemany): no ids come back, which is what lets
+        SQLite take them all at once."""
+        if rows:
+            self.session.execute(insert(cast(Table, model.__table__)), rows)
+
+    def _insert_keyed(self, key: InstrumentedAttribute[str], rows: list[Row]) -> list[int]:
+        """Insert rows with a natural key; their new ids, in the rows' order."""
+        self._insert(key.parent.class_, rows)
+        ids = _ids(self.session, key, [row[key.key] for row in rows])
+        return [ids[row[key.key]] for row in rows]
 
     def _audit(self, change: Change, entity: str, entity_id: int, before: Any, after: Any) -> None:
-        record_change(
-            self.session, self.actor, change.value, entity, entity_id, before, after, self.batch
+        if not self.audited:
+            # The first entry goes through the session, so that whatever watches flushes
+            # for audit entries (card caches, handled marks) sees that this changes data.
+            record_change(
+                self.session, self.actor, change.value, entity, entity_id, before, after, self.batch
+            )
+            self.audited = True
+            return
+        self.audit_rows.append(
+            {
+                "actor": self.actor,
+                "action": change.value,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": before.model_dump(mode="json") if before else None,
+                "after": after.model_dump(mode="json"),
+                "batch": self.batch,
+            }
         )
 
     def _written(self, count: int) -> None:
-        """Flush a batch (its audit entries with it) and report it."""
+        """Write a batch's audit entries and pending changes, and report it."""
+        self._insert(AuditEntry, self.audit_rows)
+        self.audit_rows = []
         self.session.flush()
         self.done += count
         if self.progress:
@@ -618,7 +785,7 @@ class _ImportWriter:
         new, updated = self._split("source", self.plan.dataset.sources)
         for batch in _batches(new):
             rows = [{"name": r.name, **_source_values(r)} for r in batch]
-            self._inserted("source", batch, self._insert(Source.id, rows))
+            self._inserted("source", batch, self._insert_keyed(Source.name, rows))
             self._written(len(batch))
         for batch in _batches(updated):
             stored = _stored_sources(self.session, [r.name for r in batch])
@@ -638,7 +805,7 @@ class _ImportWriter:
         )
         for batch in _batches(new):
             rows = [{"key": r.key, **_document_values(r, sources)} for r in batch]
-            self._inserted("document", batch, self._insert(Document.id, rows))
+            self._inserted("document", batch, self._insert_keyed(Document.key, rows))
             self._written(len(batch))
         for batch in _batches(updated):
             stored = _stored_documents(self.session, [r.key for r in batch])
@@ -655,13 +822,15 @@ class _ImportWriter:
         new, updated = self._split("event", self.plan.dataset.events)
         new_ids: list[int] = []
         for batch in _batches(new):
-            ids = self._insert(Event.id, [{"slug": r.slug, **_event_values(r)} for r in batch])
+            ids = self._insert_keyed(
+                Event.slug, [{"slug": r.slug, **_event_values(r)} for r in batch]
+            )
             aliases = [
                 {"event_id": event_id, "text": a.text, "lang": a.lang, "kind": a.kind}
                 for event_id, record in zip(ids, batch, strict=True)
                 for a in record.aliases
             ]
-            self._insert(EventAlias.id, aliases)
+            self._insert(EventAlias, aliases)
             self._inserted("event", batch, ids)
             new_ids += ids
             self._written(len(batch))
@@ -690,7 +859,7 @@ class _ImportWriter:
             for link in record.related
         ]
         for rows in _batches(links):
-            self._insert(EventLink.id, list(rows))
+            self._insert(EventLink, list(rows))
 
     def write_claims(self) -> None:
         """New claims first; then which claim each supersedes, once all of them exist."""
@@ -698,7 +867,9 @@ class _ImportWriter:
         refs = _References.of(self.session, new + updated)
         superseding: list[tuple[int, str]] = []
         for batch in _batches(new):
-            ids = self._insert(Claim.id, [{"key": r.key, **_claim_values(r, refs)} for r in batch])
+            ids = self._insert_keyed(
+                Claim.key, [{"key": r.key, **_claim_values(r, refs)} for r in batch]
+            )
             appearances: list[dict[str, Any]] = []
             assessments: list[dict[str, Any]] = []
             for claim_id, record in zip(ids, batch, strict=True):
@@ -712,8 +883,8 @@ class _ImportWriter:
                 ]
                 if record.supersedes:
                     superseding.append((claim_id, record.supersedes))
-            self._insert(Appearance.id, appearances)
-            self._insert(Assessment.id, assessments)
+            self._insert(Appearance, appearances)
+            self._insert(Assessment, assessments)
             self._inserted("claim", batch, ids)
             self._written(len(batch))
         claims = _ids(
@@ -796,38 +967,14 @@ def _document_values(record: DocumentRecord, sources: dict[str, int]) -> dict[st
 
 
 def _event_values(record: EventRecord) -> dict[str, Any]:
-    return {
-        "title": record.title,
-        "summary": record.summary,
-        "place": record.place,
-        "region": record.region,
-        "country": record.country,
-        "start_date": record.start_date,
-        "end_date": record.end_date,
-        "date_precision": record.date_precision,
-        "date_note": record.date_note,
-        "place_precision": record.place_precision,
-        "hidden": record.hidden,
-    }
+    return {name: getattr(record, name) for name in EVENT_COLUMNS}
 
 
 def _claim_values(record: ClaimRecord, refs: _References) -> dict[str, Any]:
     return {
         "event_id": refs.events[record.event],
         "claimant_id": refs.sources[record.claimant],
-        "metric": record.metric,
-        "subject": record.subject,
-        "qualifier": record.qualifier,
-        "low": record.low,
-        "high": record.high,
-        "wording": record.wording,
-        "summary": record.summary,
-        "quote": record.quote,
-        "stated_on": record.stated_on,
-        "basis": record.basis,
-        "lifecycle": record.lifecycle,
-        "status": record.status,
-        "hidden": record.hidden,
+        **{name: getattr(record, name) for name in CLAIM_COLUMNS},
     }
 
 
