@@ -20,9 +20,11 @@ from sqlalchemy import update
 from telegram.ext import Application
 
 from bot.moderation.commands import COMMANDS
+from bot.moderation.files import LARGE_IMPORT_BYTES
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.import_export import export_dataset
 from db.models import ModeratorForm, utcnow
+from tests.bench.scale_data import generate
 from tests.botapi import FakeTelegram, MessageView, TgUser
 from tests.botapi.client import CallbackQuery
 from tests.botapi.models import CallbackAnswer
@@ -512,6 +514,32 @@ def test_a_good_import_applies_after_confirmation(
     assert "Imported strike" in say(tg.add_user("Ivan"), "/event imported-strike").content
     assert "Undid your import" in say(moderator, "/undo").content
     assert "There is no event" in say(tg.add_user("Ivy"), "/event imported-strike").content
+
+
+def edits_until(user: TgUser, words: str) -> list[MessageView]:
+    """The bot's edits in the chat, up to the first one that contains `words`."""
+    edits = [user.chat.next_bot_event(timeout=60, kinds=("edit",)).message]
+    while words not in edits[-1].content:
+        edits.append(user.chat.next_bot_event(timeout=60, kinds=("edit",)).message)
+    return edits
+
+
+def test_a_large_import_shows_its_progress_then_its_outcome(
+    moderator: TgUser, database: str
+) -> None:
+    content = json.dumps(generate(600)).encode()  # 4,300 records
+    assert len(content) > LARGE_IMPORT_BYTES
+    moderator.send_document(content, "large.json", caption="/import")
+    assert "Checking large.json" in moderator.chat.next_bot_message(timeout=10).content
+    *working, preview = edits_until(moderator, "Import preview")
+    assert working and all(m.content.startswith("⏳ ") for m in working)
+    assert "reading: 1.3/1.3 MB (100%)" in working[0].content
+    assert "events: 600 new" in preview.content
+    moderator.press(preview, "✅ Save").wait_answer(timeout=60)  # answered once written
+    *writing, _ = edits_until(moderator, "Imported")
+    assert writing and all(m.content.startswith("⏳ ") for m in writing)
+    assert "records" in writing[0].content and not writing[0].buttons
+    assert "event-599-" in dataset_text(database)
 
 
 def send_file(moderator: TgUser, content: bytes, name: str) -> MessageView:

@@ -10,6 +10,10 @@ from db.dataset_schema import DataSet
 # Telegram's Bot API lets a bot download files up to 20 MB; larger data sets are imported
 # by the operator with `claimbot import`, up to CLAIMBOT_IMPORT_MAX_MB.
 MAX_IMPORT_BYTES = 20 * 2**20
+# Imports from this size (about 3,000 records) show their progress while they run; smaller
+# ones are done in a few seconds.
+LARGE_IMPORT_BYTES = 2**20
+LARGE_IMPORT_RECORDS = 3000
 
 
 @dataclass(frozen=True)

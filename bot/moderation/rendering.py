@@ -298,3 +298,11 @@ def render_import_progress(phase: Phase, done: int, total: int, remaining: float
             else f", about {remaining / 60:.0f} min left"
         )
     return f"{phase.value}: {counts}{share}{left}"
+
+
+def render_import_checking(name: str) -> str:
+    return f"⏳ Checking <b>{escape(name)}</b>…"
+
+
+def render_import_working(progress: str) -> str:
+    return f"⏳ {escape(progress)}"

@@ -46,6 +46,7 @@ from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
 from db.import_export import ImportBy, apply_import, export_dataset, plan_import
 from db.models import AuditEntry, Event, Moderator, utcnow
+from db.progress import Progress
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,9 @@ class ModerationService:
             self._require(session, user_id, COMMANDS[command].role)
             return store_pending(session, user_id, command, payload)
 
-    def confirm(self, user_id: int, pending_id: int) -> CommandResult:
+    def confirm(
+        self, user_id: int, pending_id: int, progress: Progress | None = None
+    ) -> CommandResult:
         """Apply a pending change: once, by its author, before it expires.
 
         The change runs again in a transaction that also deletes the pending row; a second
@@ -182,7 +185,7 @@ class ModerationService:
         command, payload = found
         if command == "import":
             dataset = DataSet.model_validate(payload["dataset"])
-            return self._apply_import(user_id, dataset, payload["summary"], pending_id)
+            return self._apply_import(user_id, dataset, payload["summary"], pending_id, progress)
         return self.execute(user_id, command, payload["values"], pending=pending_id)
 
     def discard(self, user_id: int, pending_id: int) -> bool:
@@ -437,16 +440,18 @@ class ModerationService:
         stamp = utcnow().strftime("%Y%m%d-%H%M")
         return ExportFile(f"claimbot-{stamp}.{format_.value}", text.encode())
 
-    def preview_import(self, user_id: int, data: bytes, name: str) -> ImportPreview:
+    def preview_import(
+        self, user_id: int, data: bytes, name: str, progress: Progress | None = None
+    ) -> ImportPreview:
         """Check a whole file against the database; writes nothing."""
         check_import_file(name, len(data))
         try:
-            dataset = dataset_from_bytes(data, name)
+            dataset = dataset_from_bytes(data, name, progress=progress)
         except DataSetFileError as error:
             raise ModerationError(f"{name}: {error}", example=IMPORT.example) from None
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, Role.MODERATOR)
-            plan = plan_import(session, dataset, self._import_by(session, user_id))
+            plan = plan_import(session, dataset, self._import_by(session, user_id), progress)
             return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
 
     def _import_by(self, session: Session, user_id: int) -> ImportBy:
@@ -455,14 +460,19 @@ class ModerationService:
         return ImportBy(actor_name(user_id), may_hide, utcnow())
 
     def _apply_import(
-        self, user_id: int, dataset: DataSet, summary: str, pending: int
+        self,
+        user_id: int,
+        dataset: DataSet,
+        summary: str,
+        pending: int,
+        progress: Progress | None,
     ) -> CommandResult:
         """Apply a previewed file in one transaction, if the database still gives the same plan."""
         spec = IMPORT
 
         def run(w: Work) -> str:
             by = self._import_by(w.session, user_id)
-            plan = plan_import(w.session, dataset, by)
+            plan = plan_import(w.session, dataset, by, progress)
             if plan.summary() != summary:
                 w.fail(
                     "the data changed since the preview; send /import again to see what it "
@@ -470,7 +480,7 @@ class ModerationService:
                 )
             if plan.rejected or not plan.has_changes:
                 w.fail("this file has nothing that can be imported.")
-            apply_import(w.session, plan, w.actor, by=by)
+            apply_import(w.session, plan, w.actor, progress, by)
             w.touched.update(e.slug for e in dataset.events)
             w.touched.update(c.event for c in dataset.claims)
             return "Imported:\n" + plan.summary()

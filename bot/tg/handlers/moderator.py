@@ -38,7 +38,12 @@ from telegram.ext import (
 
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
-from bot.moderation.files import check_import_file
+from bot.moderation.files import (
+    LARGE_IMPORT_BYTES,
+    LARGE_IMPORT_RECORDS,
+    ImportPreview,
+    check_import_file,
+)
 from bot.moderation.form_store import ExpiredForm
 from bot.moderation.forms import Form
 from bot.moderation.pending import EXPIRED
@@ -53,6 +58,7 @@ from bot.moderation.rendering import (
     render_error,
     render_form_expired,
     render_history,
+    render_import_checking,
     render_import_preview,
     render_outcome,
     render_question,
@@ -69,6 +75,7 @@ from bot.tg import callbacks
 from bot.tg.callbacks import Prefix
 from bot.tg.handlers.moderator_keyboards import confirm_markup, history_markup, question_markup
 from bot.tg.handlers.moderator_replies import REPLIES, Call
+from bot.tg.import_progress import ImportProgressMessage
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
@@ -232,12 +239,32 @@ class ModeratorHandlers:
         check_import_file(name, document.file_size)
         file = await document.get_file()
         data = bytes(await file.download_as_bytearray())
-        preview = await asyncio.to_thread(self.service.preview_import, user_id, data, name)
+        if len(data) < LARGE_IMPORT_BYTES:
+            preview = await asyncio.to_thread(self.service.preview_import, user_id, data, name)
+            text, markup = await self._preview_reply(user_id, preview)
+            await message.reply_html(text, reply_markup=markup)
+            return
+        # A large file takes a while: one message shows the progress, then the outcome.
+        status = await message.reply_html(render_import_checking(name))
+        progress = ImportProgressMessage(asyncio.get_running_loop(), lambda t: _edit(status, t))
+        try:
+            preview = await asyncio.to_thread(
+                self.service.preview_import, user_id, data, name, progress
+            )
+            text, markup = await self._preview_reply(user_id, preview)
+        except ModerationError as error:
+            text, markup = render_error(error), None
+        await progress.finished()
+        await _edit(status, text, markup)
+
+    async def _preview_reply(
+        self, user_id: int, preview: ImportPreview
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
         markup = None
         if preview.has_changes and not preview.rejected:
             pending_id = await asyncio.to_thread(self.service.remember_import, user_id, preview)
             markup = confirm_markup(pending_id)
-        await message.reply_html(render_import_preview(preview), reply_markup=markup)
+        return render_import_preview(preview), markup
 
     # ------------------------------------------------------------ forms
 
@@ -373,8 +400,16 @@ class ModeratorHandlers:
         if pending_id is None:
             await query.answer(STALE_BUTTON)
             return
+        message = query.message
+        # An import writes for a while: its preview shows the progress (and loses its
+        # buttons) until the outcome replaces it.
+        progress = ImportProgressMessage(
+            asyncio.get_running_loop(), lambda t: _edit(message, t), LARGE_IMPORT_RECORDS
+        )
         try:
-            result = await asyncio.to_thread(self.service.confirm, query.from_user.id, pending_id)
+            result = await asyncio.to_thread(
+                self.service.confirm, query.from_user.id, pending_id, progress
+            )
             text = render_outcome(result)
         except (NotAllowed, PendingGone) as error:
             # Another user's button, or a second press: say so, and leave the message alone.
@@ -384,8 +419,9 @@ class ModeratorHandlers:
             return
         except ModerationError as error:
             text = render_error(error)
+        await progress.finished()
         await query.answer()
-        await _edit(query.message, text)
+        await _edit(message, text)
 
     async def cancel_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
