@@ -13,6 +13,8 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli import ProgressLine
+from bot.moderation.rendering import render_import_progress
 from db.dataset_schema import DataSet
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import (
@@ -26,7 +28,7 @@ from db.file_formats import (
 from db.import_export import Change, ImportRejected, apply_import, export_dataset, plan_import
 from db.migrate import upgrade
 from db.models import AuditEntry
-from db.progress import Phase
+from db.progress import Phase, PhaseClock
 from tests.bench.scale_data import generate
 from tests.conftest import NewDatabase
 
@@ -371,3 +373,42 @@ def test_audit_log_grows_only_with_real_changes(seeded: sessionmaker[Session]) -
         apply_import(session, plan_import(session, export_dataset(session)), "test")
         after = session.scalar(select(func.count()).select_from(AuditEntry))
     assert before == after
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_progress_is_one_rewritten_line_at_a_terminal_and_plain_lines_in_a_log() -> None:
+    steps = [(Phase.PLANNING, done, 4000) for done in range(0, 4001, 500)]
+    steps += [(Phase.WRITING, 0, 3000), (Phase.WRITING, 3000, 3000)]
+    terminal, log = Terminal(), io.StringIO()
+    for out in (terminal, log):
+        line = ProgressLine(out)
+        for step in steps:
+            line.show(*step)
+        line.end()
+    assert terminal.getvalue().count("\r") == len(steps)
+    assert terminal.getvalue().count("\n") == 1
+    assert "\r" not in log.getvalue()
+    # A log gets each phase's start and end (and a line every 5 s in between).
+    assert log.getvalue().splitlines() == [
+        "planning: 0/4,000 records (0%)",
+        "planning: 4,000/4,000 records (100%)",
+        "writing: 0/3,000 records (0%)",
+        "writing: 3,000/3,000 records (100%)",
+    ]
+
+
+def test_the_time_left_comes_from_the_phase_s_own_pace() -> None:
+    now = [0.0]
+    clock = PhaseClock(clock=lambda: now[0])
+    assert clock.remaining(Phase.PLANNING, 0, 1000) is None
+    now[0] = 10.0
+    assert clock.remaining(Phase.PLANNING, 250, 1000) == 30.0
+    assert clock.remaining(Phase.WRITING, 0, 100) is None  # a new phase, a new pace
+    now[0] = 12.0
+    assert clock.remaining(Phase.WRITING, 50, 100) == 2.0
+    line = render_import_progress(Phase.READING, 3 * 2**20, 12 * 2**20, 150.0)
+    assert line == "reading: 3.0/12.0 MB (25%), about 2 min left"
