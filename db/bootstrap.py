@@ -6,7 +6,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
-from db.import_export import apply_import, plan_import
+from db.import_plan import plan_import
+from db.import_write import apply_import
 from db.migrate import upgrade
 from db.queries import is_empty
 from db.seed import load_seed

@@ -174,8 +174,9 @@ SECTIONS: dict[str, type[Record]] = {
     "events": EventRecord,
     "claims": ClaimRecord,
 }
+# A file's first problems are shown; the rest are counted.
 MAX_PROBLEMS = 10
-# Validation reports progress (and planning and writing work) in steps of this many records.
+# Validation reports its progress every this many records.
 PROGRESS_STEP = 500
 
 

@@ -28,14 +28,9 @@ from bot.moderation.spec import Kind
 from bot.moderation.work import Work
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import dataset_from_bytes
-from db.import_export import (
-    apply_import,
-    claim_record,
-    event_record,
-    export_dataset,
-    plan_import,
-    source_record,
-)
+from db.import_export import claim_record, event_record, export_dataset, source_record
+from db.import_plan import plan_import
+from db.import_write import apply_import
 from db.migrate import upgrade
 from db.models import AuditEntry, Claim, Event, Source, utcnow
 from db.queries import load_event_card

@@ -25,7 +25,9 @@ from db.file_formats import (
     dataset_to_text,
     read_dataset,
 )
-from db.import_export import Change, ImportRejected, apply_import, export_dataset, plan_import
+from db.import_export import export_dataset
+from db.import_plan import Change, ImportRejected, plan_import
+from db.import_write import apply_import
 from db.migrate import upgrade
 from db.models import AuditEntry
 from db.progress import Phase, PhaseClock

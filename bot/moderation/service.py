@@ -44,7 +44,9 @@ from db.audit import new_batch, record_change
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
-from db.import_export import ImportBy, apply_import, export_dataset, plan_import
+from db.import_export import export_dataset
+from db.import_plan import ImportBy, plan_import
+from db.import_write import apply_import
 from db.models import AuditEntry, Event, Moderator, utcnow
 from db.progress import Progress
 from db.vocabulary import Role
