@@ -49,6 +49,8 @@ def timed_import(path: Path, database_url: str) -> tuple[float, float, int, str]
 
 def report(database: str, path: Path, database_url: str) -> None:
     size = path.stat().st_size
+    environment = {**os.environ, "CLAIMBOT_DATABASE_URL": database_url}
+    subprocess.run([str(CLAIMBOT), "db", "upgrade"], env=environment, check=True)
     for into in ("an empty database", "a database holding it"):
         seconds, cpu, peak, outcome = timed_import(path, database_url)
         print(
