@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.dataset_schema import DataSet
 from db.engine import make_engine, make_session_factory, unit_of_work
-from db.import_export import apply_import, plan_import
+from db.import_plan import plan_import
+from db.import_write import apply_import
 from tests.botapi import FakeTelegram, MessageView, TgUser
 from tests.e2e import copy_seeded_sqlite, running_bot
 

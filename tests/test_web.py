@@ -22,7 +22,9 @@ from bot.answering import AnswerService
 from bot.runtime import Runtime
 from config import load_settings
 from db.engine import make_engine, make_session_factory, unit_of_work
-from db.import_export import apply_import, export_dataset, plan_import
+from db.import_export import export_dataset
+from db.import_plan import plan_import
+from db.import_write import apply_import
 from tests.botapi import FakeTelegram
 from tests.e2e import copy_seeded_sqlite, running_bot
 from tests.web_site import fetch, fetch_json, running_site
