@@ -17,7 +17,7 @@ from bot.card_notes import render_assessments, render_event_about
 from bot.matching import Decision
 from bot.rendering import TELEGRAM_MESSAGE_LIMIT, telegram_length
 from bot.tg.callbacks import CALLBACK_DATA_LIMIT, about_page
-from bot.tg.handlers.user import Rows, answer_buttons, side_page_buttons
+from bot.tg.handlers.user_keyboards import Rows, answer_buttons, side_page_buttons
 from db.dataset_schema import (
     EVENT_SLUG_MAX,
     EVENT_SUMMARY_MAX,
