@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,12 +12,14 @@ from bot.answering import AnswerService
 from bot.card_cache import CardCache
 from bot.logs import setup_logging
 from bot.matching import Matcher
-from bot.moderation.service import ModerationService
 from config import Settings
 from db.bootstrap import initialise
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.migrate import is_up_to_date, upgrade
 from db.queries import is_empty
+
+if TYPE_CHECKING:
+    from bot.moderation.service import ModerationService
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +84,12 @@ class Runtime:
         log.info("match index built for %d events", events)
         return service
 
-    def moderation_service(self, answers: AnswerService) -> ModerationService:
+    def moderation_service(self, answers: AnswerService) -> "ModerationService":
         """Moderators' changes, with the answers' match index following each one."""
+        # Imported here: only the Telegram bot moderates, and `claimbot ask` should not wait
+        # for the moderators' commands and forms to load.
+        from bot.moderation.service import ModerationService
+
         return ModerationService(
             self.sessions,
             self.settings.admin_ids,
