@@ -14,7 +14,6 @@ from platformdirs import user_data_dir
 from sqlalchemy.exc import OperationalError
 
 from bot.answering import Answer, AnswerService
-from bot.moderation.rendering import render_import_progress
 from bot.rendering import (
     HELP_TEXT,
     html_to_text,
@@ -27,16 +26,6 @@ from bot.user_rendering import ASK_USAGE, EVENT_USAGE, UNKNOWN_COMMAND, render_u
 from config import SettingsError, load_settings
 from db.bootstrap import initialise
 from db.engine import unit_of_work
-from db.file_formats import (
-    DataSetFileError,
-    claim_reviews,
-    claims_to_csv,
-    dataset_to_text,
-    read_dataset,
-)
-from db.import_export import export_dataset
-from db.import_plan import plan_import
-from db.import_write import apply_import
 from db.migrate import upgrade
 from db.progress import Phase, PhaseClock
 
@@ -228,7 +217,15 @@ def cmd_web(ctx: Runtime, _args: argparse.Namespace) -> None:
     serve_web(ctx, service)
 
 
+# The data-set commands import their file formats and importer inside: loading them (pydantic
+# schemas, YAML) would slow `claimbot ask` and `claimbot run`, which never need them.
+
+
 def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
+    from db.file_formats import read_dataset
+    from db.import_plan import plan_import
+    from db.import_write import apply_import
+
     # An import brings its own data: the schema is needed, the seed is not.
     ctx.ensure_schema()
     line = ProgressLine(sys.stderr)
@@ -264,6 +261,8 @@ class ProgressLine:
         self.open = False
 
     def show(self, phase: Phase, done: int, total: int) -> None:
+        from bot.moderation.rendering import render_import_progress  # see cmd_import
+
         text = render_import_progress(phase, done, total, self.clock.remaining(phase, done, total))
         if self.at_terminal:
             print(f"\r{text}\x1b[K", end="", file=self.out, flush=True)
@@ -283,6 +282,9 @@ class ProgressLine:
 
 
 def cmd_export(ctx: Runtime, args: argparse.Namespace) -> None:
+    from db.file_formats import claim_reviews, claims_to_csv, dataset_to_text
+    from db.import_export import export_dataset
+
     prepare(ctx)
     with unit_of_work(ctx.sessions) as session:
         dataset = export_dataset(session)
@@ -365,6 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def data_set_file_error() -> type[Exception]:
+    """Only a data-set command can raise it, and an except clause is evaluated only when an
+    exception reaches it, so the file formats load on that path alone."""
+    from db.file_formats import DataSetFileError
+
+    return DataSetFileError
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -374,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"claimbot: invalid setting {error}", file=sys.stderr)
         return 2
-    except (CommandError, DatabaseNotReady, DataSetFileError) as error:
+    except (CommandError, DatabaseNotReady, data_set_file_error()) as error:
         print(f"claimbot: {error}", file=sys.stderr)
         return 1
     except OperationalError as error:

@@ -6,11 +6,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
-from db.import_plan import plan_import
-from db.import_write import apply_import
 from db.migrate import upgrade
 from db.queries import is_empty
-from db.seed import load_seed
 
 SEED_ACTOR = "seed"
 
@@ -27,6 +24,12 @@ def initialise(engine: Engine, factory: sessionmaker[Session]) -> InitResult:
     with unit_of_work(factory) as session:
         if not is_empty(session):
             return InitResult(False, "database already holds data; seed data not loaded again")
+        # Imported here: the seed and its importer load only into an empty database, and
+        # every start of a running one would otherwise wait for them.
+        from db.import_plan import plan_import
+        from db.import_write import apply_import
+        from db.seed import load_seed
+
         plan = plan_import(session, load_seed())
         apply_import(session, plan, actor=SEED_ACTOR)
         return InitResult(True, plan.summary())
