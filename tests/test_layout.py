@@ -106,8 +106,21 @@ def test_every_module_opens_with_a_docstring() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("command", [["ask", "makiivka"]])
-def test_asking_from_the_terminal_loads_no_telegram(tmp_path: Path, command: list[str]) -> None:
+# What answering from the terminal must never wait for: the Telegram edge and its servers, the
+# moderators' tools, the importer and, once the schema is current, the migrations.
+NOT_FOR_ANSWERING = (
+    "telegram",
+    "aiohttp",
+    "prometheus_client",
+    "jinja2",
+    "bot.moderation",
+    "db.import_export",
+    "alembic",
+)
+
+
+def answer_in_new_process(command: list[str], question: str, database: Path) -> tuple[str, str]:
+    """A claimbot command's output, and the modules of NOT_FOR_ANSWERING it loaded."""
     probe = (
         "import runpy, sys\n"
         f"sys.argv = ['claimbot', *{command!r}]\n"
@@ -115,17 +128,43 @@ def test_asking_from_the_terminal_loads_no_telegram(tmp_path: Path, command: lis
         "    runpy.run_module('bot.cli', run_name='__main__')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "loaded = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'))\n"
-        "print('TELEGRAM:', loaded, file=sys.stderr)\n"
+        f"unwanted = {NOT_FOR_ANSWERING!r}\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(tuple(u + '.' for u in unwanted))"
+        " or m in unwanted)\n"
+        "print('LOADED:', loaded, file=sys.stderr)\n"
     )
-    env = {"CLAIMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'claimbot.db'}", "PATH": ""}
+    env = {
+        "CLAIMBOT_DATABASE_URL": f"sqlite:///{database}",
+        "CLAIMBOT_CACHE_DIR": str(database.parent / "cache"),
+        "PATH": "",
+    }
     done = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=ROOT,
         env=env,
+        input=f"{question}\n",
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert "Makiivka" in done.stdout
-    assert "TELEGRAM: []" in done.stderr
+    loaded = done.stderr.rpartition("LOADED: ")[2].strip()
+    return done.stdout, loaded
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ask", "how many died at makiivka"], ["ask"], ["run"]],
+    ids=["ask", "ask-stdin", "terminal-chat"],
+)
+def test_answering_from_the_terminal_loads_only_what_answering_needs(
+    tmp_path: Path, command: list[str]
+) -> None:
+    database = tmp_path / "claimbot.db"
+    # The first use sets the database up, which needs the migrations but never Telegram.
+    first, loaded = answer_in_new_process(command, "how many died at makiivka", database)
+    assert "Makiivka" in first
+    assert "telegram" not in loaded
+    # On a current database a question is answered without any of them.
+    again, loaded = answer_in_new_process(command, "how many died at makiivka", database)
+    assert "Makiivka" in again
+    assert loaded == "[]"
