@@ -4,6 +4,7 @@ This is the one path the terminal chat, `claimbot ask` and the Telegram
 handlers share. It knows nothing of Telegram.
 """
 
+import copy
 import logging
 import threading
 from collections.abc import Collection
@@ -24,16 +25,24 @@ from bot.matching import (
 )
 from bot.references import appearance_label
 from bot.rendering import html_to_text, render_candidates_prompt, render_no_match
+from db.changes import (
+    Entry,
+    LogPosition,
+    Touched,
+    log_position,
+    on_commit_with_changes,
+    touched,
+)
 from db.engine import unit_of_work
-from db.models import Event
 from db.queries import (
     EventCard,
     EventListing,
+    MatcherEvent,
     SourceView,
     list_events,
     list_sources,
     load_event_card,
-    visible_events_with_aliases,
+    matcher_events,
 )
 
 log = logging.getLogger(__name__)
@@ -119,50 +128,120 @@ def _reply_without_card(
     return Answer(question, outcome, None, candidates, (message,))
 
 
-def document_of(event: Event) -> EventDocument:
-    visible = [c for c in event.claims if not c.hidden]
-    return event_document(
-        event,
-        [c.claimant.name for c in visible]
-        + [c.summary for c in visible]
-        + [c.quote for c in visible if c.quote],
-        [(link.related_event.slug, link.relation.value) for link in event.links],
-    )
+def document_of(event: MatcherEvent) -> EventDocument:
+    return event_document(event, event.claim_terms, event.related)
+
+
+# Past this many events, a change is applied by rebuilding the whole index beside the live one
+# (which answers meanwhile) rather than event by event under the answer lock.
+REBUILD_ABOVE = 1000
 
 
 class AnswerService:
     """Questions in, answers out; keeps the in-memory match index in step with the database.
 
-    Cards come through `cards`, the card cache, which forgets them when data changes.
+    Cards come through `cards`, the card cache. A data change committed in this process makes
+    the cache drop the cards it touched at once; the moderation service re-indexes the events
+    it touched (`refresh_events`), and the index keeper skips the entries it wrote
+    (`take_others`). Changes from other processes come through the index keeper.
     """
 
     def __init__(self, sessions: sessionmaker[Session], matcher: Matcher, cards: CardCache) -> None:
         self._sessions = sessions
         self._matcher = matcher
         self._cards = cards
-        # The index is rebuilt from handler threads and read concurrently.
+        # Held to match and to change the live index; never while a whole index is built.
         self._lock = threading.Lock()
+        self._rebuilding = threading.Lock()
+        # Events changed while a rebuild was reading the data: indexed again after it.
+        self._dirty: set[str] | None = None
+        self._own: set[int] = set()  # audit entries this process wrote, not yet seen by the keeper
+        self.rebuilds = 0
+        self.built_from: LogPosition | None = None  # where the last whole build read the log
+        self.refreshed = 0  # events re-indexed one by one
+        on_commit_with_changes(sessions, self._committed)
+
+    def _committed(self, entries: list[Entry]) -> None:
+        # Events and claims are what the moderation service re-indexes itself.
+        own = {e.id for e in entries if e.entity in ("event", "claim")}
+        with self._lock:
+            self._own |= own
+        with unit_of_work(self._sessions) as session:
+            stale = touched(session, entries)
+        self._cards.forget(None if stale.other_cards else stale.events)
+
+    def take_others(self, ids: Collection[int]) -> list[int]:
+        """Of these audit entries, those this process did not write (and forget its own)."""
+        with self._lock:
+            own = self._own.intersection(ids)
+            self._own -= own
+        return [i for i in ids if i not in own]
+
+    def forget_own(self, up_to: int | None) -> None:
+        """A full rebuild read everything up to `up_to`: this process's entries up to there
+        are applied."""
+        with self._lock:
+            self._own = {i for i in self._own if up_to is None or i > up_to}
+
+    def __len__(self) -> int:
+        return len(self._matcher)
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
+
+    def apply(self, stale: Touched) -> None:
+        """Apply changes another process made: re-index the events they touched (all, if
+        that is not known) and drop the cards that may show them."""
+        if stale.events is None:
+            self.rebuild_index()
+            return
+        if stale.events:
+            self.refresh_events(stale.events)
+        if stale.other_cards:
+            self._cards.forget(None)
 
     def rebuild_index(self) -> int:
-        # Forget first: cards loaded from here on are at least as new as the index, which
-        # follows changes other processes made (`bot/freshness.py`).
-        self._cards.forget()
-        with unit_of_work(self._sessions) as session:
-            documents = [document_of(e) for e in visible_events_with_aliases(session)]
-        with self._lock:
-            left_out = self._matcher.rebuild(documents)
+        """Build the whole index beside the live one, which answers meanwhile, and swap it in."""
+        with self._rebuilding:
+            with self._lock:
+                self._dirty = set()
+            # Forget first: cards loaded from here on are at least as new as the index, which
+            # follows changes other processes made (`bot/freshness.py`).
+            self._cards.forget(None)
+            with unit_of_work(self._sessions) as session:
+                # Read first: what commits while the events are read is applied again later.
+                position = log_position(session)
+                documents = [document_of(e) for e in matcher_events(session)]
+            # A shallow copy shares the model and word tables; its index is built anew.
+            fresh = copy.copy(self._matcher)
+            left_out = fresh.rebuild(documents)
+            with self._lock:
+                self._matcher = fresh
+                dirty, self._dirty = self._dirty, None
+            self.rebuilds += 1
+            self.built_from = position
         if left_out:
             log.error("events left out of the match index (see the errors above): %s", left_out)
+        if dirty:
+            self.refresh_events(dirty)
         return len(documents) - len(left_out)
 
     def refresh_events(self, slugs: Collection[str]) -> None:
-        """Re-index events moderators added, changed or hid, without a full rebuild."""
+        """Re-index events that were added, changed or hidden, and drop their cards."""
+        if len(slugs) > REBUILD_ABOVE:
+            self.rebuild_index()
+            return
         with unit_of_work(self._sessions) as session:
-            documents = [document_of(e) for e in visible_events_with_aliases(session, slugs)]
+            documents = [document_of(e) for e in matcher_events(session, slugs)]
         with self._lock:
             for slug in slugs:
                 self._matcher.remove(slug)
             left_out = [d.slug for d in documents if not self._matcher.upsert(d)]
+            if self._dirty is not None:
+                self._dirty.update(slugs)
+            self.refreshed += len(slugs)
+        self._cards.forget(slugs)
         if left_out:
             log.error("events left out of the match index (see the errors above): %s", left_out)
 

@@ -1,22 +1,17 @@
 """The card cache: event cards and their rendered pages, kept in memory until data changes.
 
 Most answers then need neither a query nor rendering. It is bounded (least recently used
-cards go first) and forgets everything when a data change commits: at once for changes
-made in this process, and when the index keeper rebuilds the index for changes made in
+cards go first) and drops only the cards of the events a change touched: at once for changes
+made in this process (`bot/answering.py`), and when the index keeper sees changes made in
 another (`bot/freshness.py`).
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.card import render_card
-from db.audit import changes_data
 from db.queries import EventCard
 from db.vocabulary import Metric
 
@@ -41,17 +36,25 @@ class CachedCard:
 class CardCache:
     """Up to `size` cards with their pages; safe to use from several threads."""
 
-    def __init__(self, sessions: sessionmaker[Session], size: int) -> None:
+    def __init__(self, size: int) -> None:
         self._size = size
         self._cards: OrderedDict[str, CachedCard] = OrderedDict()
         self._generation = 0
         self._lock = threading.Lock()
-        _on_commit_with_changes(sessions, self.forget)
 
-    def forget(self) -> None:
+    def __len__(self) -> int:
+        return len(self._cards)
+
+    def forget(self, slugs: Collection[str] | None) -> None:
+        """Drop these events' cards (None: all of them)."""
+        if slugs is not None and not slugs:
+            return
         with self._lock:
             self._generation += 1
-            self._cards.clear()
+            if slugs is None:
+                self._cards.clear()
+            for slug in slugs or ():
+                self._cards.pop(slug, None)
 
     def get(self, slug: str) -> CachedCard | None:
         """The card if it is in memory; no query."""
@@ -82,27 +85,3 @@ class CardCache:
                 while len(self._cards) > self._size:
                     self._cards.popitem(last=False)
         return loaded
-
-
-def _on_commit_with_changes(sessions: sessionmaker[Session], callback: Callable[[], None]) -> None:
-    """Call `callback` after each commit of a session (from `sessions`) that changed data.
-
-    Other writes (the update inbox, pending previews) leave the cards as they were:
-    forgetting them on every write made each answer, under load, load its card again.
-    """
-    key = "claimbot.changed"
-
-    def after_flush(session: Session, _context: Any) -> None:
-        if changes_data(session):
-            session.info[key] = True
-
-    def after_commit(session: Session) -> None:
-        if session.info.pop(key, False):
-            callback()
-
-    def after_rollback(session: Session) -> None:
-        session.info.pop(key, None)
-
-    event.listen(sessions, "after_flush", after_flush)
-    event.listen(sessions, "after_commit", after_commit)
-    event.listen(sessions, "after_rollback", after_rollback)

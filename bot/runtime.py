@@ -78,7 +78,7 @@ class Runtime:
         return initialise(self.engine, self.sessions).seeded
 
     def answer_service(self) -> AnswerService:
-        cards = CardCache(self.sessions, self.settings.card_cache_size)
+        cards = CardCache(self.settings.card_cache_size)
         service = AnswerService(self.sessions, Matcher(), cards)
         events = service.rebuild_index()
         log.info("match index built for %d events", events)

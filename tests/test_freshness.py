@@ -1,24 +1,34 @@
 """Following the database: the audit-log change watch, the card cache and the index keeper."""
 
-from collections.abc import Iterator
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import card_cache
-from bot.answering import AnswerService
+from bot.answering import Answer, AnswerService, document_of
 from bot.card import render_card
 from bot.card_cache import CardCache
-from bot.freshness import ChangeWatch, IndexKeeper
-from bot.matching import Matcher
+from bot.freshness import Changes, ChangeWatch, IndexKeeper, StaffIds
+from bot.matching import EventDocument, Matcher, event_document
+from bot.moderation.commands import COMMANDS
+from bot.moderation.service import ModerationService
 from db.audit import new_batch, record_change
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.inbox import UpdateInbox
-from db.models import Event
-from db.queries import EventCard
+from db.models import AuditEntry, Event
+from db.queries import EventCard, matcher_events
+from tests.botapi import FakeTelegram
 from tests.conftest import _fresh_postgres_database
+from tests.deployment import BotProcess, replies
+
+ADMIN, NEW_MODERATOR = 1, 2
 
 
 def audit(session: Session, note: str = "test") -> None:
@@ -26,17 +36,19 @@ def audit(session: Session, note: str = "test") -> None:
 
 
 def answers(sessions: sessionmaker[Session], cards: int = 100) -> AnswerService:
-    return AnswerService(sessions, Matcher(), CardCache(sessions, cards))
+    return AnswerService(sessions, Matcher(), CardCache(cards))
 
 
 def test_the_watch_sees_each_committed_change_once(seeded: sessionmaker[Session]) -> None:
     watch = ChangeWatch(seeded)
-    assert watch.poll()  # the first look: build from scratch
-    assert not watch.poll()
+    first = watch.poll()
+    assert first is not None and first.ids is None  # the first look: build from scratch
+    assert watch.poll() is None
     with unit_of_work(seeded) as session:
         audit(session)
-    assert watch.poll()
-    assert not watch.poll()
+    changes = watch.poll()
+    assert changes is not None and changes.ids == (watch.newest,)
+    assert watch.poll() is None
 
 
 @pytest.fixture
@@ -60,11 +72,15 @@ def test_the_watch_sees_a_change_that_commits_after_a_newer_one(
         slow.flush()  # takes the lower id, commits later
         with unit_of_work(postgres_sessions) as fast:
             audit(fast, "fast")
-        assert watch.poll()
-        assert not watch.poll()
+        fast_change = watch.poll()
+        assert fast_change is not None and fast_change.ids == (watch.newest,)
+        assert watch.poll() is None
         slow.commit()
-    assert watch.poll()  # the newest id did not move, yet there is a change
-    assert not watch.poll()
+    # The newest id did not move, yet there is a change: one it cannot name, in a gap below
+    # an id already seen, so the index is built again.
+    late = watch.poll()
+    assert late is not None and late.ids is None
+    assert watch.poll() is None
 
 
 def test_the_watch_floor_follows_settled_ids(seeded: sessionmaker[Session]) -> None:
@@ -75,8 +91,9 @@ def test_the_watch_floor_follows_settled_ids(seeded: sessionmaker[Session]) -> N
         now[0] += 20
         with unit_of_work(seeded) as session:
             audit(session, f"step {step}")
-        assert watch.poll()
-        assert not watch.poll()
+        changes = watch.poll()
+        assert changes is not None and changes.ids == (watch.newest,)
+        assert watch.poll() is None
 
 
 def count_queries(sessions: sessionmaker[Session]) -> list[str]:
@@ -197,18 +214,22 @@ class FlakyWatch(ChangeWatch):
         super().__init__(sessions)
         self.down = False
 
-    def poll(self) -> bool:
+    def poll(self) -> Changes | None:
         if self.down:
             raise OperationalError("SELECT", {}, Exception("connection refused"))
         return super().poll()
 
 
-def test_the_keeper_rides_out_an_outage_and_rebuilds_after_it(
+def staff_of(sessions: sessionmaker[Session]) -> StaffIds:
+    return StaffIds(lambda: ())
+
+
+def test_the_keeper_rides_out_an_outage_and_catches_up_after_it(
     seeded: sessionmaker[Session],
 ) -> None:
     service = answers(seeded)
     watch = FlakyWatch(seeded)
-    keeper = IndexKeeper(service, watch, interval=0.5)
+    keeper = IndexKeeper(service, watch, 0.5, staff_of(seeded))
     assert keeper.check() and keeper.state.events == 10 and keeper.state.database_ok
     assert not keeper.check()
     change = keeper.state.change_id
@@ -216,5 +237,194 @@ def test_the_keeper_rides_out_an_outage_and_rebuilds_after_it(
     assert not keeper.check()
     assert not keeper.state.database_ok and keeper.state.events == 10
     watch.down = False
-    assert keeper.check()  # rebuilt: whatever happened meanwhile is picked up
+    assert not keeper.check()  # nothing changed meanwhile: nothing to do
     assert keeper.state.database_ok and keeper.state.change_id == change
+    assert keeper.state.rebuilds == 1
+
+
+# ------------------------------------------------------------ incremental freshness
+
+
+@dataclass
+class Replica:
+    """One process's share of a database: its own engine, answers and index keeper."""
+
+    sessions: sessionmaker[Session]
+    answers: AnswerService
+    keeper: IndexKeeper
+    staff: StaffIds
+    moderation: ModerationService
+
+
+@pytest.fixture
+def two_replicas(seeded_database_url: str) -> Iterator[tuple[Replica, Replica]]:
+    engines = [make_engine(seeded_database_url) for _ in range(2)]
+    replicas = []
+    for engine in engines:
+        sessions = make_session_factory(engine)
+        service = answers(sessions)
+        moderation = ModerationService(sessions, {ADMIN}, service.refresh_events)
+        staff = StaffIds(lambda m=moderation: (user_id for user_id, _ in m.staff()))  # type: ignore[misc]
+        keeper = IndexKeeper(service, ChangeWatch(sessions), 0.5, staff)
+        assert keeper.check()  # the first look builds the whole index
+        replicas.append(Replica(sessions, service, keeper, staff, moderation))
+    yield replicas[0], replicas[1]
+    for engine in engines:
+        engine.dispose()
+
+
+def edit(replica: Replica, command: str, text: str) -> None:
+    replica.moderation.execute(ADMIN, command, COMMANDS[command].bind(text))
+
+
+def test_an_edit_in_another_process_re_indexes_only_the_event_it_touched(
+    two_replicas: tuple[Replica, Replica],
+) -> None:
+    here, there = two_replicas
+    kramatorsk = there.answers.card("kramatorsk-strike")
+    assert there.answers.ask("Zyxwv junction").event is None
+    edit(here, "alias", 'makiivka-strike "Zyxwv junction" lang=en')
+    assert there.keeper.check()
+    state = there.keeper.state
+    assert state.rebuilds == 1 and state.refreshed == 1  # no rebuild: one event re-indexed
+    found = there.answers.ask("Zyxwv junction").event
+    assert found is not None and found.slug == "makiivka-strike"
+    # The other cards stay in memory: no query for them.
+    statements = count_queries(there.sessions)
+    assert there.answers.card("kramatorsk-strike") is kramatorsk
+    assert statements == []
+
+
+def test_a_process_does_not_apply_its_own_change_twice(
+    two_replicas: tuple[Replica, Replica],
+) -> None:
+    here, _ = two_replicas
+    edit(here, "alias", 'makiivka-strike "Zyxwv junction" lang=en')
+    assert here.answers.refreshed == 1  # at once, by the moderation service
+    statements = count_queries(here.sessions)
+    here.keeper.check()
+    assert here.keeper.state.refreshed == 1 and here.keeper.state.rebuilds == 1
+    assert not any("event_aliases" in s for s in statements)  # no event was read again
+
+
+def test_a_renamed_event_is_renamed_in_the_cards_that_link_to_it(
+    two_replicas: tuple[Replica, Replica],
+) -> None:
+    here, there = two_replicas
+    before = there.answers.card("kramatorsk-strike")  # presented as retaliation for Makiivka
+    assert before is not None and "A corrected title" not in str(before.related)
+    edit(here, "editevent", 'makiivka-strike title="A corrected title"')
+    there.keeper.check()
+    after = there.answers.card("kramatorsk-strike")
+    assert after is not None and "A corrected title" in str(after.related)
+    assert there.keeper.state.rebuilds == 1
+
+
+def test_a_whole_rebuild_happens_beside_the_live_index(
+    seeded: sessionmaker[Session],
+) -> None:
+    """Questions are answered from the old index while the new one is built: the answer
+    lock is never held during the build."""
+    service = answers(seeded)
+    service.rebuild_index()
+    held: list[bool] = []
+    answered: list[Answer | None] = []
+
+    class Watched(Matcher):
+        def rebuild(self, documents: Iterable[EventDocument]) -> list[str]:
+            held.append(service._lock.locked())
+            answered.append(service.ask_from_memory("what is the capital of France"))
+            return super().rebuild(documents)
+
+    service._matcher = Watched()
+    assert service.rebuild_index() == 10
+    assert held == [False] and answered[0] is not None
+    assert service.ask("how many died at Makiivka?").event is not None
+
+
+def test_a_change_committed_during_a_rebuild_is_in_the_new_index(
+    seeded: sessionmaker[Session],
+) -> None:
+    service = answers(seeded)
+    service.rebuild_index()
+    moderation = ModerationService(seeded, {ADMIN}, service.refresh_events)
+
+    class EditedMeanwhile(Matcher):
+        def rebuild(self, documents: Iterable[EventDocument]) -> list[str]:
+            # The documents were read; this change is not in them.
+            edit_with(moderation, "alias", 'makiivka-strike "Zyxwv junction" lang=en')
+            return super().rebuild(documents)
+
+    service._matcher = EditedMeanwhile()
+    service.rebuild_index()
+    found = service.ask("Zyxwv junction").event
+    assert found is not None and found.slug == "makiivka-strike"
+
+
+def edit_with(moderation: ModerationService, command: str, text: str) -> None:
+    moderation.execute(ADMIN, command, COMMANDS[command].bind(text))
+
+
+def test_the_matcher_reads_each_event_as_the_orm_loads_it(seeded: sessionmaker[Session]) -> None:
+    with unit_of_work(seeded) as session:
+        expected = {
+            e.slug: event_document(
+                e,
+                [c.claimant.name for c in e.claims if not c.hidden]
+                + [c.summary for c in e.claims if not c.hidden]
+                + [c.quote for c in e.claims if not c.hidden and c.quote],
+                [(link.related_event.slug, link.relation.value) for link in e.links],
+            )
+            for e in session.scalars(select(Event).where(Event.hidden.is_(False)))
+        }
+        read = {e.slug: document_of(e) for e in matcher_events(session)}
+        some = {e.slug: document_of(e) for e in matcher_events(session, ["kramatorsk-strike"])}
+    assert read == expected and len(read) == 10
+    assert some == {"kramatorsk-strike": expected["kramatorsk-strike"]}
+
+
+def test_staff_ids_are_read_again_after_a_grant_elsewhere(
+    two_replicas: tuple[Replica, Replica],
+) -> None:
+    here, there = two_replicas
+    assert there.staff.read() == {ADMIN}
+    assert there.staff.known(NEW_MODERATOR) is False
+    here.moderation.grant(ADMIN, NEW_MODERATOR)
+    there.keeper.check()
+    assert there.staff.known(NEW_MODERATOR) is None  # forgotten: read again when asked
+    assert NEW_MODERATOR in there.staff.read()
+    assert there.keeper.state.rebuilds == 1
+
+
+def test_a_running_replica_applies_another_process_s_edit_to_that_event_alone(
+    seeded_sqlite_template: Path, tmp_path: Path
+) -> None:
+    """A real `claimbot run` follows an edit made by another process (this one): it answers
+    with the change and re-indexes only the event the edit touched, as /healthz reports."""
+    database = tmp_path / "shared.db"
+    shutil.copyfile(seeded_sqlite_template, database)
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with FakeTelegram(token="7000000014:AAfreshness-replica") as tg:
+        replica = BotProcess(tg, url, tmp_path / "replica.log", webhook=True)
+        replica.start()
+        try:
+            asker = tg.add_user("Asker")
+            asker.send("zyxwv junction")
+            assert "89" not in "\n".join(m.content for m in replies(asker.chat))
+            moderation = ModerationService(sessions, {ADMIN}, None)
+            edit_with(moderation, "alias", 'makiivka-strike "Zyxwv junction" lang=en')
+            with unit_of_work(sessions) as session:
+                newest = session.scalar(select(func.max(AuditEntry.id)))
+            deadline = time.monotonic() + 10
+            while replica.health()[1]["index"]["change_id"] != newest:
+                assert time.monotonic() < deadline, replica.health()
+                time.sleep(0.05)
+            index = replica.health()[1]["index"]
+            assert index["rebuilds"] == 1 and index["refreshed"] == 1
+            asker.send("zyxwv junction")
+            assert "89" in "\n".join(m.content for m in replies(asker.chat))
+        finally:
+            assert replica.stop() == 0, replica.log_path.read_text()
+            engine.dispose()

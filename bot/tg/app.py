@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot.answering import AnswerService
+from bot.freshness import StaffIds
 from bot.metrics import count_database_error
 from bot.moderation.service import ModerationService
 from bot.question_limit import QuestionLimit
@@ -63,11 +64,11 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def build_application(
-    settings: Settings, service: AnswerService, moderation: ModerationService
+    settings: Settings, service: AnswerService, moderation: ModerationService, staff: StaffIds
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the Telegram application")
-    moderator_handlers = ModeratorHandlers(moderation, USER_COMMANDS)
+    moderator_handlers = ModeratorHandlers(moderation, USER_COMMANDS, staff)
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await set_command_menus(application)

@@ -20,7 +20,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.answering import AnswerService
-from bot.freshness import ChangeWatch, IndexKeeper
+from bot.freshness import ChangeWatch, IndexKeeper, StaffIds
 from bot.health import Health
 from bot.metrics import MetricsServer, follow
 from bot.runtime import Runtime
@@ -53,8 +53,11 @@ class Serving:
 
 def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     settings = ctx.settings
-    application = build_application(settings, service, ctx.moderation_service(service))
-    keeper = IndexKeeper(service, ChangeWatch(ctx.sessions), settings.index_poll_seconds)
+    moderation = ctx.moderation_service(service)
+    staff = StaffIds(lambda: (user_id for user_id, _ in moderation.staff()))
+    application = build_application(settings, service, moderation, staff)
+    watch = ChangeWatch(ctx.sessions, since=service.built_from)
+    keeper = IndexKeeper(service, watch, settings.index_poll_seconds, staff)
     receiver: WebhookServer | DurablePolling = (
         WebhookServer(application, settings, Health(ctx.engine, keeper), ctx.sessions)
         if webhook

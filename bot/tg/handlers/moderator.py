@@ -36,6 +36,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.freshness import StaffIds
 from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed, PendingGone
 from bot.moderation.files import (
@@ -101,9 +102,12 @@ def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
 
 
 class ModeratorHandlers:
-    def __init__(self, service: ModerationService, user_commands: Sequence[BotCommand]) -> None:
+    def __init__(
+        self, service: ModerationService, user_commands: Sequence[BotCommand], staff: StaffIds
+    ) -> None:
         self.service = service
         self.user_commands = tuple(user_commands)
+        self.staff = staff
 
     def form_handlers(self) -> list[Handler]:
         """Answers to an open form, in a group before every other handler.
@@ -170,6 +174,10 @@ class ModeratorHandlers:
         spec = COMMANDS[match.group(1).lower()]
         if not await self._permitted(message, user.id, spec):
             return
+        if self.staff.known(user.id) is False:
+            # Granted by another process a moment ago (the index keeper had not seen it yet):
+            # this command may open a form, whose answers must not pass for questions.
+            self.staff.forget()
         # A new command ends a form left open, here or on another replica.
         await asyncio.to_thread(self.service.forms.drop, user.id)
         rest = match.group(2)
@@ -346,6 +354,12 @@ class ModeratorHandlers:
         """A private message that answers an open (or expired) form; others go on unhandled."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.text is None:
+            return
+        # Only staff have forms: everyone else's questions go on without a query.
+        staff = self.staff.known(user.id)
+        if staff is None:
+            staff = user.id in await asyncio.to_thread(self.staff.read)
+        if not staff:
             return
         found = await asyncio.to_thread(self.service.forms.load, user.id)
         if found is None:
