@@ -9,12 +9,14 @@ import logging
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.card import focus_of, render_card_text
 from bot.card_cache import CardCache
+from bot.index_snapshot import read_snapshot, write_snapshot
 from bot.matching import (
     MAX_QUESTION_CHARS,
     Candidate,
@@ -29,8 +31,10 @@ from db.changes import (
     Entry,
     LogPosition,
     Touched,
+    entry_ids,
     log_position,
     on_commit_with_changes,
+    read_entries,
     touched,
 )
 from db.engine import unit_of_work
@@ -135,6 +139,9 @@ def document_of(event: MatcherEvent) -> EventDocument:
 # Past this many events, a change is applied by rebuilding the whole index beside the live one
 # (which answers meanwhile) rather than event by event under the answer lock.
 REBUILD_ABOVE = 1000
+# Past this many new audit entries, the index is rebuilt rather than the entries read one by
+# one (an import of many events).
+ENTRY_LIMIT = 10 * REBUILD_ABOVE
 
 
 class AnswerService:
@@ -201,24 +208,53 @@ class AnswerService:
         if stale.other_cards:
             self._cards.forget(None)
 
-    def rebuild_index(self) -> int:
-        """Build the whole index beside the live one, which answers meanwhile, and swap it in."""
+    def resume(self, snapshot: Path, key: str) -> bool:
+        """Answer from the index on disk (`bot/index_snapshot.py`), with the changes logged
+        since it was written applied; False, and nothing changed, if that cannot be done."""
+        fresh = copy.copy(self._matcher)
+        position = read_snapshot(snapshot, key, fresh)
+        if position is None:
+            return False
+        with unit_of_work(self._sessions) as session:
+            # The ids first, then the position: an entry committed in between shows as a gap.
+            ids = entry_ids(session, position.newest)
+            now = log_position(session)
+            if now.entries != position.entries + len(ids) or len(ids) > ENTRY_LIMIT:
+                log.info("too many changes, or a gap, since the match index snapshot")
+                return False
+            stale = touched(session, read_entries(session, ids))
+        if stale.events is None:
+            return False
+        with self._lock:
+            self._matcher = fresh
+        self.built_from = now
+        self.apply(stale)
+        return True
+
+    def rebuild_index(self, snapshot: tuple[Path, str] | None = None) -> int:
+        """Build the whole index beside the live one, which answers meanwhile, and swap it in;
+        first write it to `snapshot` (path, key), if given."""
         with self._rebuilding:
             with self._lock:
                 self._dirty = set()
-            # Forget first: cards loaded from here on are at least as new as the index, which
-            # follows changes other processes made (`bot/freshness.py`).
-            self._cards.forget(None)
-            with unit_of_work(self._sessions) as session:
-                # Read first: what commits while the events are read is applied again later.
-                position = log_position(session)
-                documents = [document_of(e) for e in matcher_events(session)]
-            # A shallow copy shares the model and word tables; its index is built anew.
-            fresh = copy.copy(self._matcher)
-            left_out = fresh.rebuild(documents)
-            with self._lock:
-                self._matcher = fresh
-                dirty, self._dirty = self._dirty, None
+            try:
+                # Forget first: cards loaded from here on are at least as new as the index,
+                # which follows changes other processes made (`bot/freshness.py`).
+                self._cards.forget(None)
+                with unit_of_work(self._sessions) as session:
+                    # Read first: what commits while the events are read is applied again.
+                    position = log_position(session)
+                    documents = [document_of(e) for e in matcher_events(session)]
+                # A shallow copy shares the model and word tables; its index is built anew.
+                fresh = copy.copy(self._matcher)
+                left_out = fresh.rebuild(documents)
+                if snapshot is not None:
+                    write_snapshot(*snapshot, fresh, position)
+                with self._lock:
+                    self._matcher = fresh
+            finally:
+                with self._lock:
+                    dirty, self._dirty = self._dirty, None
             self.rebuilds += 1
             self.built_from = position
         if left_out:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.answering import REBUILD_ABOVE, AnswerService
+from bot.answering import ENTRY_LIMIT, AnswerService
 from db.changes import LogPosition, entry_ids, read_entries, touched
 from db.engine import unit_of_work
 from db.models import AuditEntry
@@ -33,9 +33,6 @@ log = logging.getLogger(__name__)
 
 # A transaction still open this long after a later one committed is taken to be gone.
 SETTLE_SECONDS = 60.0
-# Past this many entries from other processes, the index is rebuilt rather than read entry
-# by entry (an import of many events).
-ENTRY_LIMIT = 10 * REBUILD_ABOVE
 
 
 @dataclass(frozen=True)
@@ -176,6 +173,7 @@ class IndexKeeper:
         self._watch = watch
         self._interval = interval
         self._staff = staff
+        self._unapplied = False  # changes were seen but applying them failed
         built = dt.datetime.now(dt.UTC) if service.rebuilds else None
         self._state = IndexState(len(service), watch.newest, built, None, database_ok=True)
 
@@ -189,7 +187,12 @@ class IndexKeeper:
         was_down = not self._state.database_ok
         try:
             changes = self._watch.poll()
+            if self._unapplied:
+                # The last changes seen were not all applied: which ones is not known.
+                changes = Changes(None, self._watch.newest)
+            self._unapplied = changes is not None
             rebuilt = changes is not None and self._apply(changes)
+            self._unapplied = False
         except Exception as error:
             if not is_database_outage(error):
                 raise

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
 from bot.card_cache import CardCache
+from bot.index_snapshot import snapshot_key
 from bot.logs import setup_logging
 from bot.matching import Matcher
 from config import Settings
@@ -80,8 +81,15 @@ class Runtime:
     def answer_service(self) -> AnswerService:
         cards = CardCache(self.settings.card_cache_size)
         service = AnswerService(self.sessions, Matcher(), cards)
-        events = service.rebuild_index()
-        log.info("match index built for %d events", events)
+        path = self.settings.index_snapshot
+        if path is None:
+            log.info("match index built for %d events", service.rebuild_index())
+            return service
+        key = snapshot_key(self.settings.database_url)
+        if service.resume(path, key):
+            log.info("match index read from %s: %d events", path, len(service))
+        else:
+            log.info("match index built for %d events", service.rebuild_index((path, key)))
         return service
 
     def moderation_service(self, answers: AnswerService) -> "ModerationService":

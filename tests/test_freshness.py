@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import card_cache
+from bot import card_cache, freshness
 from bot.answering import Answer, AnswerService, document_of
 from bot.card import render_card
 from bot.card_cache import CardCache
@@ -428,3 +428,49 @@ def test_a_running_replica_applies_another_process_s_edit_to_that_event_alone(
         finally:
             assert replica.stop() == 0, replica.log_path.read_text()
             engine.dispose()
+
+
+def test_changes_seen_but_not_applied_are_applied_by_a_rebuild_after_an_outage(
+    two_replicas: tuple[Replica, Replica], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watch has moved past the entries: if reading them failed, which events they
+    touched is not known any more, so the next check rebuilds the whole index."""
+    here, there = two_replicas
+    edit(here, "alias", 'makiivka-strike "Zyxwv junction" lang=en')
+
+    def unreachable(*_args: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(freshness, "read_entries", unreachable)
+    assert not there.keeper.check() and not there.keeper.state.database_ok
+    monkeypatch.undo()
+    there.keeper.check()
+    assert there.keeper.state.rebuilds == 2 and there.keeper.state.database_ok
+    found = there.answers.ask("Zyxwv junction").event
+    assert found is not None and found.slug == "makiivka-strike"
+
+
+# ------------------------------------------------------------ the index on disk
+
+
+def test_a_start_reads_the_index_from_disk_and_applies_the_changes_since(
+    seeded: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path, key = tmp_path / "index.snapshot", "this database"
+    first = answers(seeded)
+    first.rebuild_index((path, key))
+    moderation = ModerationService(seeded, {ADMIN}, None)
+    edit_with(moderation, "alias", 'makiivka-strike "Zyxwv junction" lang=en')
+
+    second = answers(seeded)
+    statements = count_queries(seeded)
+    assert second.resume(path, key)
+    assert second.rebuilds == 0 and second.refreshed == 1  # built by no one: read, then one event
+    reads = [s for s in statements if "claims.quote" in s]
+    assert reads and all("IN (" in s for s in reads)  # that event's claims, no one else's
+    found = second.ask("Zyxwv junction").event
+    assert found is not None and found.slug == "makiivka-strike"
+    assert second.ask("how many died at Makiivka?").event is not None
+    # A file written for other data, or none at all, is not used.
+    assert not answers(seeded).resume(path, "another database")
+    assert not answers(seeded).resume(tmp_path / "missing", key)

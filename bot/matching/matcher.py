@@ -13,12 +13,15 @@
    the development questions.
 """
 
+import copy
 import gc
 import heapq
 import logging
 import math
+import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import IO
 
 from bot.matching.decision import MatchResult, Model, Scored, decide, load_model
 from bot.matching.documents import EventDocument
@@ -155,6 +158,26 @@ class Matcher:
         # million aliases: the index outlives everything, so the collector leaves it alone.
         gc.freeze()
         return failed
+
+    def save_index(self, file: IO[bytes]) -> None:
+        """Write the index for `load_index` (without the gazetteer, which the matcher holds).
+        Not while the index changes: write it before it answers."""
+        index = copy.copy(self._index)
+        index.gazetteer = None  # type: ignore[assignment]
+        pickle.dump(index, file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load_index(self, file: IO[bytes]) -> None:
+        """Answer from an index `save_index` wrote with this code (the caller makes sure)."""
+        collecting = gc.isenabled()
+        gc.disable()  # as in `rebuild`: millions of objects without cycles
+        try:
+            index: Index = pickle.load(file)
+        finally:
+            if collecting:
+                gc.enable()
+        index.gazetteer = self._gazetteer
+        self._index = index
+        gc.freeze()
 
     def upsert(self, document: EventDocument) -> bool:
         """Index one event (again); false, with the error logged, if it cannot be."""
