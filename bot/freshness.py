@@ -174,7 +174,7 @@ class IndexKeeper:
         self._interval = interval
         self._staff = staff
         self._unapplied = False  # changes were seen but applying them failed
-        built = dt.datetime.now(dt.UTC) if service.rebuilds else None
+        built = dt.datetime.now(dt.UTC) if service.built_from else None
         self._state = IndexState(len(service), watch.newest, built, None, database_ok=True)
 
     @property

@@ -8,7 +8,8 @@ because importing that many events one record at a time takes half an hour. Then
 a local Bot API server:
 
 1. starts `claimbot run --webhook` and prints the seconds until it is ready (its health
-   endpoint answers) and its memory (resident set) after start;
+   endpoint answers) and its memory (resident set) after start; with --snapshot, twice:
+   building the index and writing it to disk, then reading it from there;
 2. keeps --users simulated users asking questions one after another, each waiting for its
    answer; after --baseline seconds this process (another process than the replica) adds
    an alias to one event, as a moderator's /alias does, and the users go on for --after
@@ -136,6 +137,13 @@ def resident_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far: on a machine others share, a start's
+    wall-clock time says more about them than about the start."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Asker(threading.Thread):
     """A user asking one question after another, each when the last was answered."""
 
@@ -210,6 +218,11 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--baseline", type=float, default=20.0)
     parser.add_argument("--after", type=float, default=20.0)
+    parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="start twice with CLAIMBOT_INDEX_SNAPSHOT: writing it, then from it",
+    )
     args = parser.parse_args()
     path = args.database or Path(f"/tmp/claimbot-bench/scale-{args.events}.db")
     url = f"sqlite:///{path}"
@@ -225,15 +238,25 @@ def main() -> int:
     with FakeTelegram(token=f"{int(time.time())}:AAscale-bench") as tg:
         # The per-user question limit and Telegram's flood limit off: the users here ask
         # as fast as they are answered, to measure the replica rather than the limits.
-        limits = {"questions_per_minute": "1000000", "rate_limit_per_second": "0"}
+        settings = {"questions_per_minute": "1000000", "rate_limit_per_second": "0"}
+        if args.snapshot:
+            settings["index_snapshot"] = str(path.with_suffix(".snapshot"))
         log = path.with_suffix(".log")
-        replica = BotProcess(tg, url, log, webhook=True, log_level="INFO", **limits)
-        started = time.monotonic()
-        replica.start(timeout=600)
-        ready = time.monotonic() - started
-        assert replica.process is not None
         print(f"events: {args.events}; cores: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}")
-        print(f"start: ready in {ready:.1f} s, {resident_mb(replica.process.pid):.0f} MB resident")
+        for start in range(2 if args.snapshot else 1):
+            replica = BotProcess(tg, url, log, webhook=True, log_level="INFO", **settings)
+            started = time.monotonic()
+            replica.start(timeout=900)
+            ready = time.monotonic() - started
+            assert replica.process is not None
+            resident, cpu = resident_mb(replica.process.pid), cpu_seconds(replica.process.pid)
+            kind = ("writing the snapshot", "from the snapshot")[start] if args.snapshot else ""
+            print(
+                f"start {kind}: ready in {ready:.1f} s ({cpu:.1f} s of CPU), "
+                f"{resident:.0f} MB resident"
+            )
+            if args.snapshot and start == 0:
+                replica.stop()
         try:
             edit_under_load(tg, url, args, questions, target)
             _, health = replica.health()
