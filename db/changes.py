@@ -40,10 +40,6 @@ class Touched:
     other_cards: bool = False
     staff: bool = False  # a moderator was granted or revoked
 
-    @property
-    def anything(self) -> bool:
-        return self.events is None or bool(self.events) or self.other_cards or self.staff
-
 
 @dataclass(frozen=True)
 class LogPosition:

@@ -222,16 +222,12 @@ class FlakyWatch(ChangeWatch):
         return super().poll()
 
 
-def staff_of(sessions: sessionmaker[Session]) -> StaffIds:
-    return StaffIds(lambda: ())
-
-
 def test_the_keeper_rides_out_an_outage_and_catches_up_after_it(
     seeded: sessionmaker[Session],
 ) -> None:
     service = answers(seeded)
     watch = FlakyWatch(seeded)
-    keeper = IndexKeeper(service, watch, 0.5, staff_of(seeded))
+    keeper = IndexKeeper(service, watch, 0.5, StaffIds(lambda: ()))
     assert keeper.check() and keeper.state.events == 10 and keeper.state.database_ok
     assert not keeper.check()
     change = keeper.state.change_id
