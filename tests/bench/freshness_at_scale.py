@@ -8,8 +8,8 @@ because importing that many events one record at a time takes half an hour. Then
 a local Bot API server:
 
 1. starts `claimbot run --webhook` and prints the seconds until it is ready (its health
-   endpoint answers) and its memory (resident set) after start; with --snapshot, twice:
-   building the index and writing it to disk, then reading it from there;
+   endpoint answers) and its memory (resident set) after start; with --snapshot, from the
+   index kept on disk (started twice when there is none yet: writing it, then reading it);
 2. keeps --users simulated users asking questions one after another, each waiting for its
    answer; after --baseline seconds this process (another process than the replica) adds
    an alias to one event, as a moderator's /alias does, and the users go on for --after
@@ -221,7 +221,7 @@ def main() -> int:
     parser.add_argument(
         "--snapshot",
         action="store_true",
-        help="start twice with CLAIMBOT_INDEX_SNAPSHOT: writing it, then from it",
+        help="start with CLAIMBOT_INDEX_SNAPSHOT (writing it first if there is none)",
     )
     args = parser.parse_args()
     path = args.database or Path(f"/tmp/claimbot-bench/scale-{args.events}.db")
@@ -239,23 +239,28 @@ def main() -> int:
         # The per-user question limit and Telegram's flood limit off: the users here ask
         # as fast as they are answered, to measure the replica rather than the limits.
         settings = {"questions_per_minute": "1000000", "rate_limit_per_second": "0"}
+        snapshot = path.with_suffix(".snapshot")
         if args.snapshot:
-            settings["index_snapshot"] = str(path.with_suffix(".snapshot"))
+            settings["index_snapshot"] = str(snapshot)
+        # Without a snapshot yet, the first start writes it and a second one reads it.
+        writing = args.snapshot and not snapshot.exists()
         log = path.with_suffix(".log")
         print(f"events: {args.events}; cores: {os.cpu_count()}; load: {os.getloadavg()[0]:.1f}")
-        for start in range(2 if args.snapshot else 1):
+        for start in range(2 if writing else 1):
             replica = BotProcess(tg, url, log, webhook=True, log_level="INFO", **settings)
             started = time.monotonic()
             replica.start(timeout=900)
             ready = time.monotonic() - started
             assert replica.process is not None
             resident, cpu = resident_mb(replica.process.pid), cpu_seconds(replica.process.pid)
-            kind = ("writing the snapshot", "from the snapshot")[start] if args.snapshot else ""
+            kind = "building the index"
+            if args.snapshot:
+                kind = "writing the snapshot" if writing and start == 0 else "from the snapshot"
             print(
                 f"start {kind}: ready in {ready:.1f} s ({cpu:.1f} s of CPU), "
                 f"{resident:.0f} MB resident"
             )
-            if args.snapshot and start == 0:
+            if writing and start == 0:
                 replica.stop()
         try:
             edit_under_load(tg, url, args, questions, target)
