@@ -142,6 +142,8 @@ class ModeratorHandlers:
         """At start: the moderator commands in the menus of admins and moderators."""
         for user_id, role in await asyncio.to_thread(self.service.staff):
             await self.set_menu(bot, user_id, role)
+        # Read before the first message: a burst of questions would each read them.
+        await asyncio.to_thread(self.staff.read)
 
     async def set_menu(self, bot: Bot, user_id: int, role: Role) -> bool:
         try:
