@@ -167,8 +167,13 @@ class IndexKeeper:
     """Applies data changes made in other processes to the match index and card cache."""
 
     def __init__(
-        self, service: AnswerService, watch: ChangeWatch, interval: float, staff: StaffIds
+        self,
+        service: AnswerService,
+        watch: ChangeWatch,
+        interval: float,
+        staff: StaffIds | None = None,
     ) -> None:
+        """`staff`: the staff ids to read again after a grant or revoke, where they are kept."""
         self._service = service
         self._watch = watch
         self._interval = interval
@@ -225,12 +230,13 @@ class IndexKeeper:
         if ids is not None and len(ids) <= ENTRY_LIMIT:
             with unit_of_work(service.sessions) as session:
                 stale = touched(session, read_entries(session, ids))
-            if stale.staff:
+            if stale.staff and self._staff is not None:
                 self._staff.forget()
             if stale.events is not None:
                 service.apply(stale)
                 return False
-        self._staff.forget()
+        if self._staff is not None:
+            self._staff.forget()
         service.rebuild_index()
         service.forget_own(changes.newest)
         return True

@@ -183,7 +183,8 @@ def serve_web(ctx: Runtime, service: AnswerService) -> None:
 
 async def _serve_until_signalled(ctx: Runtime, service: AnswerService) -> None:
     settings = ctx.settings
-    keeper = IndexKeeper(service, ChangeWatch(ctx.sessions), settings.index_poll_seconds)
+    watch = ChangeWatch(ctx.sessions, since=service.built_from)
+    keeper = IndexKeeper(service, watch, settings.index_poll_seconds)
     await asyncio.to_thread(keeper.check)
     follow(keeper, ctx.sessions)
     site = WebSite(service, ctx.sessions, keeper, Health(ctx.engine, keeper), settings)
