@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.dataset_schema import DataSet
 from db.import_export import claim_record, document_record, event_record, source_record
-from db.models import Appearance, Claim, Document, Event
+from db.models import Event
+from db.queries import visible_claims_and_documents
 
 
 def event_dataset(session: Session, slug: str) -> DataSet | None:
@@ -19,27 +20,7 @@ def event_dataset(session: Session, slug: str) -> DataSet | None:
     )
     if event is None:
         return None
-    claims = session.scalars(
-        select(Claim)
-        .where(Claim.event_id == event.id, Claim.hidden.is_(False))
-        .options(
-            selectinload(Claim.claimant),
-            selectinload(Claim.supersedes),
-            selectinload(Claim.appearances).selectinload(Appearance.publisher),
-            selectinload(Claim.appearances).selectinload(Appearance.via),
-            selectinload(Claim.appearances).selectinload(Appearance.source_document),
-            selectinload(Claim.assessments),
-        )
-        .order_by(Claim.id)
-    ).all()
-    cited_ids = {a.document_id for c in claims for a in c.appearances if a.document_id}
-    cited_keys = {key for c in claims for a in c.assessments for key in a.documents or ()}
-    documents = session.scalars(
-        select(Document)
-        .where(Document.id.in_(cited_ids) | Document.key.in_(cited_keys))
-        .options(selectinload(Document.publisher))
-        .order_by(Document.id)
-    ).all()
+    claims, documents = visible_claims_and_documents(session, event)
     sources = {c.claimant.id: c.claimant for c in claims}
     return DataSet(
         sources=[source_record(s) for s in sources.values()],

@@ -5,7 +5,7 @@ unit of work has ended. Hidden (deleted) events and claims are never shown.
 """
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,29 +200,40 @@ def _claim_view(claim: Claim, documents: dict[int, DocumentView]) -> ClaimView:
     )
 
 
-def load_event_card(session: Session, slug: str) -> EventCard | None:
-    event = session.scalar(select(Event).where(Event.slug == slug, Event.hidden.is_(False)))
-    if event is None:
-        return None
+def visible_claims_and_documents(
+    session: Session, event: Event
+) -> tuple[Sequence[Claim], Sequence[Document]]:
+    """An event's visible claims, with what a card or a page shows of them loaded, and the
+    documents they cite (through their appearances or their assessments)."""
     claims = session.scalars(
         select(Claim)
         .where(Claim.event_id == event.id, Claim.hidden.is_(False))
         .options(
             selectinload(Claim.claimant),
+            selectinload(Claim.supersedes),
             selectinload(Claim.appearances).selectinload(Appearance.publisher),
             selectinload(Claim.appearances).selectinload(Appearance.via),
+            selectinload(Claim.appearances).selectinload(Appearance.source_document),
             selectinload(Claim.assessments),
         )
         .order_by(Claim.id)
     ).all()
     cited_ids = {a.document_id for c in claims for a in c.appearances if a.document_id}
     cited_keys = {key for c in claims for a in c.assessments for key in a.documents or ()}
-    rows = session.scalars(
+    documents = session.scalars(
         select(Document)
         .where(Document.id.in_(cited_ids) | Document.key.in_(cited_keys))
         .options(selectinload(Document.publisher))
         .order_by(Document.id)
     ).all()
+    return claims, documents
+
+
+def load_event_card(session: Session, slug: str) -> EventCard | None:
+    event = session.scalar(select(Event).where(Event.slug == slug, Event.hidden.is_(False)))
+    if event is None:
+        return None
+    claims, rows = visible_claims_and_documents(session, event)
     documents = {d.id: _document_view(d) for d in rows}
     links = session.scalars(
         select(EventLink)
