@@ -26,8 +26,10 @@ lint: $(BIN)/claimbot
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two workers: the suite spends much of its time waiting on real servers and processes, so
+# it runs in about half the time on two cores (5 minutes instead of 9.5).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # Refresh requirements.lock after changing dependencies in pyproject.toml (pins move only
 # where they must; `--upgrade` in PIP_COMPILE_FLAGS moves them all).
