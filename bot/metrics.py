@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.freshness import IndexKeeper
 from db.inbox import backlog
-from db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +46,6 @@ DATABASE_ERRORS = Counter(
     "Updates whose handling the database failed: unreachable, or a query refused.",
     ["kind"],
 )
-
-
-def count_database_error(error: BaseException | None) -> None:
-    DATABASE_ERRORS.labels("unreachable" if is_database_outage(error) else "refused").inc()
 
 
 class _StateCollector(Collector):

@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.answering import AnswerService
 from bot.freshness import StaffIds
-from bot.metrics import count_database_error
+from bot.metrics import DATABASE_ERRORS
 from bot.moderation.service import ModerationService
 from bot.question_limit import QuestionLimit
 from bot.tg.callbacks import Prefix, matches
@@ -50,7 +50,7 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     update_id = update.update_id if isinstance(update, Update) else None
     outage = is_database_outage(context.error)
     if outage or isinstance(context.error, SQLAlchemyError):
-        count_database_error(context.error)
+        DATABASE_ERRORS.labels("unreachable" if outage else "refused").inc()
     if outage:
         # One line, not a traceback per question while the database is away.
         log.warning("database unreachable while handling update %s", update_id)
