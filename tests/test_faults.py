@@ -103,6 +103,27 @@ def test_a_restart_mid_burst_neither_loses_nor_repeats_an_update(
         tg.assert_no_rejected_calls()
 
 
+def test_a_stop_while_an_answer_is_on_its_way_does_not_send_it_again(
+    postgres_admin_url: str, seeded_postgres_template: str, tmp_path: Path
+) -> None:
+    """Telegram took the answer but its reply is slow: a graceful stop waits for it rather
+    than leave the update unhandled for the next process to answer again."""
+    url = _fresh_postgres_database(postgres_admin_url, seeded_postgres_template)
+    with FakeTelegram() as tg:
+        alice = tg.add_user("Alice")
+        first = BotProcess(tg, url, tmp_path / "first.log").start()
+        assert first.process is not None
+        tg.inject_slow_answer("sendMessage", 2.0)
+        alice.send(KYIV)
+        tg.wait_until(lambda: alice.chat.bot_messages() or None, 30, "the answer")
+        first.process.send_signal(signal.SIGTERM)  # its sendMessage has not returned yet
+        assert first.stop() == 0
+        second = BotProcess(tg, url, tmp_path / "second.log").start()
+        time.sleep(1)  # a repeated update would have been answered by now
+        assert len(alice.chat.bot_messages()) == 1
+        assert second.stop() == 0
+
+
 def answered(users: list[TgUser]) -> int:
     return sum(1 for u in users if u.chat.bot_messages())
 

@@ -74,14 +74,15 @@ def build_application(
         await set_command_menus(application)
         await moderator_handlers.set_menus(application.bot)
 
+    processor = LoggedUpdateProcessor(MAX_CONCURRENT_UPDATES)
     builder = (
         ApplicationBuilder()
         .token(settings.token.get_secret_value())
         .base_url(settings.bot_api_url)
         .post_init(post_init)
         # Handlers run concurrently: a slow answer must not hold up other users.
-        .concurrent_updates(LoggedUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .rate_limiter(PatientRateLimiter(settings.rate_limit_per_second))
+        .concurrent_updates(processor)
+        .rate_limiter(PatientRateLimiter(settings.rate_limit_per_second, sending=processor.sending))
         .request(JsonBodyRequest())
         # One connection: only the poller long-polls, and it waits longer than a send.
         .get_updates_request(JsonBodyRequest(1))

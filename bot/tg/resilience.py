@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
@@ -54,6 +55,7 @@ class PatientRateLimiter(AIORateLimiter):
         retries: int = 8,
         first_backoff: float = FIRST_BACKOFF_SECONDS,
         in_flight: int = CONNECTIONS,
+        sending: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         super().__init__(
             overall_max_rate=per_second,
@@ -64,6 +66,7 @@ class PatientRateLimiter(AIORateLimiter):
         self._retries = retries
         self._first_backoff = first_backoff
         self._slots = asyncio.Semaphore(in_flight)
+        self._sending = sending  # tells a stopping process which requests are under way
         # One lock per chat with sends waiting, and how many wait on it.
         self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
 
@@ -83,7 +86,8 @@ class PatientRateLimiter(AIORateLimiter):
             while True:
                 try:
                     async with self._slots:
-                        return await callback(*args, **kwargs)
+                        with self._sending():
+                            return await callback(*args, **kwargs)
                 except RetryAfter as error:
                     FLOOD_LIMITS.labels(endpoint).inc()
                     if chat is None or retries_left == 0:

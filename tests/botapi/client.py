@@ -496,6 +496,14 @@ class FakeTelegram(BotApiServer):
     ) -> None:
         self.inject_fault(method, count=count, status=None, delay=seconds)
 
+    def inject_slow_answer(self, method: str, seconds: float, *, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` take effect at once, but their answer comes
+        back only after ``seconds``: a bot cut off meanwhile cannot know its call worked."""
+        with self._lock:
+            fault = Fault(frozenset({method.lower()}), count, None, 0, 0.0, None, seconds)
+            self._faults.append(fault)
+            self._changed()
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()

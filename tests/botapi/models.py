@@ -197,6 +197,7 @@ class Fault:
     retry_after: float
     delay: float
     description: str | None
+    answer_delay: float = 0.0  # after the call took effect: an answer slow to come back
 
     def matches(self, method: str) -> bool:
         return self.remaining > 0 and (self.methods is None or method.lower() in self.methods)

@@ -212,6 +212,8 @@ class BotApiServer(UpdatesApi, MessagesApi, QueriesApi, FilesApi, ChatsApi, Simu
                 self._record_call(method, params, error, injected=False)
                 return self._error_response(error)
             self._record_call(method, params, None, injected=False)
+        if fault is not None and fault.answer_delay > 0:
+            await asyncio.sleep(fault.answer_delay)
         return web.json_response({"ok": True, "result": result})
 
     @staticmethod
