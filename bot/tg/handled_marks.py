@@ -107,6 +107,12 @@ class HandledMarks:
                 pruned = await asyncio.to_thread(self._inbox.prune)
                 self._pruned_at = time.monotonic()
                 log.debug("update inbox: pruned %d handled updates", pruned)
+        except asyncio.CancelledError:
+            # Stopping: the write may never have left the executor's queue; `finish` writes
+            # these again (a mark written twice is harmless, one never written is an answer
+            # sent twice).
+            self._handled |= handled
+            raise
         except Exception as error:
             self._handled |= handled  # written with the next ones
             if not is_database_outage(error):
