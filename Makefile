@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: run test lint lock eval train-matcher check-matcher bench cold-start load
+.PHONY: run test lint lock translations translation-counts eval train-matcher check-matcher bench cold-start load
 
 # Every package comes from requirements.lock, pinned with hashes; `pip check` fails when
 # pyproject.toml asks for something the lock lacks (then run `make lock`).
@@ -42,6 +42,20 @@ lock:
 
 # The matcher's figures on the development and held-out questions (and the public sample
 # when ../shared/eval is there); exits 1 when a target is missed.
+# Extract the strings marked for translation (bot/i18n.py) into bot/locale/claimbot.pot, merge
+# them into each language's .po file and compile the .mo files the bot reads (committed).
+# Without locations and sorted, so two branches adding strings rarely touch the same lines.
+translations: $(BIN)/claimbot
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header --no-wrap \
+		-o bot/locale/claimbot.pot bot
+	$(BIN)/pybabel -q update -D claimbot -i bot/locale/claimbot.pot -d bot/locale --no-wrap \
+		--ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel -q compile -D claimbot -d bot/locale
+
+# How many of the marked strings each language translates.
+translation-counts: $(BIN)/claimbot
+	$(BIN)/python tests/bench/translation_counts.py
+
 eval: $(BIN)/claimbot
 	$(BIN)/python tests/eval/evaluate.py
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.card import focus_of, render_card_text
 from bot.card_cache import CardCache
+from bot.i18n import DEFAULT_LANGUAGE, ENGLISH, Language, translator
 from bot.index_snapshot import read_snapshot, write_snapshot
 from bot.matching import (
     MAX_QUESTION_CHARS,
@@ -61,6 +62,7 @@ class Answer:
     # The reply as Telegram HTML: a card's pages (from the card cache), which its buttons
     # switch between in one message, or the one message of any other reply.
     rendered: tuple[str, ...]
+    language: Language = DEFAULT_LANGUAGE  # the reader's, that the reply is written in
 
     def pages(self) -> list[str]:
         return list(self.rendered)
@@ -72,7 +74,8 @@ class Answer:
     def text(self) -> str:
         """The whole reply as plain text, as the terminal shows it (a card unpaged)."""
         if self.event is not None:
-            return html_to_text(render_card_text(self.event, focus_of(self.question)))
+            tr = translator(self.language)
+            return html_to_text(render_card_text(self.event, focus_of(self.question), tr))
         return "\n\n".join(html_to_text(message) for message in self.messages())
 
     def to_json(self) -> dict[str, Any]:
@@ -104,7 +107,7 @@ def claim_json(claim: Any) -> dict[str, Any]:
         "key": claim.key,
         "claimant": claim.claimant.name,
         "claimant_side": claim.claimant.side.value,
-        "publishers": [appearance_label(a) for a in claim.appearances],
+        "publishers": [appearance_label(ENGLISH, a) for a in claim.appearances],
         "metric": claim.metric.value,
         "subject": claim.subject,
         "figure": {
@@ -122,14 +125,15 @@ def claim_json(claim: Any) -> dict[str, Any]:
 
 
 def _reply_without_card(
-    question: str, outcome: Decision, candidates: tuple[Candidate, ...]
+    question: str, outcome: Decision, candidates: tuple[Candidate, ...], language: Language
 ) -> Answer:
     titles = [c.title for c in candidates]
+    tr = translator(language)
     if outcome == Decision.AMBIGUOUS:
-        message = render_candidates_prompt(titles)
+        message = render_candidates_prompt(titles, tr)
     else:
-        message = render_no_match(titles)
-    return Answer(question, outcome, None, candidates, (message,))
+        message = render_no_match(titles, tr)
+    return Answer(question, outcome, None, candidates, (message,), language)
 
 
 def document_of(event: MatcherEvent) -> EventDocument:
@@ -281,18 +285,20 @@ class AnswerService:
         if left_out:
             log.error("events left out of the match index (see the errors above): %s", left_out)
 
-    def ask(self, question: str) -> Answer:
-        answer = self._answer(question, wait=True)
+    def ask(self, question: str, language: Language = DEFAULT_LANGUAGE) -> Answer:
+        answer = self._answer(question, language, wait=True)
         assert answer is not None  # waiting, it always has one
         return answer
 
-    def ask_from_memory(self, question: str) -> Answer | None:
+    def ask_from_memory(
+        self, question: str, language: Language = DEFAULT_LANGUAGE
+    ) -> Answer | None:
         """`ask`, if that needs neither the database (the card is in memory, or there is no
         card) nor a wait for the index (being rebuilt); else None. For the event loop: a
         worker thread costs ~70 µs of CPU a question, half of what matching does."""
-        return self._answer(question, wait=False)
+        return self._answer(question, language, wait=False)
 
-    def _answer(self, question: str, wait: bool) -> Answer | None:
+    def _answer(self, question: str, language: Language, wait: bool) -> Answer | None:
         question = question[:MAX_QUESTION_CHARS]  # as the matcher reads it
         if not self._lock.acquire(blocking=wait):
             return None
@@ -302,29 +308,36 @@ class AnswerService:
             self._lock.release()
         if result.outcome == Decision.ANSWER and result.best is not None:
             slug = result.best.slug
-            cached = self._cards.load(slug, self._load_card) if wait else self._cards.get(slug)
+            if wait:
+                cached = self._cards.load(slug, language, self._load_card)
+            else:
+                cached = self._cards.get(slug, language)
             if cached is not None:
                 # Page 1 answers first about the measure the question asks about.
                 pages = cached.focused(focus_of(question))
-                return Answer(question, Decision.ANSWER, cached.card, result.candidates, pages)
+                return Answer(
+                    question, Decision.ANSWER, cached.card, result.candidates, pages, language
+                )
             if not wait:
                 return None
             # Hidden since the index was built: answering with nothing beats a stale card.
-            return _reply_without_card(question, Decision.NO_MATCH, ())
-        return _reply_without_card(question, result.outcome, result.candidates)
+            return _reply_without_card(question, Decision.NO_MATCH, (), language)
+        return _reply_without_card(question, result.outcome, result.candidates, language)
 
-    def show_event(self, slug: str) -> Answer:
+    def show_event(self, slug: str, language: Language = DEFAULT_LANGUAGE) -> Answer:
         """The answer for an event the user picked (a button, /event SLUG, a number)."""
-        cached = self._cards.load(slug, self._load_card)
+        cached = self._cards.load(slug, language, self._load_card)
         if cached is None:
-            return _reply_without_card(slug, Decision.NO_MATCH, ())
-        return Answer(slug, Decision.ANSWER, cached.card, (), cached.pages)
+            return _reply_without_card(slug, Decision.NO_MATCH, (), language)
+        return Answer(slug, Decision.ANSWER, cached.card, (), cached.pages, language)
 
-    def card(self, slug: str) -> EventCard | None:
-        cached = self._cards.load(slug, self._load_card)
+    def card(self, slug: str, language: Language = DEFAULT_LANGUAGE) -> EventCard | None:
+        cached = self._cards.load(slug, language, self._load_card)
         return None if cached is None else cached.card
 
-    def _load_card(self, slug: str) -> EventCard | None:
+    def _load_card(self, slug: str, language: Language) -> EventCard | None:
+        # The event's title, summary and notes come in English until their translations
+        # (#16's data side) give `load_event_card` a language to load them in.
         with unit_of_work(self._sessions) as session:
             return load_event_card(session, slug)
 

@@ -17,21 +17,23 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from bot.card_notes import about_blocks
+from bot.i18n import ENGLISH, N_, Tr
 from bot.references import appearance_label
 from bot.rendering import (
     CARD_PAGE_LIMIT,
     CARD_PART_LIMIT,
-    FOOTER,
+    LIFECYCLE_NAMES,
     METRIC_HEADINGS,
     SIDE_LABELS,
     STATUS_MARKERS,
     STATUS_SHORT_MEANINGS,
     escape,
-    format_date,
+    footer,
     format_event_dates,
     link,
     related_block,
     shorten,
+    status_name,
     telegram_length,
 )
 from db.queries import AssessmentView, ClaimView, EventCard
@@ -63,8 +65,7 @@ REASONED = frozenset(
 )
 # Metrics whose claims without a figure are compact "Other statements".
 STATEMENT_METRICS = frozenset({Metric.OTHER, Metric.DAMAGE})
-OTHER_STATEMENTS = "Other statements"
-NO_CLAIMS_TEXT = "No claims have been recorded for this event yet."
+OTHER_STATEMENTS = N_("Other statements")
 
 # What a question asks about, by the words it uses (English, Ukrainian, Russian stems).
 _ASKED: tuple[tuple[Metric, re.Pattern[str]], ...] = tuple(
@@ -93,22 +94,22 @@ def focus_of(question: str) -> Metric | None:
 # ---------------------------------------------------------------- figures and statuses
 
 
-def figure_label(claim: ClaimView) -> str | None:
+def figure_label(tr: Tr, claim: ClaimView) -> str | None:
     """The figure in a few words ('about 400', 'more than 600'); None for no figure."""
     low, high = claim.low, claim.high
     match claim.qualifier:
         case Qualifier.EXACT if low is not None:
-            return f"{low:,}"
+            return tr.number(low)
         case Qualifier.APPROX if low is not None:
-            return f"about {low:,}"
+            return tr.gettext("about {figure}").format(figure=tr.number(low))
         case Qualifier.AT_LEAST if low is not None:
-            return f"at least {low:,}"
+            return tr.gettext("at least {figure}").format(figure=tr.number(low))
         case Qualifier.MORE_THAN if low is not None:
-            return f"more than {low:,}"
+            return tr.gettext("more than {figure}").format(figure=tr.number(low))
         case Qualifier.UP_TO if high is not None:
-            return f"up to {high:,}"
+            return tr.gettext("up to {figure}").format(figure=tr.number(high))
         case Qualifier.RANGE if low is not None and high is not None:
-            return f"{low:,}–{high:,}"
+            return f"{tr.number(low)}–{tr.number(high)}"
         case Qualifier.VAGUE if claim.wording:
             words = re.sub(r"^(?:in the|some|the)\s+", "", claim.wording.strip(), flags=re.I)
             return shorten(words[:1].lower() + words[1:], FIGURE_CHARS)
@@ -130,31 +131,34 @@ def reason_text(claim: ClaimView) -> str | None:
     return shorten(latest.rationale, REASON_CHARS) if latest.rationale else None
 
 
-def status_text(claim: ClaimView) -> str:
-    text = f"{STATUS_MARKERS[claim.status]} {claim.status.value}"
+def status_text(tr: Tr, claim: ClaimView) -> str:
+    text = f"{STATUS_MARKERS[claim.status]} {status_name(tr, claim.status)}"
     reason = reason_text(claim)
     if reason:
         text += f": {escape(reason)}"
     if claim.lifecycle != Lifecycle.CURRENT:
-        text += f" · {claim.lifecycle.value}"
+        text += f" · {tr.gettext(LIFECYCLE_NAMES[claim.lifecycle])}"
     return text
 
 
-def reported_text(claim: ClaimView) -> str:
+def reported_text(tr: Tr, claim: ClaimView) -> str:
     if not claim.appearances:
-        return "no report recorded"
+        return tr.gettext("no report recorded")
     shown = []
     for appearance in claim.appearances[:MAX_APPEARANCES_SHOWN]:
-        text = link(appearance_label(appearance), appearance.url)
+        text = link(appearance_label(tr, appearance), appearance.url)
         details = []
         if appearance.figure_wording:
-            details.append(f"as “{escape(shorten(appearance.figure_wording, FIGURE_CHARS))}”")
+            # The outlet's own words, never translated; only the label around them is.
+            wording = escape(shorten(appearance.figure_wording, FIGURE_CHARS))
+            details.append(tr.gettext("as “{wording}”").format(wording=wording))
         if appearance.via:
-            details.append(f"citing {escape(shorten(appearance.via, FIGURE_CHARS))}")
+            via = escape(shorten(appearance.via, FIGURE_CHARS))
+            details.append(tr.gettext("citing {source}").format(source=via))
         shown.append(f"{text} ({', '.join(details)})" if details else text)
     hidden = len(claim.appearances) - len(shown)
     if hidden:
-        shown.append(f"{hidden} more")
+        shown.append(tr.gettext("{count} more").format(count=tr.number(hidden)))
     return "; ".join(shown)
 
 
@@ -176,7 +180,7 @@ def _chains(claims: Sequence[ClaimView]) -> list[list[ClaimView]]:
     return chains
 
 
-def summary_line(card: EventCard, metric: Metric) -> str | None:
+def summary_line(tr: Tr, card: EventCard, metric: Metric) -> str | None:
     """'<b>Killed</b>: 89 (Russian MoD; earlier 63) · about 400 (Ukraine's military)':
     current figures only, each with who gave it and what it replaced."""
     items: dict[str, list[str]] = {}
@@ -187,14 +191,16 @@ def summary_line(card: EventCard, metric: Metric) -> str | None:
         if not current:
             continue
         claim = current[-1]
-        figure = figure_label(claim)
+        figure = figure_label(tr, claim)
         if figure is None:
             continue
         names = items.setdefault(figure, [])
         name = shorten(claim.claimant.label, FIGURE_CHARS)
         # The figure it replaced; the whole chain is in the claims below.
-        earlier = [figure_label(c) for c in chain if c.lifecycle == Lifecycle.SUPERSEDED]
-        earlier_text = f"; earlier {earlier[-1]}" if earlier and earlier[-1] else ""
+        earlier = [figure_label(tr, c) for c in chain if c.lifecycle == Lifecycle.SUPERSEDED]
+        earlier_text = ""
+        if earlier and earlier[-1]:
+            earlier_text = "; " + tr.gettext("earlier {figure}").format(figure=earlier[-1])
         if name + earlier_text not in names:
             names.append(name + earlier_text)
         if claim.status != VerificationStatus.UNVERIFIED:
@@ -212,25 +218,26 @@ def summary_line(card: EventCard, metric: Metric) -> str | None:
             break
         parts.append(part)
     if len(items) > len(parts):
-        parts.append(f"+{len(items) - len(parts)} more")
-    return f"<b>{METRIC_HEADINGS[metric]}</b>: " + " · ".join(parts)
+        more = tr.gettext("{count} more").format(count=tr.number(len(items) - len(parts)))
+        parts.append(f"+{more}")
+    return f"<b>{tr.gettext(METRIC_HEADINGS[metric])}</b>: " + " · ".join(parts)
 
 
-def answer_lines(card: EventCard, focus: Metric | None = None) -> list[str]:
+def answer_lines(tr: Tr, card: EventCard, focus: Metric | None = None) -> list[str]:
     """The 'per X' lines, the measure asked about first."""
     order = [m for m in Metric if m != Metric.OTHER]
     if focus in order:
         order.remove(focus)
         order.insert(0, focus)
-    lines = [line for m in order if (line := summary_line(card, m))]
+    lines = [line for m in order if (line := summary_line(tr, card, m))]
     return lines[:SUMMARY_METRICS]
 
 
-def header_block(card: EventCard, title: str, focus: Metric | None = None) -> str:
+def header_block(tr: Tr, card: EventCard, title: str, focus: Metric | None = None) -> str:
     where = ", ".join(escape(p) for p in (card.place, card.region, card.country) if p)
-    when = format_event_dates(card)
+    when = format_event_dates(tr, card)
     lines = [title, " · ".join(filter(None, [when, where]))]
-    return "\n".join([*lines, *answer_lines(card, focus)])
+    return "\n".join([*lines, *answer_lines(tr, card, focus)])
 
 
 # ---------------------------------------------------------------- claim units
@@ -240,41 +247,42 @@ def header_block(card: EventCard, title: str, focus: Metric | None = None) -> st
 class Unit:
     """The smallest piece of a card's claims a page may break after."""
 
-    heading: str  # the group's heading, repeated with "(continued)" on a new page
+    heading: str  # the group's heading (English, translated when shown), repeated on a new page
     text: str
     statuses: frozenset[VerificationStatus]
     continued: str | None = None  # the chain's opening line, if this continues a chain
 
 
 def _is_statement(claim: ClaimView) -> bool:
-    return claim.metric in STATEMENT_METRICS and figure_label(claim) is None
+    # A figure's presence does not depend on the language.
+    return claim.metric in STATEMENT_METRICS and figure_label(ENGLISH, claim) is None
 
 
-def _version_text(claim: ClaimView) -> str:
+def _version_text(tr: Tr, claim: ClaimView) -> str:
     text = f"<b>{escape(claim.wording)}</b>" if claim.wording else escape(claim.summary)
     if claim.stated_on:
-        text += f" ({format_date(claim.stated_on)})"
+        text += f" ({tr.date(claim.stated_on)})"
     return text
 
 
-def _chain_units(heading: str, chain: Sequence[ClaimView]) -> list[Unit]:
+def _chain_units(tr: Tr, heading: str, chain: Sequence[ClaimView]) -> list[Unit]:
     first = chain[0]
     claimant = first.claimant
-    label = f"• <b>{escape(claimant.name)}</b> ({SIDE_LABELS[claimant.side]})"
+    label = f"• <b>{escape(claimant.name)}</b> ({tr.gettext(SIDE_LABELS[claimant.side])})"
     subject = _subject_text(first)
+    continued = tr.gettext("{claimant} (continued)").format(claimant=label)
     units = []
     for number, claim in enumerate(chain):
-        details = f"    {status_text(claim)} · {reported_text(claim)}"
+        details = f"    {status_text(tr, claim)} · {reported_text(tr, claim)}"
         if number == 0:
-            lead = f"{label} said: " if claim.wording else f"{label}: "
-            text = f"{lead}{_version_text(claim)}{subject}\n{details}"
+            if claim.wording:
+                lead = tr.gettext("{claimant} said:").format(claimant=label) + " "
+            else:
+                lead = f"{label}: "
+            text = f"{lead}{_version_text(tr, claim)}{subject}\n{details}"
         else:
-            text = f"    → {_version_text(claim)}\n{details}"
-        units.append(
-            Unit(
-                heading, text, frozenset({claim.status}), f"{label} (continued)" if number else None
-            )
-        )
+            text = f"    → {_version_text(tr, claim)}\n{details}"
+        units.append(Unit(heading, text, frozenset({claim.status}), continued if number else None))
     return units
 
 
@@ -294,10 +302,12 @@ def _subject_text(claim: ClaimView) -> str:
     return f" — {escape(shorten(claim.subject, STATEMENT_CHARS))}"
 
 
-def _statement_unit(claim: ClaimView) -> Unit:
-    status = "" if claim.status == VerificationStatus.UNVERIFIED else f" {status_text(claim)} ·"
+def _statement_unit(tr: Tr, claim: ClaimView) -> Unit:
+    unverified = claim.status == VerificationStatus.UNVERIFIED
+    status = "" if unverified else f" {status_text(tr, claim)} ·"
     said = escape(shorten(claim.summary, STATEMENT_CHARS))
-    text = f"• <b>{escape(claim.claimant.label)}</b>: {said} —{status} {reported_text(claim)}"
+    reported = reported_text(tr, claim)
+    text = f"• <b>{escape(claim.claimant.label)}</b>: {said} —{status} {reported}"
     return Unit(OTHER_STATEMENTS, text, frozenset({claim.status}))
 
 
@@ -316,27 +326,32 @@ def claim_groups(card: EventCard) -> list[tuple[str, list[list[ClaimView]]]]:
     return [*groups, (OTHER_STATEMENTS, statements)] if statements else groups
 
 
-def claim_units(card: EventCard) -> list[Unit]:
+def claim_units(tr: Tr, card: EventCard) -> list[Unit]:
     """The card's claims in order: figures grouped by measure, then other statements."""
     if not card.claims:
-        return [Unit("", NO_CLAIMS_TEXT, frozenset())]
+        return [
+            Unit("", tr.gettext("No claims have been recorded for this event yet."), frozenset())
+        ]
     units: list[Unit] = []
     for heading, chains in claim_groups(card):
         for chain in chains:
             if heading == OTHER_STATEMENTS:
-                units.append(_statement_unit(chain[0]))
+                units.append(_statement_unit(tr, chain[0]))
             else:
-                units += _chain_units(heading, chain)
+                units += _chain_units(tr, heading, chain)
     return units
 
 
-def legend(statuses: Iterable[VerificationStatus], has_assessments: bool) -> str:
+def legend(tr: Tr, statuses: Iterable[VerificationStatus], has_assessments: bool) -> str:
     """What the markers on a page mean, in a few words each."""
     shown = [s for s in VerificationStatus if s in set(statuses)]
-    parts = [f"{STATUS_MARKERS[s]} {s.value}: {STATUS_SHORT_MEANINGS[s]}" for s in shown]
+    parts = [
+        f"{STATUS_MARKERS[s]} {status_name(tr, s)}: {tr.gettext(STATUS_SHORT_MEANINGS[s])}"
+        for s in shown
+    ]
     text = " · ".join(parts)
     if has_assessments:
-        text += ". Full reasons: ⚖️ Assessments"
+        text += ". " + tr.gettext("Full reasons: ⚖️ Assessments")
     return f"<i>{text}</i>" if text else ""
 
 
@@ -359,12 +374,13 @@ def _title(card: EventCard, page: int | None, pages: int | None) -> str:
     return f"{title} ({page}/{pages})" if page is not None else title
 
 
-def _unit_text(unit: Unit, previous: Unit | None, first_on_page: bool) -> str:
+def _unit_text(tr: Tr, unit: Unit, previous: Unit | None, first_on_page: bool) -> str:
     lines = []
+    heading = f"<b>{escape(tr.gettext(unit.heading))}</b>" if unit.heading else ""
     if previous is None or unit.heading != previous.heading:
-        lines.append(f"<b>{escape(unit.heading)}</b>" if unit.heading else "")
+        lines.append(heading)
     elif first_on_page:
-        lines.append(f"<b>{escape(unit.heading)}</b> (continued)")
+        lines.append(tr.gettext("{heading} (continued)").format(heading=heading))
     if first_on_page and unit.continued:
         lines.append(unit.continued)
     return "\n".join([line for line in lines if line] + [unit.text])
@@ -382,7 +398,7 @@ def has_assessments(card: EventCard) -> bool:
     return any(c.assessments for c in card.claims)
 
 
-def render_card(card: EventCard, focus: Metric | None = None) -> list[str]:
+def render_card(card: EventCard, focus: Metric | None = None, tr: Tr = ENGLISH) -> list[str]:
     """The claims pages of a card, as one Telegram message whose text its buttons switch.
 
     Each page keeps within its budget where a single claim allows, and always within
@@ -391,10 +407,10 @@ def render_card(card: EventCard, focus: Metric | None = None) -> list[str]:
     """
     assessed = has_assessments(card)
     placeholder = _title(card, 999, 999)
-    header = header_block(card, placeholder)
+    header = header_block(tr, card, placeholder)
     pages = [_Page([header])]
     previous: Unit | None = None
-    units = claim_units(card)
+    units = claim_units(tr, card)
     opened_by_chain: _Page | None = None  # a page whose first claim opens a revision chain
     for number, unit in enumerate(units):
         page = pages[-1]
@@ -404,22 +420,22 @@ def render_card(card: EventCard, focus: Metric | None = None) -> list[str]:
         if unit.continued is None and page.units:
             # A revision chain starts a new page rather than break, where a page holds it.
             chain = _chain_at(units, number)
-            whole = "\n".join(_unit_text(u, previous if u is unit else u, False) for u in chain)
+            whole = "\n".join(_unit_text(tr, u, previous if u is unit else u, False) for u in chain)
             statuses = page.statuses.union(*(u.statuses for u in chain))
-            if not _fits([*page.blocks, whole, legend(statuses, assessed)], limit) and _fits(
-                [placeholder, whole, legend(statuses, assessed)], CARD_PAGE_LIMIT
+            if not _fits([*page.blocks, whole, legend(tr, statuses, assessed)], limit) and _fits(
+                [placeholder, whole, legend(tr, statuses, assessed)], CARD_PAGE_LIMIT
             ):
                 page = _Page([placeholder])
                 pages.append(page)
-        text = _unit_text(unit, previous, page.units == 0)
-        closing = legend(page.statuses | unit.statuses, assessed)
+        text = _unit_text(tr, unit, previous, page.units == 0)
+        closing = legend(tr, page.statuses | unit.statuses, assessed)
         if not _fits([*page.blocks, text, closing], limit) and (
             page.units or not _fits([*page.blocks, text, closing], CARD_PART_LIMIT)
         ):
             # A page holds at least one claim, unless the header leaves no room for it.
             page = _Page([placeholder])
             pages.append(page)
-            text = _unit_text(unit, previous, True)
+            text = _unit_text(tr, unit, previous, True)
         if unit.continued and page.units:
             page.blocks[-1] += f"\n{text}"  # the next revision, right under the last
         else:
@@ -429,48 +445,50 @@ def render_card(card: EventCard, focus: Metric | None = None) -> list[str]:
         page.statuses |= unit.statuses
         page.units += 1
         previous = unit
-    ending = [related_block(card.related)] if card.related else []
-    ending.append(FOOTER)
+    ending = [related_block(tr, card.related)] if card.related else []
+    ending.append(footer(tr))
     last = pages[-1]
-    if not _fits([*last.blocks, legend(last.statuses, assessed), *ending], CARD_PAGE_LIMIT):
+    if not _fits([*last.blocks, legend(tr, last.statuses, assessed), *ending], CARD_PAGE_LIMIT):
         pages.append(_Page([placeholder]))
     pages[-1].blocks += ending
     count = len(pages)
     rendered = []
     for number, page in enumerate(pages, start=1):
         title = _title(card, number, count) if count > 1 else _title(card, None, None)
-        first = header_block(card, title, focus) if number == 1 else title
+        first = header_block(tr, card, title, focus) if number == 1 else title
         blocks = [first, *page.blocks[1:]]
-        closing = legend(page.statuses, assessed)
+        closing = legend(tr, page.statuses, assessed)
         if closing:
             blocks.insert(len(blocks) - (len(ending) if number == count else 0), closing)
         text = "\n\n".join(blocks)
         if number == 1 and telegram_length(text) > CARD_PART_LIMIT:
             # The question's measure put a longer line first: keep the page sendable.
-            text = text.replace(header_block(card, title, focus), header_block(card, title), 1)
+            text = text.replace(
+                header_block(tr, card, title, focus), header_block(tr, card, title), 1
+            )
         rendered.append(text)
     return rendered
 
 
-def render_card_text(card: EventCard, focus: Metric | None = None) -> str:
+def render_card_text(card: EventCard, focus: Metric | None = None, tr: Tr = ENGLISH) -> str:
     """The whole card at once, as the terminal shows it (after `html_to_text`): the
     claims unpaged, then what the About pages hold."""
-    blocks = [header_block(card, _title(card, None, None), focus)]
+    blocks = [header_block(tr, card, _title(card, None, None), focus)]
     previous: Unit | None = None
     statuses: set[VerificationStatus] = set()
-    for unit in claim_units(card):
-        text = _unit_text(unit, previous, False)
+    for unit in claim_units(tr, card):
+        text = _unit_text(tr, unit, previous, False)
         if unit.continued:
             blocks[-1] += f"\n{text}"
         else:
             blocks.append(text)
         statuses |= unit.statuses
         previous = unit
-    blocks.append(legend(statuses, False))
+    blocks.append(legend(tr, statuses, False))
     if card.related:
-        blocks.append(related_block(card.related))
-    about, references = about_blocks(card)
-    blocks += [*about, "\n".join(references), FOOTER]
+        blocks.append(related_block(tr, card.related))
+    about, references = about_blocks(tr, card)
+    blocks += [*about, "\n".join(references), footer(tr)]
     return "\n\n".join(b for b in blocks if b)
 
 
@@ -479,19 +497,20 @@ def render_card_text(card: EventCard, focus: Metric | None = None) -> str:
 COMPACT_CARD_LIMIT = 3500
 
 
-def render_compact_card(card: EventCard, bot_username: str) -> str:
+def render_compact_card(card: EventCard, bot_username: str, tr: Tr = ENGLISH) -> str:
     """One forwardable message (inline mode): the answer and as many claims as fit."""
-    message = header_block(card, _title(card, None, None))
-    units = claim_units(card)
+    message = header_block(tr, card, _title(card, None, None))
+    units = claim_units(tr, card)
     previous: Unit | None = None
     shown = 0
     for unit in units:
-        candidate = f"{message}\n\n{_unit_text(unit, previous, False)}"
+        candidate = f"{message}\n\n{_unit_text(tr, unit, previous, False)}"
         if telegram_length(candidate) > COMPACT_CARD_LIMIT:
             break
         message, shown, previous = candidate, shown + 1, unit
     if shown < len(units):
-        message += (
-            f"\n\n<i>More claims: ask @{escape(bot_username)} about “{escape(card.title)}”.</i>"
+        more = tr.gettext("More claims: ask @{username} about “{title}”.").format(
+            username=escape(bot_username), title=escape(card.title)
         )
-    return f"{message}\n\n{FOOTER}"
+        message += f"\n\n<i>{more}</i>"
+    return f"{message}\n\n{footer(tr)}"

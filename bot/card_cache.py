@@ -1,9 +1,10 @@
 """The card cache: event cards and their rendered pages, kept in memory until data changes.
 
-Most answers then need neither a query nor rendering. It is bounded (least recently used
-cards go first) and drops only the cards of the events a change touched: at once for changes
-made in this process (`bot/answering.py`), and when the index keeper sees changes made in
-another (`bot/freshness.py`).
+Most answers then need neither a query nor rendering. A card is kept per language it was
+asked in (its words and, where translated, its title and summary differ). It is bounded
+(least recently used cards go first) and drops only the cards of the events a change touched,
+in every language: at once for changes made in this process (`bot/answering.py`), and when
+the index keeper sees changes made in another (`bot/freshness.py`).
 """
 
 import threading
@@ -12,13 +13,19 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from bot.card import render_card
+from bot.i18n import LANGUAGES, Language, translator
 from db.queries import EventCard
 from db.vocabulary import Metric
+
+# How a card is loaded: (slug, language) -> the card, its title and summary in that language
+# where they are translated; None for no such event.
+CardLoader = Callable[[str, Language], EventCard | None]
 
 
 @dataclass(frozen=True)
 class CachedCard:
     card: EventCard
+    language: Language
     pages: tuple[str, ...]  # Telegram HTML, as `render_card` makes them
     # The pages for a question about another measure than killed, made when first asked.
     by_focus: dict[Metric, tuple[str, ...]] = field(default_factory=dict)
@@ -29,7 +36,8 @@ class CachedCard:
         pages = self.by_focus.get(focus)
         if pages is None:
             # Rendered again: only page 1's answer lines differ (page breaks do not).
-            pages = self.by_focus[focus] = tuple(render_card(self.card, focus))
+            tr = translator(self.language)
+            pages = self.by_focus[focus] = tuple(render_card(self.card, focus, tr))
         return pages
 
 
@@ -38,7 +46,7 @@ class CardCache:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._cards: OrderedDict[str, CachedCard] = OrderedDict()
+        self._cards: OrderedDict[tuple[str, Language], CachedCard] = OrderedDict()
         self._generation = 0
         self._lock = threading.Lock()
 
@@ -53,35 +61,39 @@ class CardCache:
             self._generation += 1
             if slugs is None:
                 self._cards.clear()
-            for slug in slugs or ():
-                self._cards.pop(slug, None)
+                return
+            for slug in slugs:
+                for language in LANGUAGES:
+                    self._cards.pop((slug, language), None)
 
-    def get(self, slug: str) -> CachedCard | None:
+    def get(self, slug: str, language: Language) -> CachedCard | None:
         """The card if it is in memory; no query."""
+        key = (slug, language)
         with self._lock:
-            cached = self._cards.get(slug)
+            cached = self._cards.get(key)
             if cached is not None:
-                self._cards.move_to_end(slug)
+                self._cards.move_to_end(key)
             return cached
 
-    def load(self, slug: str, load: Callable[[str], EventCard | None]) -> CachedCard | None:
+    def load(self, slug: str, language: Language, load: CardLoader) -> CachedCard | None:
         """The card from memory, or from `load` (then rendered and kept)."""
-        cached = self.get(slug)
+        cached = self.get(slug, language)
         if cached is not None:
             return cached
         with self._lock:
             generation = self._generation
-        card = load(slug)
+        card = load(slug, language)
         if card is None:
             # Unknown slugs are not kept: users type them, and they would crowd out cards.
             return None
-        loaded = CachedCard(card, tuple(render_card(card)))
+        loaded = CachedCard(card, language, tuple(render_card(card, None, translator(language))))
         with self._lock:
             # A change committed while this card was loading may not be in it: keep it only
             # if nothing was forgotten meanwhile.
             if generation == self._generation:
-                self._cards[slug] = loaded
-                self._cards.move_to_end(slug)
+                key = (slug, language)
+                self._cards[key] = loaded
+                self._cards.move_to_end(key)
                 while len(self._cards) > self._size:
                     self._cards.popitem(last=False)
         return loaded

@@ -14,20 +14,30 @@ from platformdirs import user_data_dir
 from sqlalchemy.exc import OperationalError
 
 from bot.answering import Answer, AnswerService
+from bot.i18n import LANGUAGES, Language, Tr, reply_language, translator
 from bot.rendering import (
-    HELP_TEXT,
+    help_text,
     html_to_text,
     render_about,
     render_events_page,
     render_sources,
 )
 from bot.runtime import DatabaseNotReady, Runtime, configure_logging
-from bot.user_rendering import ASK_USAGE, EVENT_USAGE, UNKNOWN_COMMAND, render_unknown_event
+from bot.user_rendering import (
+    ASK_USAGE,
+    CHAT_GREETING,
+    CHOOSE_A_NUMBER,
+    EVENT_USAGE,
+    UNKNOWN_COMMAND,
+    render_unknown_event,
+)
 from config import SettingsError, load_settings
 from db.bootstrap import initialise
 from db.engine import unit_of_work
 from db.migrate import upgrade
 from db.progress import Phase, PhaseClock
+
+LANG_HELP = "the language of the replies (default: the question's, else English)"
 
 
 class CommandError(Exception):
@@ -66,26 +76,24 @@ def cmd_ask(ctx: Runtime, args: argparse.Namespace) -> None:
     prepare(ctx)
     service = ctx.answer_service()
     for question in read_questions(args.question, sys.stdin):
-        answer = service.ask(question)
+        answer = service.ask(question, reply_language(args.lang, question, None))
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False))
         else:
             print(answer.text(), end="\n\n")
 
 
-CHAT_GREETING = (
-    "claimbot: ask about an event (e.g. “how many died at Makiivka?”), or type /help. "
-    "Press Ctrl-D to quit."
-)
-
-
 class TerminalChat:
     """A chat in the terminal that answers exactly as the bot does, commands included:
-    the same service and the same rendering, as plain text."""
+    the same service and the same rendering, as plain text. It answers in `language`, or,
+    without one, in the language of each question (English for commands)."""
 
-    def __init__(self, service: AnswerService, stdout: TextIO) -> None:
-        self.service, self.stdout = service, stdout
+    def __init__(
+        self, service: AnswerService, stdout: TextIO, language: Language | None = None
+    ) -> None:
+        self.service, self.stdout, self.language = service, stdout, language
         self.choices: list[str] = []  # slugs a number picks, after an ambiguous question
+        self.tr: Tr = translator(reply_language(language, None, None))
 
     def say(self, markup: str) -> None:
         print(html_to_text(markup), file=self.stdout)
@@ -93,38 +101,40 @@ class TerminalChat:
     def reply(self, line: str) -> None:
         command, _, argument = line.partition(" ")
         argument = argument.strip()
+        self.tr = translator(reply_language(self.language, line, None))
+        tr = self.tr
         if line.isascii() and line.isdigit() and 1 <= int(line) <= len(self.choices):
-            self.answer(self.service.show_event(self.choices[int(line) - 1]))
+            self.answer(self.service.show_event(self.choices[int(line) - 1], tr.language))
         elif command in ("/start", "/help"):
-            self.say(HELP_TEXT.format(username="claimbot"))
+            self.say(help_text(tr, "claimbot"))
         elif command == "/about":
-            self.say(render_about())
+            self.say(render_about(tr))
         elif command == "/sources":
-            for part in render_sources(self.service.sources()):
+            for part in render_sources(self.service.sources(), tr):
                 self.say(part)
         elif command == "/events":
-            self.say(render_events_page(self.service.events(), 0, 1))
+            self.say(render_events_page(self.service.events(), 0, 1, tr))
         elif command == "/event":
             self.event(argument)
         elif command == "/ask" and argument:
-            self.answer(self.service.ask(argument))
+            self.answer(self.service.ask(argument, tr.language))
         elif command == "/ask":
-            self.say(ASK_USAGE)
+            self.say(tr.gettext(ASK_USAGE))
         elif command.startswith("/"):
-            self.say(UNKNOWN_COMMAND)
+            self.say(tr.gettext(UNKNOWN_COMMAND))
         else:
-            self.answer(self.service.ask(line))
+            self.answer(self.service.ask(line, tr.language))
 
     def event(self, slug: str) -> None:
         if not slug:
-            self.say(EVENT_USAGE)
+            self.say(self.tr.gettext(EVENT_USAGE))
             return
-        answer = self.service.show_event(slug.lower())
+        answer = self.service.show_event(slug.lower(), self.tr.language)
         if answer.event is not None:
             self.answer(answer)
             return
         suggestions = self.service.suggest(slug)
-        self.say(render_unknown_event(slug, bool(suggestions)))
+        self.say(render_unknown_event(self.tr, slug, bool(suggestions)))
         self.offer([c.slug for c in suggestions], [c.title for c in suggestions])
 
     def answer(self, answer: Answer) -> None:
@@ -140,18 +150,20 @@ class TerminalChat:
         for number, title in enumerate(titles, start=1):
             print(f"  [{number}] {title}", file=self.stdout)
         if slugs:
-            print("Type a number to see that event.", file=self.stdout)
+            print(self.tr.gettext(CHOOSE_A_NUMBER), file=self.stdout)
 
 
 def _history_file() -> Path:
     return Path(user_data_dir("claimbot", appauthor=False)) / "chat_history"
 
 
-def terminal_chat(service: AnswerService, stdin: TextIO, stdout: TextIO) -> None:
+def terminal_chat(
+    service: AnswerService, stdin: TextIO, stdout: TextIO, language: Language | None = None
+) -> None:
     """Chat until end of input: with line editing and history at a terminal; reading a
     pipe, each question is echoed before its answer, as a transcript."""
-    chat = TerminalChat(service, stdout)
-    print(CHAT_GREETING, file=stdout)
+    chat = TerminalChat(service, stdout, language)
+    print(chat.tr.gettext(CHAT_GREETING), file=stdout)
     interactive = stdin.isatty() and stdout.isatty()
     if interactive:
         import readline  # line editing and history for input(), at a terminal only
@@ -194,7 +206,7 @@ def cmd_run(ctx: Runtime, args: argparse.Namespace) -> None:
         # The chat is the screen: only warnings and errors may interrupt it.
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         prepare(ctx)
-        terminal_chat(ctx.answer_service(), sys.stdin, sys.stdout)
+        terminal_chat(ctx.answer_service(), sys.stdin, sys.stdout, args.lang)
         print(
             "No CLAIMBOT_TOKEN is set, so this was the terminal chat. To serve Telegram users, "
             "get a token from @BotFather and run: CLAIMBOT_TOKEN=... claimbot run",
@@ -331,11 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question (or one per line from standard input)")
     ask.add_argument("question", nargs="*", help="the question; omit to read standard input")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--lang", choices=LANGUAGES, help=LANG_HELP)
     ask.set_defaults(handler=cmd_ask)
 
     run = commands.add_parser(
         "run", help="run the Telegram bot (with no token: a chat in the terminal)"
     )
+    run.add_argument("--lang", choices=LANGUAGES, help=LANG_HELP)
     run.add_argument(
         "--webhook",
         action="store_true",

@@ -4,7 +4,8 @@ Readers are told the outlet, the headline (or, for an article without one, its o
 words), the date and the URL, whichever are known; never a curator's file name.
 """
 
-from bot.rendering import format_date, shorten
+from bot.i18n import Tr
+from bot.rendering import shorten
 from db.queries import AppearanceView, DocumentView
 
 # A headline or opening words on the card are cut at a word boundary to about this many
@@ -17,21 +18,21 @@ def quoted(text: str) -> str:
     return f"“{text}”"
 
 
-def document_label(document: DocumentView) -> str:
+def document_label(tr: Tr, document: DocumentView) -> str:
     """'bne IntelliNews, 9 Jan 2023', or the headline's (or opening words') first words."""
     if document.publisher:
         outlet = shorten(document.publisher, OUTLET_CHARS)
         if document.published_on:
-            return f"{outlet}, {format_date(document.published_on)}"
+            return f"{outlet}, {tr.date(document.published_on)}"
         return outlet
     words = document.headline or document.opening_words
-    label = quoted(shorten(words, SHORT_HEADLINE_CHARS)) if words else "a report"
+    label = quoted(shorten(words, SHORT_HEADLINE_CHARS)) if words else tr.gettext("a report")
     if document.published_on:
-        label += f", {format_date(document.published_on)}"
+        label += f", {tr.date(document.published_on)}"
     return label
 
 
-def document_reference(document: DocumentView) -> str:
+def document_reference(tr: Tr, document: DocumentView) -> str:
     """The full reference: outlet, headline (or opening words, so marked), date, URL."""
     parts = []
     if document.publisher:
@@ -39,19 +40,20 @@ def document_reference(document: DocumentView) -> str:
     if document.headline:
         parts.append(quoted(document.headline))
     elif document.opening_words:
-        parts.append(f"untitled, opening {quoted(document.opening_words + '…')}")
-    parts.append(format_date(document.published_on) if document.published_on else "undated")
-    if document.url:
-        parts.append(document.url)
+        opening = quoted(document.opening_words + "…")
+        parts.append(tr.gettext("untitled, opening {words}").format(words=opening))
+    if document.published_on:
+        parts.append(tr.date(document.published_on))
     else:
-        parts.append("no URL given")
+        parts.append(tr.gettext("undated"))
+    parts.append(document.url or tr.gettext("no URL given"))
     return ", ".join(parts)
 
 
-def appearance_label(appearance: AppearanceView) -> str:
+def appearance_label(tr: Tr, appearance: AppearanceView) -> str:
     """Where one report of a claim appeared, in a few words (plain text)."""
     if appearance.source_document is not None:
-        return document_label(appearance.source_document)
+        return document_label(tr, appearance.source_document)
     if appearance.publisher:
         label = shorten(appearance.publisher, OUTLET_CHARS)
     elif appearance.title:
@@ -59,7 +61,7 @@ def appearance_label(appearance: AppearanceView) -> str:
     elif appearance.document:
         label = shorten(appearance.document, SHORT_HEADLINE_CHARS)
     else:
-        label = "a web page"
+        label = tr.gettext("a web page")
     if appearance.published_on:
-        label += f", {format_date(appearance.published_on)}"
+        label += f", {tr.date(appearance.published_on)}"
     return label

@@ -6,18 +6,18 @@ markup is only ever added here and in those two modules. The terminal chat and
 `claimbot ask` print replies through `html_to_text`.
 """
 
-import datetime as dt
 import html
 import re
 from collections.abc import Sequence
 
+from bot.i18n import ENGLISH, N_, Tr
 from db.queries import (
     EventCard,
     EventListing,
     RelatedEventView,
     SourceView,
 )
-from db.vocabulary import Metric, Relation, Side, VerificationStatus
+from db.vocabulary import Lifecycle, Metric, Relation, Side, SourceKind, VerificationStatus
 
 # Telegram counts message length in UTF-16 code units after entities are parsed.
 TELEGRAM_MESSAGE_LIMIT = 4096
@@ -40,60 +40,98 @@ STATUS_MARKERS: dict[VerificationStatus, str] = {
 
 # The legend under each page of a card.
 STATUS_SHORT_MEANINGS: dict[VerificationStatus, str] = {
-    VerificationStatus.UNVERIFIED: "not yet checked",
-    VerificationStatus.DISPUTED: "contradicted, not settled",
-    VerificationStatus.CORROBORATED: "supported, not proven",
-    VerificationStatus.CONFIRMED: "verified",
-    VerificationStatus.INCONCLUSIVE: "checked, unsettled",
-    VerificationStatus.MISLEADING: "gives a false impression",
-    VerificationStatus.FALSE: "shown untrue",
+    VerificationStatus.UNVERIFIED: N_("not yet checked"),
+    VerificationStatus.DISPUTED: N_("contradicted, not settled"),
+    VerificationStatus.CORROBORATED: N_("supported, not proven"),
+    VerificationStatus.CONFIRMED: N_("verified"),
+    VerificationStatus.INCONCLUSIVE: N_("checked, unsettled"),
+    VerificationStatus.MISLEADING: N_("gives a false impression"),
+    VerificationStatus.FALSE: N_("shown untrue"),
 }
 
 STATUS_MEANINGS: dict[VerificationStatus, str] = {
-    VerificationStatus.UNVERIFIED: "not yet checked by the moderators",
-    VerificationStatus.DISPUTED: "contradicted by other credible claims; no side proven",
-    VerificationStatus.CORROBORATED: "supported by independent sources, not proven",
-    VerificationStatus.CONFIRMED: "verified by the moderators from independent evidence",
-    VerificationStatus.INCONCLUSIVE: "checked, but the evidence does not settle it",
-    VerificationStatus.MISLEADING: "contains some truth but gives a false impression",
-    VerificationStatus.FALSE: "shown to be untrue by the evidence",
+    VerificationStatus.UNVERIFIED: N_("not yet checked by the moderators"),
+    VerificationStatus.DISPUTED: N_("contradicted by other credible claims; no side proven"),
+    VerificationStatus.CORROBORATED: N_("supported by independent sources, not proven"),
+    VerificationStatus.CONFIRMED: N_("verified by the moderators from independent evidence"),
+    VerificationStatus.INCONCLUSIVE: N_("checked, but the evidence does not settle it"),
+    VerificationStatus.MISLEADING: N_("contains some truth but gives a false impression"),
+    VerificationStatus.FALSE: N_("shown to be untrue by the evidence"),
 }
 
 METRIC_HEADINGS: dict[Metric, str] = {
-    Metric.KILLED: "Killed",
-    Metric.WOUNDED: "Wounded",
-    Metric.KILLED_OR_WOUNDED: "Killed or wounded",
-    Metric.PRESENT: "Present at the site",
-    Metric.MUNITIONS_FIRED: "Munitions fired",
-    Metric.MUNITIONS_DESTROYED: "Munitions shot down or destroyed",
-    Metric.MOBILISED: "Mobilised",
-    Metric.DAMAGE: "Damage",
-    Metric.OTHER: "Other claims",
+    Metric.KILLED: N_("Killed"),
+    Metric.WOUNDED: N_("Wounded"),
+    Metric.KILLED_OR_WOUNDED: N_("Killed or wounded"),
+    Metric.PRESENT: N_("Present at the site"),
+    Metric.MUNITIONS_FIRED: N_("Munitions fired"),
+    Metric.MUNITIONS_DESTROYED: N_("Munitions shot down or destroyed"),
+    Metric.MOBILISED: N_("Mobilised"),
+    Metric.DAMAGE: N_("Damage"),
+    Metric.OTHER: N_("Other claims"),
 }
 
 SIDE_LABELS: dict[Side, str] = {
-    Side.RUSSIA: "Russia",
-    Side.UKRAINE: "Ukraine",
-    Side.PRO_RUSSIA: "pro-Russian",
-    Side.PRO_UKRAINE: "pro-Ukrainian",
-    Side.THIRD_PARTY: "third country",
-    Side.INDEPENDENT: "independent",
-    Side.UNKNOWN: "side unknown",
+    Side.RUSSIA: N_("Russia"),
+    Side.UKRAINE: N_("Ukraine"),
+    Side.PRO_RUSSIA: N_("pro-Russian"),
+    Side.PRO_UKRAINE: N_("pro-Ukrainian"),
+    Side.THIRD_PARTY: N_("third country"),
+    Side.INDEPENDENT: N_("independent"),
+    Side.UNKNOWN: N_("side unknown"),
 }
 
 RELATION_LABELS: dict[tuple[Relation, bool], str] = {
-    (Relation.PRESENTED_AS_RETALIATION_FOR, True): "presented as retaliation for",
-    (Relation.PRESENTED_AS_RETALIATION_FOR, False): "cited as the reason for",
-    (Relation.FOLLOWS, True): "follows",
-    (Relation.FOLLOWS, False): "followed by",
-    (Relation.RELATED, True): "related to",
-    (Relation.RELATED, False): "related to",
+    (Relation.PRESENTED_AS_RETALIATION_FOR, True): N_("presented as retaliation for"),
+    (Relation.PRESENTED_AS_RETALIATION_FOR, False): N_("cited as the reason for"),
+    (Relation.FOLLOWS, True): N_("follows"),
+    (Relation.FOLLOWS, False): N_("followed by"),
+    (Relation.RELATED, True): N_("related to"),
+    (Relation.RELATED, False): N_("related to"),
 }
 
-FOOTER = (
-    "<i>Statuses are set by this bot's moderators from the evidence; the bot itself never "
-    "picks a winner. See /about.</i>"
-)
+STATUS_NAMES: dict[VerificationStatus, str] = {
+    VerificationStatus.UNVERIFIED: N_("unverified"),
+    VerificationStatus.DISPUTED: N_("disputed"),
+    VerificationStatus.CORROBORATED: N_("corroborated"),
+    VerificationStatus.CONFIRMED: N_("confirmed"),
+    VerificationStatus.INCONCLUSIVE: N_("inconclusive"),
+    VerificationStatus.MISLEADING: N_("misleading"),
+    VerificationStatus.FALSE: N_("false"),
+}
+
+LIFECYCLE_NAMES: dict[Lifecycle, str] = {
+    Lifecycle.CURRENT: N_("current"),
+    Lifecycle.SUPERSEDED: N_("superseded"),
+    Lifecycle.RETRACTED: N_("retracted"),
+}
+
+SOURCE_KIND_NAMES: dict[SourceKind, str] = {
+    SourceKind.GOVERNMENT: N_("government"),
+    SourceKind.ARMED_FORCES: N_("armed forces"),
+    SourceKind.OFFICIAL: N_("official"),
+    SourceKind.NEWS_OUTLET: N_("news outlet"),
+    SourceKind.MONITOR: N_("monitor"),
+    SourceKind.BLOGGER: N_("blogger"),
+    SourceKind.INDIVIDUAL: N_("individual"),
+}
+
+
+def footer(tr: Tr) -> str:
+    text = tr.gettext(
+        "Statuses are set by this bot's moderators from the evidence; the bot itself never "
+        "picks a winner. See /about."
+    )
+    return f"<i>{text}</i>"
+
+
+def status_name(tr: Tr, status: VerificationStatus) -> str:
+    return tr.gettext(STATUS_NAMES[status])
+
+
+def claim_count(tr: Tr, n: int) -> str:
+    """'1 claim', '5 claims' ('5 заяв'): the count in the language's plural form."""
+    return tr.ngettext("{count} claim", "{count} claims", n).format(count=tr.number(n))
 
 
 def escape(text: str) -> str:
@@ -106,20 +144,14 @@ def link(text: str, url: str | None) -> str:
     return f'<a href="{escape(url)}">{escape(text)}</a>'
 
 
-def format_date(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def format_event_dates(card: EventCard | EventListing) -> str | None:
+def format_event_dates(tr: Tr, card: EventCard | EventListing) -> str | None:
     start = card.start_date
     end = card.end_date if isinstance(card, EventCard) else None
     if start is None:
         return None
     if end is None or end == start:
-        return format_date(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%b %Y}"
-    return f"{format_date(start)} – {format_date(end)}"
+        return tr.date(start)
+    return tr.day_range(start, end)
 
 
 def utf16_length(text: str) -> int:
@@ -140,15 +172,17 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def related_block(related: Sequence[RelatedEventView]) -> str:
-    lines = ["<b>Related events</b>"]
+def related_block(tr: Tr, related: Sequence[RelatedEventView]) -> str:
+    heading = tr.gettext("Related events")
+    lines = [f"<b>{heading}</b>"]
     lines += [
-        f"• {RELATION_LABELS[(r.relation, r.outgoing)]}: {escape(shorten(r.title, 80))} "
-        f"(/event {r.slug})"
+        f"• {tr.gettext(RELATION_LABELS[(r.relation, r.outgoing)])}: "
+        f"{escape(shorten(r.title, 80))} (/event {r.slug})"
         for r in related[:MAX_RELATED_SHOWN]
     ]
-    if len(related) > MAX_RELATED_SHOWN:
-        lines.append(f"• and {len(related) - MAX_RELATED_SHOWN} more")
+    hidden = len(related) - MAX_RELATED_SHOWN
+    if hidden > 0:
+        lines.append("• " + tr.gettext("and {count} more").format(count=tr.number(hidden)))
     return "\n".join(lines)
 
 
@@ -170,25 +204,28 @@ def pack_blocks(
     return messages
 
 
-def render_candidates_prompt(titles: Sequence[str]) -> str:
+def render_candidates_prompt(titles: Sequence[str], tr: Tr = ENGLISH) -> str:
     if len(titles) == 1:
-        lines = ["I am not sure your question is about this event. Is it the one you mean?"]
+        lines = [
+            tr.gettext("I am not sure your question is about this event. Is it the one you mean?")
+        ]
     else:
-        lines = ["Your question fits more than one event. Which one do you mean?"]
+        lines = [tr.gettext("Your question fits more than one event. Which one do you mean?")]
     lines += [f"• {escape(title)}" for title in titles]
     return "\n".join(lines)
 
 
-NO_MATCH_TEXT = (
-    "I have no event that matches your question. Try the name of the place and what "
-    "happened (for example “Makiivka strike”), or browse all events with /events."
-)
+def no_match_text(tr: Tr) -> str:
+    return tr.gettext(
+        "I have no event that matches your question. Try the name of the place and what "
+        "happened (for example “Makiivka strike”), or browse all events with /events."
+    )
 
 
-def render_no_match(suggestions: Sequence[str]) -> str:
+def render_no_match(suggestions: Sequence[str], tr: Tr = ENGLISH) -> str:
     if not suggestions:
-        return NO_MATCH_TEXT
-    lines = [NO_MATCH_TEXT, "", "Did you mean:"]
+        return no_match_text(tr)
+    lines = [no_match_text(tr), "", tr.gettext("Did you mean:")]
     lines += [f"• {escape(title)}" for title in suggestions]
     return "\n".join(lines)
 
@@ -212,65 +249,83 @@ def html_to_text(markup: str) -> str:
 # ---------------------------------------------------------------- other screens
 
 
-def render_events_page(events: Sequence[EventListing], page: int, pages: int) -> str:
-    lines = [f"<b>Events</b> (page {page + 1} of {max(pages, 1)})"]
+def render_events_page(
+    events: Sequence[EventListing], page: int, pages: int, tr: Tr = ENGLISH
+) -> str:
+    heading = tr.gettext("Events")
+    numbers = tr.gettext("page {page} of {pages}").format(
+        page=tr.number(page + 1), pages=tr.number(max(pages, 1))
+    )
+    lines = [f"<b>{heading}</b> ({numbers})"]
     if not events:
-        lines.append("No events have been recorded yet.")
+        lines.append(tr.gettext("No events have been recorded yet."))
     for event in events:
-        when = format_event_dates(event)
+        when = format_event_dates(tr, event)
         details = " · ".join(filter(None, [when, escape(event.place)]))
+        count = claim_count(tr, event.claim_count)
         lines.append(
-            f"• <b>{escape(event.title)}</b>\n    {details} · {event.claim_count} claims · "
-            f"/event {event.slug}"
+            f"• <b>{escape(event.title)}</b>\n    {details} · {count} · /event {event.slug}"
         )
-    lines.append("\nTap an event to see its claims.")
+    lines.append("\n" + tr.gettext("Tap an event to see its claims."))
     return "\n".join(lines)
 
 
-def render_sources(sources: Sequence[SourceView]) -> list[str]:
-    blocks = ["<b>Sources</b>\nWho made the claims and who reported them, with their side."]
+def render_sources(sources: Sequence[SourceView], tr: Tr = ENGLISH) -> list[str]:
+    heading = tr.gettext("Sources")
+    intro = tr.gettext("Who made the claims and who reported them, with their side.")
+    blocks = [f"<b>{heading}</b>\n{intro}"]
     blocks += [
-        f"• <b>{escape(s.name)}</b> — {s.kind.value.replace('_', ' ')}, {SIDE_LABELS[s.side]}"
+        f"• <b>{escape(s.name)}</b> — {tr.gettext(SOURCE_KIND_NAMES[s.kind])}, "
+        f"{tr.gettext(SIDE_LABELS[s.side])}"
         for s in sources
     ]
     return pack_blocks(blocks, separator="\n")
 
 
-def render_about() -> str:
+def render_about(tr: Tr = ENGLISH) -> str:
     lines = [
-        "<b>How claimbot keeps claims</b>",
-        "For each event it lists every claim it has recorded, side by side: who made it, "
-        "who reported it, when, and how far it has been verified. Figures are kept in the "
-        "claimant's own words. A revised figure is shown after the one it replaces, which "
-        "is marked superseded (replaced, not false).",
+        "<b>" + tr.gettext("How claimbot keeps claims") + "</b>",
+        tr.gettext(
+            "For each event it lists every claim it has recorded, side by side: who made it, "
+            "who reported it, when, and how far it has been verified. Figures are kept in the "
+            "claimant's own words. A revised figure is shown after the one it replaces, which "
+            "is marked superseded (replaced, not false)."
+        ),
         "",
-        "Statuses are set by the bot's moderators, each with a reason, and every change is "
-        "kept in an audit log. The bot never decides which side is right on its own.",
+        tr.gettext(
+            "Statuses are set by the bot's moderators, each with a reason, and every change is "
+            "kept in an audit log. The bot never decides which side is right on its own."
+        ),
         "",
-        "<b>Statuses</b>",
+        "<b>" + tr.gettext("Statuses") + "</b>",
     ]
     lines += [
-        f"{STATUS_MARKERS[status]} <b>{status.value}</b>: {STATUS_MEANINGS[status]}"
+        f"{STATUS_MARKERS[status]} <b>{status_name(tr, status)}</b>: "
+        f"{tr.gettext(STATUS_MEANINGS[status])}"
         for status in VerificationStatus
     ]
     return "\n".join(lines)
 
 
-START_TEXT = (
-    "<b>claimbot</b> answers questions about contested events with <b>every</b> competing "
-    "claim: who said it, who reported it, and how far it has been verified.\n\n"
-    "Ask in your own words, in any language or spelling, for example "
-    "“how many died at Makiivka?”. Or try one of these:"
-)
+def start_text(tr: Tr) -> str:
+    return tr.gettext(
+        "<b>claimbot</b> answers questions about contested events with <b>every</b> competing "
+        "claim: who said it, who reported it, and how far it has been verified.\n\n"
+        "Ask in your own words, in any language or spelling, for example "
+        "“how many died at Makiivka?”. Or try one of these:"
+    )
 
-HELP_TEXT = (
-    "<b>Ask a question</b> in plain words: “how many died at Makiivka?”, "
-    "“makeevka death toll”, “скільки загинуло в Макіївці?”.\n\n"
-    "<b>Commands</b>\n"
-    "/events — browse all events\n"
-    "/event SLUG — one event's claims, e.g. /event makiivka-strike\n"
-    "/sources — who made and reported the claims\n"
-    "/about — what the statuses mean\n\n"
-    "<b>In groups</b> I answer /ask QUESTION, messages that mention me and replies to me.\n"
-    "<b>Anywhere</b>: type @{username} and an event to share its claims."
-)
+
+def help_text(tr: Tr, username: str) -> str:
+    return tr.gettext(
+        "<b>Ask a question</b> in plain words: “how many died at Makiivka?”, "
+        "“makeevka death toll”, “скільки загинуло в Макіївці?”.\n\n"
+        "<b>Commands</b>\n"
+        "/events — browse all events\n"
+        "/event SLUG — one event's claims, e.g. /event makiivka-strike\n"
+        "/sources — who made and reported the claims\n"
+        "/about — what the statuses mean\n"
+        "/language — the language I answer in\n\n"
+        "<b>In groups</b> I answer /ask QUESTION, messages that mention me and replies to me.\n"
+        "<b>Anywhere</b>: type @{username} and an event to share its claims."
+    ).format(username=username)

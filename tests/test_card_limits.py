@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.answering import Answer
 from bot.card import render_card, render_compact_card
 from bot.card_notes import render_assessments, render_event_about
+from bot.i18n import LANGUAGES, Language, translator
 from bot.matching import Decision
 from bot.rendering import TELEGRAM_MESSAGE_LIMIT, telegram_length
 from bot.tg.callbacks import CALLBACK_DATA_LIMIT, about_page
@@ -167,17 +168,22 @@ def assert_buttons_fit(rows: Rows) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
 )
-@given(events())
-def test_every_message_of_a_card_at_the_fields_maxima_fits_telegram(card: EventCard) -> None:
-    pages = render_card(card)
+@given(events(), st.sampled_from(LANGUAGES))
+def test_every_message_of_a_card_at_the_fields_maxima_fits_telegram(
+    card: EventCard, language: Language
+) -> None:
+    # Labels grow in translation: every language's card must fit.
+    tr = translator(language)
+    pages = render_card(card, tr=tr)
     assert pages
-    about, assessments = render_event_about(card), render_assessments(card)
-    for message in [*pages, *about, *assessments, render_compact_card(card, "b" * 32)]:
+    about, assessments = render_event_about(card, tr), render_assessments(card, tr)
+    compact = render_compact_card(card, "b" * 32, tr)
+    for message in [*pages, *about, *assessments, compact]:
         assert_sendable(message)
-    answer = Answer("q", Decision.ANSWER, card, (), tuple(pages))
+    answer = Answer("q", Decision.ANSWER, card, (), tuple(pages), language)
     for page in range(len(pages)):
         assert_buttons_fit(answer_buttons(answer, page))
-    assert_buttons_fit(side_page_buttons(card.slug, len(about) - 1, len(about), about_page))
+    assert_buttons_fit(side_page_buttons(tr, card.slug, len(about) - 1, len(about), about_page))
 
 
 def test_a_card_of_hundreds_of_pages_shows_every_claim_and_its_buttons_fit() -> None:

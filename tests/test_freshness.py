@@ -17,6 +17,7 @@ from bot.answering import Answer, AnswerService, document_of
 from bot.card import render_card
 from bot.card_cache import CardCache
 from bot.freshness import Changes, ChangeWatch, IndexKeeper, StaffIds
+from bot.i18n import ENGLISH, Tr
 from bot.matching import EventDocument, Matcher, event_document
 from bot.moderation.commands import COMMANDS
 from bot.moderation.service import ModerationService
@@ -25,6 +26,7 @@ from db.engine import make_engine, make_session_factory, unit_of_work
 from db.inbox import UpdateInbox
 from db.models import AuditEntry, Event
 from db.queries import EventCard, matcher_events
+from db.vocabulary import Metric
 from tests.botapi import FakeTelegram
 from tests.conftest import _fresh_postgres_database
 from tests.deployment import BotProcess, replies
@@ -149,9 +151,9 @@ def test_each_card_is_rendered_once_until_it_changes(
 ) -> None:
     rendered: list[str] = []
 
-    def counting(card: EventCard) -> list[str]:
+    def counting(card: EventCard, focus: Metric | None = None, tr: Tr = ENGLISH) -> list[str]:
         rendered.append(card.slug)
-        return render_card(card)
+        return render_card(card, focus, tr)
 
     monkeypatch.setattr(card_cache, "render_card", counting)
     service = answers(seeded)

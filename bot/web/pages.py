@@ -9,9 +9,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from bot.answering import Answer
+from bot.i18n import ENGLISH
 from bot.matching import Decision
 from bot.public_urls import event_path
-from bot.rendering import format_date
 from bot.web.views import EventPage
 from db.queries import EventListing
 
@@ -61,7 +61,7 @@ def render_index(
             "title": e.title,
             "path": event_path(e.slug),
             "place": e.place,
-            "date": format_date(e.start_date) if e.start_date else None,
+            "date": ENGLISH.date(e.start_date) if e.start_date else None,
             "claims": e.claim_count,
         }
         for e in events

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.answering import claim_json
 from bot.card import claim_groups, figure_label, reason_text, subject_adds
+from bot.i18n import ENGLISH
 from bot.public_urls import claim_anchor, event_path
 from bot.references import appearance_label
 from bot.rendering import (
@@ -14,7 +15,6 @@ from bot.rendering import (
     SIDE_LABELS,
     STATUS_MARKERS,
     STATUS_MEANINGS,
-    format_date,
     format_event_dates,
 )
 from db.queries import AppearanceView, AssessmentView, ClaimView, EventCard, EventListing
@@ -90,7 +90,7 @@ class EventPage:
 
 
 def _date(day: dt.date | None) -> str | None:
-    return format_date(day) if day else None
+    return ENGLISH.date(day) if day else None
 
 
 def _appearance(appearance: AppearanceView) -> AppearanceEntry:
@@ -99,7 +99,7 @@ def _appearance(appearance: AppearanceView) -> AppearanceEntry:
     headline = appearance.title or (document.headline if document else None)
     return AppearanceEntry(
         # Without an outlet or a headline, what the card calls it (opening words, say).
-        outlet=outlet or (None if headline else appearance_label(appearance)),
+        outlet=outlet or (None if headline else appearance_label(ENGLISH, appearance)),
         headline=headline,
         date=_date(appearance.published_on or (document.published_on if document else None)),
         url=appearance.url or (document.url if document else None),
@@ -112,7 +112,7 @@ def _status(assessment: AssessmentView) -> StatusEntry:
     return StatusEntry(
         status=assessment.status.value,
         marker=STATUS_MARKERS[assessment.status],
-        date=format_date(assessment.set_at.date()),
+        date=ENGLISH.date(assessment.set_at.date()),
         reason=assessment.reason,
         rationale=assessment.rationale,
         evidence=assessment.evidence,
@@ -125,7 +125,7 @@ def claim_entry(claim: ClaimView) -> ClaimEntry:
         anchor=claim_anchor(claim.key),
         claimant=claim.claimant.name,
         side=SIDE_LABELS[claim.claimant.side],
-        figure=figure_label(claim),
+        figure=figure_label(ENGLISH, claim),
         wording=claim.wording,
         subject=claim.subject if subject_adds(claim) else None,
         summary=claim.summary,
@@ -147,7 +147,7 @@ def event_page(card: EventCard) -> EventPage:
         title=card.title,
         summary=card.summary,
         place=", ".join(p for p in (card.place, card.region, card.country) if p),
-        dates=format_event_dates(card),
+        dates=format_event_dates(ENGLISH, card),
         date_note=card.date_note,
         sections=tuple(
             ClaimSection(heading, tuple(tuple(claim_entry(c) for c in chain) for chain in chains))

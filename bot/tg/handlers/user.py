@@ -19,6 +19,7 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     Update,
+    User,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
@@ -27,15 +28,16 @@ from telegram.ext import ContextTypes
 from bot.answering import Answer, AnswerService
 from bot.card import render_compact_card
 from bot.card_notes import render_assessments, render_event_about
+from bot.i18n import Language, Tr, reply_language, translator
 from bot.metrics import QUESTIONS
 from bot.question_limit import QuestionLimit, Verdict
 from bot.rendering import (
-    HELP_TEXT,
-    START_TEXT,
     escape,
+    help_text,
     render_about,
     render_events_page,
     render_sources,
+    start_text,
 )
 from bot.tg import callbacks
 from bot.tg.handlers.user_keyboards import (
@@ -79,6 +81,15 @@ class UserHandlers:
         self.limit = limit
         self.public_url = public_url  # the web site's, for the cards' "Open in browser"
 
+    # ------------------------------------------------------------ the reader's language
+
+    def language(self, user: User | None, question: str | None = None) -> Language:
+        """The language to answer in (`bot.i18n.reply_language`)."""
+        return reply_language(None, question, user.language_code if user else None)
+
+    def tr(self, update: Update, question: str | None = None) -> Tr:
+        return translator(self.language(update.effective_user, question))
+
     # ------------------------------------------------------------ replies
 
     async def _reply_answer(self, message: Message, answer: Answer) -> None:
@@ -90,19 +101,24 @@ class UserHandlers:
             quote=message.chat.type != ChatType.PRIVATE,
         )
 
-    async def answer_question(self, message: Message, question: str) -> None:
+    async def answer_question(
+        self, message: Message, question: str, asker: User | None = None
+    ) -> None:
+        """Answer `question` in `message`'s chat; `asker` if not the message's sender (who
+        pressed an example button under the bot's own message)."""
+        asker = asker or message.from_user
+        language = self.language(asker, question)
         if not question.strip():
-            await message.reply_html(EMPTY_QUESTION)
+            await message.reply_html(translator(language).gettext(EMPTY_QUESTION))
             return
-        asker = message.from_user.id if message.from_user else message.chat_id
-        verdict = self.limit.take(asker)
+        verdict = self.limit.take(asker.id if asker else message.chat_id)
         if verdict != Verdict.ANSWER:
             if verdict == Verdict.WARN:
-                await message.reply_html(SLOW_DOWN)
+                await message.reply_html(translator(language).gettext(SLOW_DOWN))
             return
-        answer = self.service.ask_from_memory(question)
+        answer = self.service.ask_from_memory(question, language)
         if answer is None:
-            answer = await asyncio.to_thread(self.service.ask, question)
+            answer = await asyncio.to_thread(self.service.ask, question, language)
         QUESTIONS.labels(answer.outcome).inc()
         await self._reply_answer(message, answer)
 
@@ -135,7 +151,7 @@ class UserHandlers:
             return
         question = " ".join(context.args or [])
         if not question:
-            await message.reply_html(ASK_USAGE)
+            await message.reply_html(self.tr(update).gettext(ASK_USAGE))
             return
         await self.answer_question(message, question)
 
@@ -147,97 +163,102 @@ class UserHandlers:
         keyboard = as_markup(
             [[(q, callbacks.example_question(n))] for n, q in enumerate(EXAMPLE_QUESTIONS)]
         )
-        await update.effective_message.reply_html(START_TEXT, reply_markup=keyboard)
+        text = start_text(self.tr(update))
+        await update.effective_message.reply_html(text, reply_markup=keyboard)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
-        text = HELP_TEXT.format(username=escape(context.bot.username or "claimbot"))
+        text = help_text(self.tr(update), escape(context.bot.username or "claimbot"))
         await update.effective_message.reply_html(text)
 
     async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is not None:
-            await update.effective_message.reply_html(render_about())
+            await update.effective_message.reply_html(render_about(self.tr(update)))
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
-        for part in render_sources(await asyncio.to_thread(self.service.sources)):
+        tr = self.tr(update)
+        for part in render_sources(await asyncio.to_thread(self.service.sources), tr):
             await update.effective_message.reply_html(part)
 
-    async def events_screen(self, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def events_screen(self, tr: Tr, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
         events = await asyncio.to_thread(self.service.events)
         pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown = events[page * EVENTS_PER_PAGE : (page + 1) * EVENTS_PER_PAGE]
         rows = [[(button_text(e.title), callbacks.show_event(e.slug))] for e in shown]
-        rows += navigation(page, pages, callbacks.events_page)
-        return render_events_page(shown, page, pages), as_markup(rows)
+        rows += navigation(tr, page, pages, callbacks.events_page)
+        return render_events_page(shown, page, pages, tr), as_markup(rows)
 
     async def events(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
         page = 0
+        tr = self.tr(update)
         if context.args:
             # ASCII digits only: '²'.isdigit() is true, but int('²') fails.
             if not re.fullmatch(r"[0-9]{1,6}", context.args[0]):
-                await update.effective_message.reply_html(EVENTS_USAGE)
+                await update.effective_message.reply_html(tr.gettext(EVENTS_USAGE))
                 return
             page = max(int(context.args[0]) - 1, 0)
-        text, keyboard = await self.events_screen(page)
+        text, keyboard = await self.events_screen(tr, page)
         await update.effective_message.reply_html(text, reply_markup=keyboard)
 
     async def event(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None:
             return
+        tr = self.tr(update)
         if not context.args:
-            await message.reply_html(EVENT_USAGE)
+            await message.reply_html(tr.gettext(EVENT_USAGE))
             return
         slug = context.args[0].lower()[:100]
         if not slug.isascii() and re.search("[\ud800-\udfff]", slug):
             # Half of a UTF-16 surrogate pair: no database can look it up.
-            await message.reply_html(NOT_AN_EVENT)
+            await message.reply_html(tr.gettext(NOT_AN_EVENT))
             return
-        answer = await asyncio.to_thread(self.service.show_event, slug)
+        answer = await asyncio.to_thread(self.service.show_event, slug, tr.language)
         if answer.event is not None:
             await self._reply_answer(message, answer)
             return
         suggestions = await asyncio.to_thread(self.service.suggest, slug)
-        text = render_unknown_event(slug, bool(suggestions))
+        text = render_unknown_event(tr, slug, bool(suggestions))
         await message.reply_html(text, reply_markup=as_markup(candidate_buttons(suggestions)))
 
     # ------------------------------------------------------------ buttons
 
     async def events_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = _pressed(update)
+        pressed = self._pressed(update)
         page = callbacks.parse_number(pressed.data, callbacks.Prefix.EVENTS_PAGE)
         if page is None or pressed.message is None:
-            await pressed.query.answer(STALE_BUTTON)
+            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return
         await pressed.query.answer()
-        text, keyboard = await self.events_screen(page)
+        text, keyboard = await self.events_screen(pressed.tr, page)
         await _edit(pressed.message, text, keyboard)
 
     async def example_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = _pressed(update)
+        pressed = self._pressed(update)
         index = callbacks.parse_number(pressed.data, callbacks.Prefix.EXAMPLE)
         if index is None or index >= len(EXAMPLE_QUESTIONS) or pressed.message is None:
-            await pressed.query.answer(STALE_BUTTON)
+            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return
         await pressed.query.answer()
-        await self.answer_question(pressed.message, EXAMPLE_QUESTIONS[index])
+        question = EXAMPLE_QUESTIONS[index]
+        await self.answer_question(pressed.message, question, pressed.query.from_user)
 
     async def none_of_these_button(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
-        pressed = _pressed(update)
+        pressed = self._pressed(update)
         marked = callbacks.parse_number(pressed.data, callbacks.Prefix.NONE_OF_THESE)
         if marked is None or pressed.message is None:
-            await pressed.query.answer(STALE_BUTTON)
+            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return
         await pressed.query.answer()
-        await _edit(pressed.message, escape(NONE_OF_THESE_THANKS), None)
+        await _edit(pressed.message, escape(pressed.tr.gettext(NONE_OF_THESE_THANKS)), None)
 
     async def card_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._card_page(update, choosing=False)
@@ -247,11 +268,11 @@ class UserHandlers:
         await self._card_page(update, choosing=True)
 
     async def _card_page(self, update: Update, choosing: bool) -> None:
-        pressed = _pressed(update)
+        pressed = self._pressed(update)
         prefix = callbacks.Prefix.PAGE_CHOOSER if choosing else callbacks.Prefix.CARD_PAGE
         card = callbacks.parse_card_page(pressed.data, prefix)
         if card is None or pressed.message is None:
-            await pressed.query.answer(STALE_BUTTON)
+            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return
         answer = await self._shown_event(pressed, card.slug)
         if answer is None:
@@ -261,7 +282,7 @@ class UserHandlers:
             return
         pages = len(answer.rendered)
         page = min(max(card.page, 0), pages - 1)
-        rows = page_chooser(page, pages, lambda to: callbacks.card_page(card.slug, to))
+        rows = page_chooser(pressed.tr, page, pages, lambda to: callbacks.card_page(card.slug, to))
         await _edit(pressed.message, answer.rendered[page], as_markup(rows))
 
     async def about_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -275,31 +296,32 @@ class UserHandlers:
         await self._side_page(update, callbacks.Prefix.ASSESSMENTS_PAGE)
 
     async def _side_page(self, update: Update, prefix: callbacks.Prefix) -> None:
-        pressed = _pressed(update)
+        pressed = self._pressed(update)
         wanted = callbacks.parse_card_page(pressed.data, prefix)
         if wanted is None or pressed.message is None:
-            await pressed.query.answer(STALE_BUTTON)
+            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return
         answer = await self._shown_event(pressed, wanted.slug)
         if answer is None or answer.event is None:
             return
+        tr = pressed.tr
         if prefix == callbacks.Prefix.ABOUT_PAGE:
-            pages, data = render_event_about(answer.event), callbacks.about_page
+            pages, data = render_event_about(answer.event, tr), callbacks.about_page
         else:
-            pages, data = render_assessments(answer.event), callbacks.assessments_page
+            pages, data = render_assessments(answer.event, tr), callbacks.assessments_page
         page = min(max(wanted.page, 0), len(pages) - 1)
-        buttons = side_page_buttons(wanted.slug, page, len(pages), data)
+        buttons = side_page_buttons(tr, wanted.slug, page, len(pages), data)
         await _edit(pressed.message, pages[page], as_markup(buttons))
 
     async def show_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = _pressed(update)
+        pressed = self._pressed(update)
         slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.SHOW_EVENT)
         answer = await self._shown_event(pressed, slug)
         if answer is not None and pressed.message is not None:
             await self._show_in_place(pressed.message, answer)
 
     async def open_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = _pressed(update)
+        pressed = self._pressed(update)
         slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.OPEN_EVENT)
         answer = await self._shown_event(pressed, slug)
         if answer is not None and pressed.message is not None:
@@ -308,19 +330,25 @@ class UserHandlers:
     async def stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any button data this bot does not send (any more)."""
         if update.callback_query is not None:
-            await update.callback_query.answer(STALE_BUTTON)
+            await update.callback_query.answer(self.tr(update).gettext(STALE_BUTTON))
 
     async def _shown_event(self, pressed: "Pressed", slug: str | None) -> Answer | None:
         """The event a button names, with the button answered; None if it cannot be shown."""
         if slug is None or pressed.message is None:
-            await pressed.query.answer(STALE_BUTTON)
+            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return None
-        answer = await asyncio.to_thread(self.service.show_event, slug)
+        answer = await asyncio.to_thread(self.service.show_event, slug, pressed.tr.language)
         if answer.event is None:
-            await pressed.query.answer(EVENT_GONE)
+            await pressed.query.answer(pressed.tr.gettext(EVENT_GONE))
             return None
         await pressed.query.answer()
         return answer
+
+    def _pressed(self, update: Update) -> "Pressed":
+        query = update.callback_query
+        assert query is not None  # these handlers are registered for callback queries only
+        message = query.message if isinstance(query.message, Message) else None
+        return Pressed(query, query.data, message, translator(self.language(query.from_user)))
 
     async def _show_in_place(self, message: Message, answer: Answer, page: int = 0) -> None:
         """Show a page of the card in this message (a question-prompt or another page)."""
@@ -335,30 +363,32 @@ class UserHandlers:
         if query is None:
             return
         text = query.query.strip()
+        tr = translator(self.language(query.from_user, text))
         if text:
-            answer = await asyncio.to_thread(self.service.ask, text)
+            answer = await asyncio.to_thread(self.service.ask, text, tr.language)
             slugs = [c.slug for c in answer.candidates]
         else:
             slugs = [e.slug for e in await asyncio.to_thread(self.service.events)]
         results = []
         username = context.bot.username or "claimbot"
         for slug in slugs[:MAX_INLINE_RESULTS]:
-            card = await asyncio.to_thread(self.service.card, slug)
+            card = await asyncio.to_thread(self.service.card, slug, tr.language)
             if card is None:
                 continue
             results.append(
                 InlineQueryResultArticle(
                     id=slug,
                     title=card.title,
-                    description=inline_description(card),
+                    description=inline_description(tr, card),
                     input_message_content=InputTextMessageContent(
-                        render_compact_card(card, username),
+                        render_compact_card(card, username, tr),
                         parse_mode=ParseMode.HTML,
                         link_preview_options=NO_PREVIEW,
                     ),
                 )
             )
-        await query.answer(results, cache_time=30, is_personal=False)
+        # Personal: the results are in the asker's language.
+        await query.answer(results, cache_time=30, is_personal=True)
 
 
 @dataclass(frozen=True)
@@ -366,13 +396,7 @@ class Pressed:
     query: CallbackQuery
     data: str | None
     message: Message | None  # None when the message is too old for the bot to edit
-
-
-def _pressed(update: Update) -> Pressed:
-    query = update.callback_query
-    assert query is not None  # these handlers are registered for callback queries only
-    message = query.message if isinstance(query.message, Message) else None
-    return Pressed(query, query.data, message)
+    tr: Tr  # the language of the reader who pressed it
 
 
 async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:

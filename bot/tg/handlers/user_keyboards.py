@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answering import Answer
 from bot.card import has_assessments
+from bot.i18n import Tr, translator
 from bot.matching import Candidate, Decision
 from bot.public_urls import event_url
 from bot.tg import callbacks
@@ -81,13 +82,13 @@ def as_json(rows: Rows) -> dict[str, Any] | None:
     }
 
 
-def navigation(page: int, pages: int, data: Callable[[int], str]) -> Rows:
+def navigation(tr: Tr, page: int, pages: int, data: Callable[[int], str]) -> Rows:
     """A row of ◀ Previous and Next ▶ buttons (those that lead somewhere), or none."""
     row = []
     if page > 0:
-        row.append((PREVIOUS_BUTTON, data(page - 1)))
+        row.append((tr.gettext(PREVIOUS_BUTTON), data(page - 1)))
     if page < pages - 1:
-        row.append((NEXT_BUTTON, data(page + 1)))
+        row.append((tr.gettext(NEXT_BUTTON), data(page + 1)))
     return [row] if row else []
 
 
@@ -114,7 +115,7 @@ def chooser_stride(pages: int) -> int:
     return stride
 
 
-def page_chooser(page: int, pages: int, go: Callable[[int], str]) -> Rows:
+def page_chooser(tr: Tr, page: int, pages: int, go: Callable[[int], str]) -> Rows:
     """Page numbers to jump to (the first, the last and every `chooser_stride`-th), and the
     way back to the page shown."""
     stride = chooser_stride(pages)
@@ -124,7 +125,7 @@ def page_chooser(page: int, pages: int, go: Callable[[int], str]) -> Rows:
         buttons[start : start + PAGE_NUMBERS_PER_ROW]
         for start in range(0, len(buttons), PAGE_NUMBERS_PER_ROW)
     ]
-    return [*rows, [(BACK_TO_PAGE_BUTTON, go(page))]]
+    return [*rows, [(tr.gettext(BACK_TO_PAGE_BUTTON), go(page))]]
 
 
 def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
@@ -138,31 +139,36 @@ def answer_buttons(answer: Answer, page: int = 0, public_url: str | None = None)
     """Buttons under a reply: a card's page buttons, its About and Assessments pages, its
     web page (where the site has a public URL) and related events, candidates to pick from,
     or the event list."""
+    tr = translator(answer.language)
     if answer.event is not None:
         event = answer.event
         pages = len(answer.rendered)
-        notes = [(ABOUT_BUTTON, callbacks.about_page(event.slug, 0))]
+        notes = [(tr.gettext(ABOUT_BUTTON), callbacks.about_page(event.slug, 0))]
         if has_assessments(event):
-            notes.append((ASSESSMENTS_BUTTON, callbacks.assessments_page(event.slug, 0)))
-        rows = navigation(page, pages, lambda to: callbacks.card_page(event.slug, to))
+            assessments = tr.gettext(ASSESSMENTS_BUTTON)
+            notes.append((assessments, callbacks.assessments_page(event.slug, 0)))
+        rows = navigation(tr, page, pages, lambda to: callbacks.card_page(event.slug, to))
         choose = callbacks.page_chooser(event.slug, page)
         rows += page_jumps(page, pages, lambda to: callbacks.card_page(event.slug, to), choose)
         rows.append(notes)
         if public_url:
-            rows.append([Link(OPEN_IN_BROWSER_BUTTON, event_url(public_url, event.slug))])
+            link = Link(tr.gettext(OPEN_IN_BROWSER_BUTTON), event_url(public_url, event.slug))
+            rows.append([link])
         return rows + [
             [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
     choices = candidate_buttons(answer.candidates)
     if answer.outcome == Decision.AMBIGUOUS:
-        choices.append([(NONE_OF_THESE_BUTTON, callbacks.none_of_these())])
+        choices.append([(tr.gettext(NONE_OF_THESE_BUTTON), callbacks.none_of_these())])
     if answer.outcome == Decision.NO_MATCH:
-        choices.append([(BROWSE_BUTTON, callbacks.events_page(0))])
+        choices.append([(tr.gettext(BROWSE_BUTTON), callbacks.events_page(0))])
     return choices
 
 
-def side_page_buttons(slug: str, page: int, pages: int, data: Callable[[str, int], str]) -> Rows:
+def side_page_buttons(
+    tr: Tr, slug: str, page: int, pages: int, data: Callable[[str, int], str]
+) -> Rows:
     """Under an About or Assessments page: its own pages, and the way back to the claims."""
-    back = [(BACK_TO_CLAIMS_BUTTON, callbacks.card_page(slug, 0))]
-    return [*navigation(page, pages, lambda to: data(slug, to)), back]
+    back = [(tr.gettext(BACK_TO_CLAIMS_BUTTON), callbacks.card_page(slug, 0))]
+    return [*navigation(tr, page, pages, lambda to: data(slug, to)), back]
