@@ -115,10 +115,11 @@ def touched(session: Session, entries: Iterable[Entry]) -> Touched:
 
 def _shown_elsewhere(before: dict[str, Any] | None, after: dict[str, Any] | None) -> bool:
     """Whether the cards of linked events may show this event's change: they show its slug
-    and title, and only while it is visible."""
+    and title (translated too), and only while it is visible."""
     if before is None or after is None:
         return True
-    return any(before.get(key) != after.get(key) for key in ("slug", "title", "hidden", "related"))
+    shown = ("slug", "title", "translations", "hidden", "related")
+    return any(before.get(key) != after.get(key) for key in shown)
 
 
 def _chunked(session: Session, query: Any, column: Any, ids: Sequence[int]) -> set[str]:

@@ -12,9 +12,17 @@ still fits a Telegram message with the page's other lines (tests/test_card_limit
 
 import datetime as dt
 import re
-from typing import Annotated, Final, Literal, Self
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from db.vocabulary import (
     AliasKind,
@@ -123,6 +131,53 @@ class RelatedEventRecord(Record):
     note: ShortText | None = None
 
 
+# The languages the bot answers in; English is the records' own text, and the others
+# are translations of it that a moderator wrote.
+BASE_LANGUAGE: Final = "en"
+LANGUAGES: Final = (BASE_LANGUAGE, "uk", "ru")
+TRANSLATED_LANGUAGES: Final = LANGUAGES[1:]
+
+
+def check_languages(translations: Any) -> Any:
+    """Refuse translations into a language the bot does not answer in (or into English)."""
+    for language in translations if isinstance(translations, Mapping) else ():
+        if language == BASE_LANGUAGE:
+            raise ValueError(
+                "translations: 'en' is the record's own text; put it in the fields themselves"
+            )
+        if language not in TRANSLATED_LANGUAGES:
+            raise ValueError(
+                f"translations: {language!r} is not a language the bot answers in; "
+                f"use one of {', '.join(TRANSLATED_LANGUAGES)}"
+            )
+    return translations
+
+
+class EventTranslationRecord(Record):
+    """An event's title, summary and notes on dates in one more language; a field left out
+    is shown in English."""
+
+    title: Name | None = None
+    summary: EventSummary | None = None
+    date_note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.title is None and self.summary is None and self.date_note is None:
+            raise ValueError(
+                "a translation needs a title, a summary or a date_note; leave the language "
+                "out to show the English text"
+            )
+        return self
+
+
+class ClaimTranslationRecord(Record):
+    """A claim's summary in one more language, as a moderator wrote it (its quote and
+    figure wording stay as printed)."""
+
+    summary: ShortText
+
+
 class EventRecord(Record):
     slug: EventSlug
     title: Name
@@ -138,6 +193,11 @@ class EventRecord(Record):
     hidden: bool = False
     aliases: list[AliasRecord] = []
     related: list[RelatedEventRecord] = []
+    translations: dict[str, EventTranslationRecord] = Field(
+        default={}, description="By language (uk, ru): the text shown in that language."
+    )
+
+    _languages = field_validator("translations", mode="before")(check_languages)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -213,6 +273,11 @@ class ClaimRecord(Record):
     hidden: bool = False
     appearances: list[AppearanceRecord] = []
     assessments: list[AssessmentRecord] = []
+    translations: dict[str, ClaimTranslationRecord] = Field(
+        default={}, description="By language (uk, ru): the summary shown in that language."
+    )
+
+    _languages = field_validator("translations", mode="before")(check_languages)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

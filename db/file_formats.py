@@ -180,6 +180,10 @@ MAX_PROBLEMS = 10
 PROGRESS_STEP = 500
 
 
+_EMPTY = "is empty: write the text"
+_EMPTY_TRANSLATION = "is empty: write the translation, or leave the field out to show the English"
+
+
 class _Problems:
     """The first MAX_PROBLEMS validation errors, and how many there were in all."""
 
@@ -193,6 +197,11 @@ class _Problems:
             if len(self.shown) < MAX_PROBLEMS:
                 field = ".".join(str(part) for part in item["loc"]) or "record"
                 message = str(item["msg"]).removeprefix("Value error, ")
+                if (
+                    item["type"] == "string_too_short"
+                    and item.get("ctx", {}).get("min_length") == 1
+                ):
+                    message = _EMPTY_TRANSLATION if "translations" in item["loc"] else _EMPTY
                 self.shown.append(f"{where}: {field}: {message}")
 
     def raise_any(self) -> None:

@@ -18,9 +18,11 @@ from db.dataset_schema import (
     AppearanceRecord,
     AssessmentRecord,
     ClaimRecord,
+    ClaimTranslationRecord,
     DataSet,
     DocumentRecord,
     EventRecord,
+    EventTranslationRecord,
     RelatedEventRecord,
     SourceRecord,
 )
@@ -28,10 +30,12 @@ from db.models import (
     Appearance,
     Assessment,
     Claim,
+    ClaimTranslation,
     Document,
     Event,
     EventAlias,
     EventLink,
+    EventTranslation,
     Source,
 )
 from db.vocabulary import (
@@ -86,6 +90,10 @@ def event_record(event: Event) -> EventRecord:
             )
             for link in event.links
         ],
+        translations={
+            t.lang: EventTranslationRecord(title=t.title, summary=t.summary, date_note=t.date_note)
+            for t in event.translations
+        },
     )
 
 
@@ -135,6 +143,9 @@ def claim_record(claim: Claim) -> ClaimRecord:
             )
             for a in claim.assessments
         ],
+        translations={
+            t.lang: ClaimTranslationRecord(summary=t.summary) for t in claim.translations
+        },
     )
 
 
@@ -148,6 +159,7 @@ def export_dataset(session: Session) -> DataSet:
         .options(
             selectinload(Event.aliases),
             selectinload(Event.links).selectinload(EventLink.related_event),
+            selectinload(Event.translations),
         )
         .order_by(Event.id)
     ).all()
@@ -161,6 +173,7 @@ def export_dataset(session: Session) -> DataSet:
             selectinload(Claim.appearances).selectinload(Appearance.via),
             selectinload(Claim.appearances).selectinload(Appearance.source_document),
             selectinload(Claim.assessments),
+            selectinload(Claim.translations),
         )
         .order_by(Claim.id)
     ).all()
@@ -211,6 +224,7 @@ def stored_events(session: Session, slugs: Sequence[str]) -> dict[str, Event]:
         .options(
             selectinload(Event.aliases),
             selectinload(Event.links).selectinload(EventLink.related_event),
+            selectinload(Event.translations),
         )
         .where(Event.slug.in_(slugs))
     )
@@ -228,6 +242,7 @@ def stored_claims(session: Session, keys: Sequence[str]) -> dict[str, Claim]:
             selectinload(Claim.appearances).selectinload(Appearance.via),
             selectinload(Claim.appearances).selectinload(Appearance.source_document),
             selectinload(Claim.assessments),
+            selectinload(Claim.translations),
         )
         .where(Claim.key.in_(keys))
     )
@@ -248,6 +263,9 @@ EVENT_COLUMNS = (
     "place_precision",
     "hidden",
 )
+# The event columns a translation may give in another language.
+EVENT_TRANSLATED_COLUMNS = ("title", "summary", "date_note")
+EVENT_TRANSLATED = tuple(getattr(EventTranslation, c) for c in EVENT_TRANSLATED_COLUMNS)
 CLAIM_COLUMNS = (
     "metric",
     "subject",
@@ -292,12 +310,22 @@ def event_records(session: Session, slugs: Sequence[str]) -> dict[str, EventReco
         .order_by(EventLink.id)
     ):
         links[event_id].append(RelatedEventRecord(event=slug, relation=relation, note=note))
+    translations: dict[int, dict[str, EventTranslationRecord]] = defaultdict(dict)
+    for event_id, lang, *texts in session.execute(
+        select(EventTranslation.event_id, EventTranslation.lang, *EVENT_TRANSLATED)
+        .where(EventTranslation.event_id.in_(ids))
+        .order_by(EventTranslation.lang)
+    ):
+        translations[event_id][lang] = EventTranslationRecord(
+            **dict(zip(EVENT_TRANSLATED_COLUMNS, texts, strict=True))
+        )
     return {
         slug: EventRecord(
             slug=slug,
             **dict(zip(EVENT_COLUMNS, values, strict=True)),
             aliases=aliases[event_id],
             related=links[event_id],
+            translations=translations[event_id],
         )
         for event_id, slug, *values in rows
     }
@@ -363,6 +391,13 @@ def claim_records(session: Session, keys: Sequence[str]) -> dict[str, ClaimRecor
                 **dict(zip(ASSESSMENT_COLUMNS, values, strict=True)),
             )
         )
+    translations: dict[int, dict[str, ClaimTranslationRecord]] = defaultdict(dict)
+    for claim_id, lang, summary in session.execute(
+        select(ClaimTranslation.claim_id, ClaimTranslation.lang, ClaimTranslation.summary)
+        .where(ClaimTranslation.claim_id.in_(ids))
+        .order_by(ClaimTranslation.lang)
+    ):
+        translations[claim_id][lang] = ClaimTranslationRecord(summary=summary)
     return {
         key: ClaimRecord(
             key=key,
@@ -372,6 +407,7 @@ def claim_records(session: Session, keys: Sequence[str]) -> dict[str, ClaimRecor
             **dict(zip(CLAIM_COLUMNS, values, strict=True)),
             appearances=appearances[claim_id],
             assessments=assessments[claim_id],
+            translations=translations[claim_id],
         )
         for claim_id, key, event, claimant_name, supersedes, *values in rows
     }

@@ -15,8 +15,10 @@ from db.dataset_schema import (
     AppearanceRecord,
     AssessmentRecord,
     ClaimRecord,
+    ClaimTranslationRecord,
     DocumentRecord,
     EventRecord,
+    EventTranslationRecord,
     RelatedEventRecord,
     SourceRecord,
 )
@@ -40,10 +42,12 @@ from db.models import (
     Assessment,
     AuditEntry,
     Claim,
+    ClaimTranslation,
     Document,
     Event,
     EventAlias,
     EventLink,
+    EventTranslation,
     Source,
 )
 from db.progress import Phase, Progress
@@ -203,6 +207,12 @@ class _ImportWriter:
                 for a in record.aliases
             ]
             self._insert(EventAlias, aliases)
+            translations = [
+                {"event_id": event_id, "lang": lang, **t.model_dump()}
+                for event_id, record in zip(ids, batch, strict=True)
+                for lang, t in record.translations.items()
+            ]
+            self._insert(EventTranslation, translations)
             self._inserted("event", batch, ids)
             new_ids += ids
             self._written(len(batch))
@@ -244,6 +254,7 @@ class _ImportWriter:
             )
             appearances: list[dict[str, Any]] = []
             assessments: list[dict[str, Any]] = []
+            translations: list[dict[str, Any]] = []
             for claim_id, record in zip(ids, batch, strict=True):
                 appearances += [
                     {"claim_id": claim_id, **_appearance_values(a, refs)}
@@ -253,10 +264,15 @@ class _ImportWriter:
                     {"claim_id": claim_id, **_assessment_values(a, self.by)}
                     for a in record.assessments
                 ]
+                translations += [
+                    {"claim_id": claim_id, "lang": lang, "summary": t.summary}
+                    for lang, t in record.translations.items()
+                ]
                 if record.supersedes:
                     superseding.append((claim_id, record.supersedes))
             self._insert(Appearance, appearances)
             self._insert(Assessment, assessments)
+            self._insert(ClaimTranslation, translations)
             self._inserted("claim", batch, ids)
             self._written(len(batch))
         claims = ids_by_key(
@@ -384,6 +400,30 @@ def _fill_event(event: Event, record: EventRecord) -> None:
     event.aliases = [
         _updated_alias(kept.get(a.text) or EventAlias(text=a.text), a) for a in record.aliases
     ]
+    set_event_translations(event, record.translations)
+
+
+def set_event_translations(event: Event, records: dict[str, EventTranslationRecord]) -> None:
+    """Give the event exactly these translations, reusing its row for each language kept
+    (a new row would be inserted before the old one is deleted, against the unique key)."""
+    kept = {t.lang: t for t in event.translations}
+    rows = []
+    for lang, record in records.items():
+        row = kept.get(lang) or EventTranslation(lang=lang)
+        row.title, row.summary, row.date_note = record.title, record.summary, record.date_note
+        rows.append(row)
+    event.translations = rows
+
+
+def set_claim_translations(claim: Claim, records: dict[str, ClaimTranslationRecord]) -> None:
+    """Give the claim exactly these translations, reusing its row for each language kept."""
+    kept = {t.lang: t for t in claim.translations}
+    rows = []
+    for lang, record in records.items():
+        row = kept.get(lang) or ClaimTranslation(lang=lang)
+        row.summary = record.summary
+        rows.append(row)
+    claim.translations = rows
 
 
 def _updated_link(event: Event, record: RelatedEventRecord, related_id: int) -> EventLink:
@@ -408,6 +448,7 @@ def _fill_claim(claim: Claim, record: ClaimRecord, refs: _References, by: Import
     for name, value in _claim_values(record, refs).items():
         setattr(claim, name, value)
     claim.appearances = [Appearance(**_appearance_values(a, refs)) for a in record.appearances]
+    set_claim_translations(claim, record.translations)
     # Assessments are append-only: only the ones the database does not have yet are added.
     for assessment in record.assessments[len(claim.assessments) :]:
         claim.assessments.append(Assessment(**_assessment_values(assessment, by)))

@@ -155,6 +155,9 @@ class Event(TimestampedMixin, Base):
         order_by="EventLink.id",
     )
     claims: Mapped[list["Claim"]] = relationship(back_populates="event", order_by="Claim.id")
+    translations: Mapped[list["EventTranslation"]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventTranslation.lang"
+    )
 
     __table_args__ = (
         # SQLite has no regex: these three together keep slugs to lower-case words joined by '-'.
@@ -186,6 +189,31 @@ class EventAlias(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "text", name="uq_event_aliases_event_text"),
         CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
+    )
+
+
+class EventTranslation(Base):
+    """An event's title, summary and notes on dates in another language than English, as a
+    moderator wrote them; a field left empty is shown in English."""
+
+    __tablename__ = "event_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(3))
+    title: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    date_note: Mapped[str | None] = mapped_column(String(500))
+
+    event: Mapped[Event] = relationship(back_populates="translations")
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "lang", name="uq_event_translations_event_lang"),
+        CheckConstraint("lang <> 'en'", name="not_english"),
+        CheckConstraint(
+            "title IS NOT NULL OR summary IS NOT NULL OR date_note IS NOT NULL",
+            name="says_something",
+        ),
     )
 
 
@@ -262,6 +290,9 @@ class Claim(TimestampedMixin, Base):
     assessments: Mapped[list["Assessment"]] = relationship(
         back_populates="claim", order_by="Assessment.id"
     )
+    translations: Mapped[list["ClaimTranslation"]] = relationship(
+        back_populates="claim", cascade="all, delete-orphan", order_by="ClaimTranslation.lang"
+    )
 
     __table_args__ = (
         CheckConstraint(FIGURE_FITS_QUALIFIER, name="figure_fits_qualifier"),
@@ -273,6 +304,26 @@ class Claim(TimestampedMixin, Base):
         CheckConstraint("length(trim(quote)) > 0", name="quote_not_blank"),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ClaimTranslation(Base):
+    """A claim's summary in another language than English, as a moderator wrote it; its
+    quote and figure wording are never translated."""
+
+    __tablename__ = "claim_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(3))
+    summary: Mapped[str] = mapped_column(String(500))
+
+    claim: Mapped[Claim] = relationship(back_populates="translations")
+
+    __table_args__ = (
+        UniqueConstraint("claim_id", "lang", name="uq_claim_translations_claim_lang"),
+        CheckConstraint("lang <> 'en'", name="not_english"),
+        CheckConstraint("length(trim(summary)) > 0", name="summary_not_blank"),
+    )
 
 
 def url_is_http() -> CheckConstraint:

@@ -16,7 +16,11 @@ def event_dataset(session: Session, slug: str) -> DataSet | None:
     event = session.scalar(
         select(Event)
         .where(Event.slug == slug, Event.hidden.is_(False))
-        .options(selectinload(Event.aliases), selectinload(Event.links))
+        .options(
+            selectinload(Event.aliases),
+            selectinload(Event.links),
+            selectinload(Event.translations),
+        )
     )
     if event is None:
         return None

@@ -7,13 +7,24 @@ unit of work has ended. Hidden (deleted) events and claims are never shown.
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from db.changes import CHUNK
-from db.models import Appearance, Claim, Document, Event, EventAlias, EventLink, Source
+from db.dataset_schema import BASE_LANGUAGE
+from db.models import (
+    Appearance,
+    Claim,
+    ClaimTranslation,
+    Document,
+    Event,
+    EventAlias,
+    EventLink,
+    EventTranslation,
+    Source,
+)
 from db.vocabulary import (
     AliasKind,
     Basis,
@@ -152,7 +163,7 @@ def _document_view(document: Document) -> DocumentView:
     )
 
 
-def _claim_view(claim: Claim, documents: dict[int, DocumentView]) -> ClaimView:
+def _claim_view(claim: Claim, documents: dict[int, DocumentView], summary: str) -> ClaimView:
     return ClaimView(
         id=claim.id,
         key=claim.key,
@@ -163,7 +174,7 @@ def _claim_view(claim: Claim, documents: dict[int, DocumentView]) -> ClaimView:
         low=claim.low,
         high=claim.high,
         wording=claim.wording,
-        summary=claim.summary,
+        summary=summary,
         quote=claim.quote,
         stated_on=claim.stated_on,
         basis=claim.basis,
@@ -229,7 +240,44 @@ def visible_claims_and_documents(
     return claims, documents
 
 
-def load_event_card(session: Session, slug: str) -> EventCard | None:
+T = TypeVar("T", str, str | None)
+
+
+@dataclass(frozen=True)
+class _Translations:
+    """The texts moderators wrote in one language for some events and claims, by id;
+    whatever is missing is shown in English."""
+
+    events: dict[int, EventTranslation]
+    claim_summaries: dict[int, str]
+
+    def event_text(self, event_id: int, column: str, english: T) -> T:
+        translated = getattr(self.events.get(event_id), column, None)
+        return translated or english
+
+
+def _translations(
+    session: Session, language: str, event_ids: Collection[int], claim_ids: Collection[int]
+) -> _Translations:
+    if language == BASE_LANGUAGE:
+        return _Translations({}, {})  # the English card costs no query more
+    events = session.scalars(
+        select(EventTranslation).where(
+            EventTranslation.lang == language, EventTranslation.event_id.in_(event_ids)
+        )
+    )
+    summaries = session.execute(
+        select(ClaimTranslation.claim_id, ClaimTranslation.summary).where(
+            ClaimTranslation.lang == language, ClaimTranslation.claim_id.in_(claim_ids)
+        )
+    )
+    return _Translations({t.event_id: t for t in events}, dict(summaries.all()))
+
+
+def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) -> EventCard | None:
+    """The visible event's card, with its title, summary, notes on dates, related events'
+    titles and claims' summaries in `language` where moderators translated them (English
+    field by field where not; quotes and figures always as printed)."""
     event = session.scalar(select(Event).where(Event.slug == slug, Event.hidden.is_(False)))
     if event is None:
         return None
@@ -241,39 +289,55 @@ def load_event_card(session: Session, slug: str) -> EventCard | None:
         .options(selectinload(EventLink.event), selectinload(EventLink.related_event))
         .order_by(EventLink.id)
     ).all()
-    related = []
+    others = []
     for link in links:
         outgoing = link.event_id == event.id
         other = link.related_event if outgoing else link.event
         if not other.hidden:
-            related.append(RelatedEventView(other.slug, other.title, link.relation, outgoing))
+            others.append((other, link.relation, outgoing))
+    texts = _translations(
+        session, language, [event.id, *(o.id for o, _, _ in others)], [c.id for c in claims]
+    )
     return EventCard(
         slug=event.slug,
-        title=event.title,
-        summary=event.summary,
+        title=texts.event_text(event.id, "title", event.title),
+        summary=texts.event_text(event.id, "summary", event.summary),
         place=event.place,
         region=event.region,
         country=event.country,
         start_date=event.start_date,
         end_date=event.end_date,
         date_precision=event.date_precision,
-        date_note=event.date_note,
-        claims=tuple(_claim_view(c, documents) for c in claims),
-        related=tuple(related),
+        date_note=texts.event_text(event.id, "date_note", event.date_note),
+        claims=tuple(
+            _claim_view(c, documents, texts.claim_summaries.get(c.id, c.summary)) for c in claims
+        ),
+        related=tuple(
+            RelatedEventView(o.slug, texts.event_text(o.id, "title", o.title), relation, outgoing)
+            for o, relation, outgoing in others
+        ),
         documents=tuple(documents.values()),
     )
 
 
-def list_events(session: Session) -> list[EventListing]:
+def list_events(session: Session, language: str = BASE_LANGUAGE) -> list[EventListing]:
+    """The visible events, newest first, titled in `language` where translated."""
     claim_count = (
         select(func.count(Claim.id))
         .where(Claim.event_id == Event.id, Claim.hidden.is_(False))
         .scalar_subquery()
     )
+    title: Any = Event.title
+    if language != BASE_LANGUAGE:
+        title = func.coalesce(EventTranslation.title, Event.title)
+    query = select(Event.slug, title, Event.place, Event.start_date, claim_count)
+    if language != BASE_LANGUAGE:
+        query = query.outerjoin(
+            EventTranslation,
+            (EventTranslation.event_id == Event.id) & (EventTranslation.lang == language),
+        )
     rows = session.execute(
-        select(Event.slug, Event.title, Event.place, Event.start_date, claim_count)
-        .where(Event.hidden.is_(False))
-        .order_by(Event.start_date.desc(), Event.title)
+        query.where(Event.hidden.is_(False)).order_by(Event.start_date.desc(), title)
     ).all()
     return [EventListing(*row) for row in rows]
 

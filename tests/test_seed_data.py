@@ -323,3 +323,59 @@ def test_every_document_headline_or_opening_is_its_articles_own(seed: DataSet) -
         )
     ]
     assert wrong == []
+
+
+# --- translations ---------------------------------------------------------------------
+
+# Standard Ukrainian and Russian spellings of the places and people the summaries name.
+NAMES = {
+    "Makiivka": ("Макіїв", "Макеевк"),
+    "Kramatorsk": ("Краматорськ", "Краматорск"),
+    "Kyiv": ("Києв", "Киев"),
+    "Donetsk": ("Донецьк", "Донецк"),
+    "Kharkiv": ("Харков", "Харьков"),
+    "Chernihiv": ("Черніг", "Чернигов"),
+    "Kherson": ("Херсон", "Херсон"),
+    "Bakhmut": ("Бахмут", "Бахмут"),
+    "Putin": ("Путін", "Путин"),
+    "Wagner": ("«Вагнер", "«Вагнер"),
+}
+
+
+def _numbers(text: str) -> set[str]:
+    return {re.sub(r"[,\s]", "", n) for n in re.findall(r"\d[\d,\s\u00a0]*\d|\d", text)}
+
+
+def test_every_event_has_a_ukrainian_and_a_russian_title_and_summary(seed: DataSet) -> None:
+    for event in seed.events:
+        assert set(event.translations) == {"uk", "ru"}, event.slug
+        for translation in event.translations.values():
+            assert translation.title and translation.summary, event.slug
+
+
+def test_translations_state_no_figure_or_date_the_english_does_not(seed: DataSet) -> None:
+    for event in seed.events:
+        english = _numbers(f"{event.title} {event.summary}")
+        for lang, translation in event.translations.items():
+            text = f"{translation.title} {translation.summary}"
+            assert _numbers(text) <= english, (event.slug, lang, _numbers(text) - english)
+
+
+def test_translations_leave_quotes_and_headlines_as_printed(seed: DataSet) -> None:
+    for event in seed.events:
+        for quote in re.findall(r"“[^”]+”", event.summary):
+            for lang, translation in event.translations.items():
+                assert translation.summary and quote in translation.summary, (event.slug, lang)
+
+
+def test_translations_spell_places_and_people_the_standard_way(seed: DataSet) -> None:
+    for event in seed.events:
+        english = re.sub(r"“[^”]+”", "", f"{event.title} {event.summary}")  # quotes stay as printed
+        for name, spellings in NAMES.items():
+            if name in english:
+                for lang, other in (("uk", "ru"), ("ru", "uk")):
+                    translation = event.translations[lang]
+                    text = f"{translation.title} {translation.summary}"
+                    spelling, others = spellings[lang == "ru"], spellings[other == "ru"]
+                    assert spelling in text, (event.slug, lang, name)
+                    assert spelling == others or others not in text, (event.slug, lang, name)

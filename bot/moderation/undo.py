@@ -13,6 +13,7 @@ from bot.moderation.lookup import get_row, history_ref, label
 from bot.moderation.work import RowChange, Work, dump
 from db.audit import record_change
 from db.dataset_schema import ClaimRecord, EventRecord, SourceRecord
+from db.import_write import set_claim_translations, set_event_translations
 from db.models import (
     Appearance,
     Assessment,
@@ -61,6 +62,7 @@ def _restore_event(w: Work, event: Event, record: EventRecord) -> None:
         link_row.note = link.note
         links.append(link_row)
     event.links = links
+    set_event_translations(event, record.translations)
 
 
 def _restore_claim(w: Work, claim: Claim, record: ClaimRecord) -> None:
@@ -88,6 +90,7 @@ def _restore_claim(w: Work, claim: Claim, record: ClaimRecord) -> None:
         )
         for a in record.appearances
     ]
+    set_claim_translations(claim, record.translations)
     if claim.status != record.status or len(claim.assessments) > len(record.assessments):
         # Assessments are append-only: undoing a status change adds the earlier status
         # back on top of the history instead of removing the newer one.
