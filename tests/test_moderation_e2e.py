@@ -295,6 +295,28 @@ def test_mistakes_say_what_was_wrong_show_an_example_and_write_nothing(
     assert dataset_text(database) == before
 
 
+def test_a_moderator_translates_an_event_and_undo_restores_the_translation(
+    moderator: TgUser, database: str
+) -> None:
+    before = dataset_text(database)
+    refused = say(moderator, '/editevent russian-mobilisation lang=de title="Mobilmachung"')
+    assert "'de' is not a language the bot answers in: use lang=en or lang=uk or lang=ru" in (
+        refused.content
+    )
+    assert "Example: /editevent test-strike lang=uk" in refused.content
+    assert dataset_text(database) == before
+    saved = say(
+        moderator, '/editevent russian-mobilisation lang=uk title="Друга хвиля <мобілізації>"'
+    )
+    assert "Updated the uk text of event russian-mobilisation" in saved.content
+    history = say(moderator, "/history russian-mobilisation").content
+    assert "uk title: Нібито друга хвиля мобілізації в Росії → Друга хвиля <мобілізації>" in (
+        history
+    )
+    assert "Undid your /editevent" in say(moderator, "/undo").content
+    assert dataset_text(database) == before
+
+
 def test_text_from_moderators_is_stored_as_given_and_shown_escaped(
     tg: FakeTelegram, moderator: TgUser
 ) -> None:

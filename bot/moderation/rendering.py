@@ -114,6 +114,20 @@ def _item_text(key: str, item: Any) -> str:
     return ", ".join(f"{k}={v}" for k, v in item.items() if v not in (None, [], False))
 
 
+def _translation_lines(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]], value_limit: int
+) -> list[str]:
+    """`uk title: old → new` for each translated text that changed."""
+    lines = []
+    for lang in sorted(before.keys() | after.keys()):
+        old, new = before.get(lang) or {}, after.get(lang) or {}
+        for key in dict.fromkeys([*new, *old]):
+            if old.get(key) != new.get(key):
+                was, now = _short(old.get(key), value_limit), _short(new.get(key), value_limit)
+                lines.append(f"{lang} {key}: {was} → {now}")
+    return lines
+
+
 def field_lines(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
@@ -126,9 +140,11 @@ def field_lines(
     lines: list[str] = []
     for key, new in after.items():
         old = before.get(key) if before is not None else None
-        if old == new or (before is None and new in (None, [], False)):
+        if old == new or (before is None and new in (None, [], False, {})):
             continue
-        if isinstance(new, list) or isinstance(old, list):
+        if key == "translations":
+            lines += _translation_lines(old or {}, new or {}, value_limit)
+        elif isinstance(new, list) or isinstance(old, list):
             old_items = [_item_text(key, i) for i in old or []]
             new_items = [_item_text(key, i) for i in new or []]
             lines += [f"{key}: + {_short(i, value_limit)}" for i in new_items if i not in old_items]

@@ -1,0 +1,153 @@
+"""Moderators translating an event with `/editevent SLUG lang=uk ...`: checked, audited,
+previewed and undone exactly, like every other change."""
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.moderation.commands import COMMANDS
+from bot.moderation.errors import ModerationError
+from bot.moderation.rendering import render_outcome
+from bot.moderation.service import CommandResult, ModerationService
+from db.changes import Entry, touched
+from db.engine import unit_of_work
+from db.import_export import event_record, export_dataset
+from db.models import AuditEntry, Event
+from db.queries import load_event_card
+
+ADMIN, MOD = 1, 2
+MAKIIVKA = "makiivka-strike"
+
+
+@pytest.fixture
+def refreshed() -> list[set[str]]:
+    return []
+
+
+@pytest.fixture
+def service(seeded: sessionmaker[Session], refreshed: list[set[str]]) -> ModerationService:
+    moderation = ModerationService(seeded, {ADMIN}, lambda slugs: refreshed.append(set(slugs)))
+    moderation.grant(ADMIN, MOD)
+    return moderation
+
+
+def run(service: ModerationService, text: str, **options: Any) -> CommandResult:
+    return service.execute(MOD, "editevent", COMMANDS["editevent"].bind(text), **options)
+
+
+def state(sessions: sessionmaker[Session]) -> tuple[str, int]:
+    with unit_of_work(sessions) as session:
+        text = export_dataset(session).model_dump_json()
+        return text, session.scalar(select(func.count(AuditEntry.id))) or 0
+
+
+def translations(sessions: sessionmaker[Session], slug: str = MAKIIVKA) -> dict[str, Any]:
+    with unit_of_work(sessions) as session:
+        event = session.scalars(select(Event).where(Event.slug == slug)).one()
+        found: dict[str, Any] = event_record(event).model_dump(mode="json")["translations"]
+        return found
+
+
+def test_a_translation_is_shown_in_its_language_and_english_stays(
+    service: ModerationService, seeded: sessionmaker[Session], refreshed: list[set[str]]
+) -> None:
+    with unit_of_work(seeded) as session:
+        english = load_event_card(session, MAKIIVKA)
+    outcome = run(service, 'makiivka-strike lang=uk title="Удар по Макіївці (виправлено)"')
+    assert outcome.applied and "Updated the uk text of event makiivka-strike" in outcome.message
+    assert refreshed[-1] == {MAKIIVKA}
+    with unit_of_work(seeded) as session:
+        ukrainian = load_event_card(session, MAKIIVKA, "uk")
+        assert load_event_card(session, MAKIIVKA) == english
+    assert ukrainian is not None and english is not None
+    assert ukrainian.title == "Удар по Макіївці (виправлено)"
+    assert ukrainian.summary != english.summary  # the seed's Ukrainian summary is kept
+
+
+def test_the_change_is_audited_and_previewed_language_by_language(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    before = state(seeded)
+    preview = run(service, 'makiivka-strike lang=ru summary="Новое резюме."', dry_run=True)
+    assert not preview.applied and state(seeded) == before
+    assert "ru summary: " in render_outcome(preview) and "→ Новое резюме." in render_outcome(
+        preview
+    )
+    outcome = run(service, 'makiivka-strike lang=ru summary="Новое резюме."')
+    change = outcome.changes[0]
+    assert change.after is not None and change.before is not None
+    assert change.after["translations"]["ru"]["summary"] == "Новое резюме."
+    assert change.after["translations"]["uk"] == change.before["translations"]["uk"]
+    assert change.after["title"] == change.before["title"]
+
+
+def test_undo_restores_the_translation_exactly(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    original = translations(seeded)
+    before = state(seeded)[0]
+    run(service, 'makiivka-strike lang=uk title="Інша назва" summary="" date_note="Примітка."')
+    assert translations(seeded)["uk"]["summary"] is None
+    service.undo(MOD)
+    assert translations(seeded) == original
+    with unit_of_work(seeded) as session:
+        assert export_dataset(session).model_dump_json() == before
+
+
+def test_emptying_every_translated_field_removes_the_language(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    outcome = run(service, 'makiivka-strike lang=ru title="" summary=""')
+    assert "Removed the ru text" in outcome.message
+    assert "ru" not in translations(seeded)
+    with unit_of_work(seeded) as session:
+        russian, english = (load_event_card(session, MAKIIVKA, lang) for lang in ("ru", "en"))
+    assert russian is not None and english is not None
+    assert (russian.title, russian.summary) == (english.title, english.summary)
+    service.undo(MOD)
+    assert "ru" in translations(seeded)
+
+
+def test_lang_en_edits_the_english_text(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    original = translations(seeded)
+    run(service, 'makiivka-strike lang=en title="A corrected title"')
+    with unit_of_work(seeded) as session:
+        card = load_event_card(session, MAKIIVKA)
+    assert card is not None and card.title == "A corrected title"
+    assert translations(seeded) == original
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('makiivka-strike lang=de title="Angriff"', "'de' is not a language the bot answers in"),
+        ('makiivka-strike lang=de title="Angriff"', "use lang=en or lang=uk or lang=ru"),
+        ('makiivka-strike lang=uk place="Макіївка"', "lang=uk translates only title, summary"),
+        ("makiivka-strike lang=uk", "nothing to change"),
+        ('makiivka-strike lang=uk title="x" slug=other', "give slug in a separate /editevent"),
+        ("makiivka-strike lang=ukrainian title=x", "is not a language code"),
+    ],
+)
+def test_a_bad_translation_command_writes_nothing_and_says_how(
+    service: ModerationService, seeded: sessionmaker[Session], text: str, problem: str
+) -> None:
+    before = state(seeded)
+    with pytest.raises(ModerationError) as raised:
+        run(service, text)
+    assert problem in str(raised.value)
+    assert state(seeded) == before
+
+
+def test_a_translated_title_is_stale_in_the_cards_that_link_to_it(
+    seeded: sessionmaker[Session],
+) -> None:
+    with unit_of_work(seeded) as session:
+        event = session.scalars(select(Event).where(Event.slug == MAKIIVKA)).one()
+        before = event_record(event).model_dump(mode="json")
+        after = before | {"translations": {"uk": {"title": "Нова назва"}}}
+        stale = touched(session, [Entry(1, "event", event.id, before, after)])
+    assert stale.events is not None and "kramatorsk-strike" in stale.events
