@@ -404,11 +404,12 @@ def _fill_event(event: Event, record: EventRecord) -> None:
 
 
 def set_event_translations(event: Event, records: dict[str, EventTranslationRecord]) -> None:
-    """Give the event exactly these translations, reusing its row for each language kept
-    (a new row would be inserted before the old one is deleted, against the unique key)."""
+    """Give the event exactly these translations, in the order it loads them (by language),
+    reusing its row for each language kept (a new row would be inserted before the old one
+    is deleted, against the unique key)."""
     kept = {t.lang: t for t in event.translations}
     rows = []
-    for lang, record in records.items():
+    for lang, record in sorted(records.items()):
         row = kept.get(lang) or EventTranslation(lang=lang)
         row.title, row.summary, row.date_note = record.title, record.summary, record.date_note
         rows.append(row)
@@ -419,7 +420,7 @@ def set_claim_translations(claim: Claim, records: dict[str, ClaimTranslationReco
     """Give the claim exactly these translations, reusing its row for each language kept."""
     kept = {t.lang: t for t in claim.translations}
     rows = []
-    for lang, record in records.items():
+    for lang, record in sorted(records.items()):
         row = kept.get(lang) or ClaimTranslation(lang=lang)
         row.summary = record.summary
         rows.append(row)

@@ -14,7 +14,7 @@ from bot.moderation.service import CommandResult, ModerationService
 from db.changes import Entry, touched
 from db.engine import unit_of_work
 from db.import_export import event_record, export_dataset
-from db.models import AuditEntry, Event
+from db.models import AuditEntry, Claim, Event
 from db.queries import load_event_card
 
 ADMIN, MOD = 1, 2
@@ -33,8 +33,10 @@ def service(seeded: sessionmaker[Session], refreshed: list[set[str]]) -> Moderat
     return moderation
 
 
-def run(service: ModerationService, text: str, **options: Any) -> CommandResult:
-    return service.execute(MOD, "editevent", COMMANDS["editevent"].bind(text), **options)
+def run(
+    service: ModerationService, text: str, command: str = "editevent", **options: Any
+) -> CommandResult:
+    return service.execute(MOD, command, COMMANDS[command].bind(text), **options)
 
 
 def state(sessions: sessionmaker[Session]) -> tuple[str, int]:
@@ -151,3 +153,45 @@ def test_a_translated_title_is_stale_in_the_cards_that_link_to_it(
         after = before | {"translations": {"uk": {"title": "Нова назва"}}}
         stale = touched(session, [Entry(1, "event", event.id, before, after)])
     assert stale.events is not None and "kramatorsk-strike" in stale.events
+
+
+def test_a_claim_summary_is_translated_and_its_quote_stays_as_printed(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    with unit_of_work(seeded) as session:
+        claim = session.get_one(Claim, 1)
+        slug, key = claim.event.slug, claim.key
+        english = load_event_card(session, slug)
+    before = state(seeded)[0]
+    outcome = run(service, '1 lang=ru summary="Краткое резюме <заявления>."', "editclaim")
+    assert "Updated the ru text of claim #1" in outcome.message
+    with unit_of_work(seeded) as session:
+        russian = load_event_card(session, slug, "ru")
+        assert load_event_card(session, slug) == english
+    assert russian is not None and english is not None
+    shown = next(c for c in russian.claims if c.key == key)
+    printed = next(c for c in english.claims if c.key == key)
+    assert shown.summary == "Краткое резюме <заявления>."
+    assert (shown.quote, shown.wording) == (printed.quote, printed.wording)
+    service.undo(MOD)
+    with unit_of_work(seeded) as session:
+        assert export_dataset(session).model_dump_json() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('1 lang=uk quote="Цитата."', "lang=uk translates only summary; give quote in a separate"),
+        ('1 lang=fr summary="Résumé"', "use lang=en or lang=uk or lang=ru"),
+        ('1 lang=uk summary=""', "changes nothing"),
+    ],
+)
+def test_a_bad_claim_translation_writes_nothing_and_says_how(
+    service: ModerationService, seeded: sessionmaker[Session], text: str, problem: str
+) -> None:
+    before = state(seeded)
+    with pytest.raises(ModerationError) as raised:
+        run(service, text, "editclaim")
+    assert problem in str(raised.value)
+    assert "/editclaim 12 " in (raised.value.example or "")
+    assert state(seeded) == before

@@ -8,6 +8,12 @@ from enum import StrEnum
 from anyascii import anyascii
 from sqlalchemy import select
 
+from bot.moderation.actions.translations import (
+    LANG,
+    translate_claim,
+    translating,
+    without_lang,
+)
 from bot.moderation.arguments import Figure, parse_figure
 from bot.moderation.errors import ModerationError
 from bot.moderation.lookup import label, nearest
@@ -200,19 +206,21 @@ class EditClaim(CommandArguments):
     date: dt.date | None = None
     basis: Basis | None = None
     summary: str | None = None
+    lang: str | None = None
     version: int | None = None
 
 
 @data_command(
     CommandSpec(
         "editclaim",
-        "Correct a claim",
+        "Correct a claim, or its summary in Ukrainian or Russian (lang=uk, lang=ru)",
         '/editclaim 12 figure="about 15"',
         EditClaim,
         (
             CLAIM,
             replace(EVENT, required=False, prompt="Move it to which event (slug)?"),
             *optional(CLAIM_FIELDS),
+            LANG,
             VERSION,
         ),
         positional=("claim",),
@@ -223,7 +231,10 @@ def editclaim(w: Work, a: EditClaim) -> str:
     claim = w.claim(a.claim)
     w.check_version(claim, a.version)
     before = w.snapshot(claim)
-    changes = w.edited(a, "claim", ("event", "claimant", "metric", "quote", "summary"))
+    if a.lang is not None and translating(w, a.lang):
+        return translate_claim(w, claim, before, a, a.lang)
+    required = ("event", "claimant", "metric", "quote", "summary")
+    changes = w.edited(without_lang(a), "claim", required)
     w.touched.add(claim.event.slug)
     if a.event is not None:
         claim.event = w.event(a.event)

@@ -1,12 +1,15 @@
 """Commands on events: add and correct them, their other names and their links."""
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
-from bot.moderation.errors import ModerationError
+from bot.moderation.actions.translations import (
+    LANG,
+    translate_event,
+    translating,
+    without_lang,
+)
 from bot.moderation.lookup import nearest
 from bot.moderation.spec import (
     EVENT,
@@ -18,14 +21,7 @@ from bot.moderation.spec import (
     optional,
 )
 from bot.moderation.work import Work, data_command
-from db.dataset_schema import (
-    EVENT_SUMMARY_MAX,
-    LANGUAGES,
-    TRANSLATED_LANGUAGES,
-    EventTranslationRecord,
-)
-from db.import_export import event_record
-from db.import_write import set_event_translations
+from db.dataset_schema import EVENT_SUMMARY_MAX
 from db.models import Event, EventAlias, EventLink
 from db.vocabulary import AliasKind, DatePrecision, Relation
 
@@ -46,10 +42,6 @@ EVENT_FIELDS = (
     field_spec("country", Kind.TEXT, "Country?"),
     field_spec("date_note", Kind.TEXT, "A note on dates that reports disagree on?", max_length=500),
 )
-REQUIRED_EVENT_FIELDS = ("title", "place", "summary", "slug")
-# The fields `/editevent ... lang=uk` sets: the event's translation has these three.
-TRANSLATED_EVENT_FIELDS = ("title", "summary", "date_note")
-TRANSLATION_EXAMPLE = '/editevent test-strike lang=uk title="Удар по Тествілю" summary="..."'
 # Argument keys and the event columns they set.
 EVENT_COLUMNS = {
     "title": "title",
@@ -143,12 +135,7 @@ class EditEvent(CommandArguments):
             EVENT,
             *optional(EVENT_FIELDS),
             field_spec("slug", Kind.SLUG, "The new slug?"),
-            field_spec(
-                "lang",
-                Kind.LANGUAGE,
-                "In which language is the text (en, uk or ru)?",
-                in_form=False,
-            ),
+            LANG,
             VERSION,
         ),
         positional=("event",),
@@ -159,17 +146,9 @@ def editevent(w: Work, a: EditEvent) -> str:
     event = w.event(a.event)
     w.check_version(event, a.version)
     before = w.snapshot(event)
-    if a.lang not in (None, *LANGUAGES):
-        raise ModerationError(
-            f"{a.lang!r} is not a language the bot answers in: use "
-            f"{' or '.join(f'lang={code}' for code in LANGUAGES)} (en edits the event's own "
-            "text).",
-            example=TRANSLATION_EXAMPLE,
-            key="lang",
-        )
-    if a.lang in TRANSLATED_LANGUAGES:
-        return _translate_event(w, event, before, a)
-    changes = w.edited(replace(a, given=a.given - {"lang"}), "event", REQUIRED_EVENT_FIELDS)
+    if a.lang is not None and translating(w, a.lang):
+        return translate_event(w, event, before, a, a.lang)
+    changes = w.edited(without_lang(a), "event", ("title", "place", "summary", "slug"))
     w.touched.add(event.slug)
     new_slug = changes.get("slug")
     if new_slug is not None and new_slug != event.slug:
@@ -183,38 +162,6 @@ def editevent(w: Work, a: EditEvent) -> str:
     w.save("editevent", event, before)
     w.touched.add(event.slug)
     return f"Updated event {event.slug} (now version {event.version})."
-
-
-def _translate_event(w: Work, event: Event, before: BaseModel, a: EditEvent) -> str:
-    """Set (or, with an empty value, clear) the event's text in another language; a field
-    left without a translation is shown in English."""
-    assert a.lang is not None
-    changes = w.edited(replace(a, given=a.given - {"lang"}), "event", ())
-    untranslated = sorted(set(changes) - set(TRANSLATED_EVENT_FIELDS))
-    if untranslated:
-        raise ModerationError(
-            f"lang={a.lang} translates only {', '.join(TRANSLATED_EVENT_FIELDS)}; give "
-            f"{', '.join(untranslated)} in a separate /editevent without lang=.",
-            example=TRANSLATION_EXAMPLE,
-            key=untranslated[0],
-        )
-    translations = dict(event_record(event).translations)
-    current = translations.get(a.lang)
-    texts = current.model_dump() if current else {}
-    texts.update(changes)
-    if any(texts.values()):
-        translations[a.lang] = EventTranslationRecord(**texts)
-    else:
-        translations.pop(a.lang, None)
-    set_event_translations(event, translations)
-    w.save("editevent", event, before)
-    w.touched.add(event.slug)
-    done = f"event {event.slug} (now version {event.version})"
-    if a.lang not in translations:
-        return f"Removed the {a.lang} text of {done}: {a.lang} readers see it in English."
-    english = [key for key, value in translations[a.lang].model_dump().items() if value is None]
-    shown = f"; its {' and '.join(english)} show in English" if english else ""
-    return f"Updated the {a.lang} text of {done}{shown}."
 
 
 @dataclass(frozen=True)
