@@ -3,7 +3,7 @@ translation is missing, carried by import and export, and refused clearly when m
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.dataset_schema import DataSet
@@ -79,6 +79,19 @@ def test_a_translated_card_falls_back_to_english_field_by_field(
     # Its Russian text was dropped here: the English shows, with nothing missing.
     assert (russian.title, russian.summary) == (english.title, english.summary)
     assert russian.claims == english.claims
+
+
+def test_an_english_card_and_list_read_no_translations(seeded: sessionmaker[Session]) -> None:
+    statements: list[str] = []
+    engine = seeded.kw["bind"]
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with unit_of_work(seeded) as session:
+        load_event_card(session, MAKIIVKA)
+        list_events(session)
+        english = len(statements)
+        load_event_card(session, MAKIIVKA, "uk")
+    assert not any("translations" in s for s in statements[:english])
+    assert sum("translations" in s for s in statements[english:]) == 2  # event and claim texts
 
 
 def test_related_events_and_the_event_list_show_translated_titles(
