@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from db.dataset_schema import DataSet
 from db.import_export import claim_record, document_record, event_record, source_record
-from db.models import Event
+from db.models import Claim, Event
 from db.queries import visible_claims_and_documents
 
 
@@ -25,6 +25,12 @@ def event_dataset(session: Session, slug: str) -> DataSet | None:
     if event is None:
         return None
     claims, documents = visible_claims_and_documents(session, event)
+    # Their records carry their translations: loaded here in one query, not one a claim.
+    session.scalars(
+        select(Claim)
+        .where(Claim.event_id == event.id, Claim.hidden.is_(False))
+        .options(selectinload(Claim.translations))
+    ).all()
     sources = {c.claimant.id: c.claimant for c in claims}
     return DataSet(
         sources=[source_record(s) for s in sources.values()],

@@ -13,6 +13,7 @@ from db.import_export import export_dataset
 from db.import_plan import Change, plan_import
 from db.import_write import apply_import
 from db.models import EventTranslation
+from db.public_queries import event_dataset
 from db.queries import list_events, load_event_card
 
 MAKIIVKA = "makiivka-strike"
@@ -92,6 +93,18 @@ def test_an_english_card_and_list_read_no_translations(seeded: sessionmaker[Sess
         load_event_card(session, MAKIIVKA, "uk")
     assert not any("translations" in s for s in statements[:english])
     assert sum("translations" in s for s in statements[english:]) == 2  # event and claim texts
+
+
+def test_the_web_page_reads_all_claim_translations_in_one_query(
+    seeded: sessionmaker[Session],
+) -> None:
+    statements: list[str] = []
+    engine = seeded.kw["bind"]
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with unit_of_work(seeded) as session:
+        dataset = event_dataset(session, MAKIIVKA)
+    assert dataset is not None and len(dataset.claims) > 10
+    assert sum("FROM claim_translations" in s for s in statements) == 1
 
 
 def test_related_events_and_the_event_list_show_translated_titles(
