@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.moderation.service import ModerationService
 from db.bootstrap import initialise
 from db.engine import make_engine, make_session_factory
+from tests.moderating import ADMIN, MOD, OTHER_MOD
 
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI") == "true"
@@ -184,3 +186,18 @@ def seeded(seeded_database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(seeded_database_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def refreshed() -> list[set[str]]:
+    """The event slugs the `service` fixture's changes asked to refresh, change by change."""
+    return []
+
+
+@pytest.fixture
+def service(seeded: sessionmaker[Session], refreshed: list[set[str]]) -> ModerationService:
+    """Moderation on the seeded database, with MOD and OTHER_MOD granted by ADMIN."""
+    moderation = ModerationService(seeded, {ADMIN}, lambda slugs: refreshed.append(set(slugs)))
+    moderation.grant(ADMIN, MOD)
+    moderation.grant(ADMIN, OTHER_MOD)
+    return moderation

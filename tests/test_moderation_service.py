@@ -10,25 +10,23 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
 from bot.card_cache import CardCache
 from bot.matching import Matcher
-from bot.moderation.commands import COMMANDS
 from bot.moderation.errors import ModerationError, NotAllowed
 from bot.moderation.files import ImportPreview, check_import_file
 from bot.moderation.history import HISTORY_PAGE_SIZE
 from bot.moderation.service import (
-    CommandResult,
     ModerationService,
 )
 from bot.moderation.spec import Kind
 from bot.moderation.work import Work
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import dataset_from_bytes
-from db.import_export import claim_record, event_record, export_dataset, source_record
+from db.import_export import claim_record, event_record, source_record
 from db.import_plan import plan_import
 from db.import_write import apply_import
 from db.migrate import upgrade
@@ -36,34 +34,9 @@ from db.models import AuditEntry, Claim, Event, Source, utcnow
 from db.queries import load_event_card
 from db.vocabulary import Lifecycle, Role, VerificationStatus
 from tests.conftest import NewDatabase
+from tests.moderating import ADMIN, MOD, OTHER_MOD, run, state
 
-ADMIN, MOD, OTHER_MOD, NOBODY = 1, 2, 3, 4
-
-
-@pytest.fixture
-def refreshed() -> list[set[str]]:
-    return []
-
-
-@pytest.fixture
-def service(seeded: sessionmaker[Session], refreshed: list[set[str]]) -> ModerationService:
-    moderation = ModerationService(seeded, {ADMIN}, lambda slugs: refreshed.append(set(slugs)))
-    moderation.grant(ADMIN, MOD)
-    moderation.grant(ADMIN, OTHER_MOD)
-    return moderation
-
-
-def run(
-    service: ModerationService, command: str, text: str, user: int = MOD, **options: Any
-) -> CommandResult:
-    return service.execute(user, command, COMMANDS[command].bind(text), **options)
-
-
-def state(sessions: sessionmaker[Session]) -> tuple[str, int]:
-    """The whole data set and the number of audit entries: what 'nothing written' compares."""
-    with unit_of_work(sessions) as session:
-        text = export_dataset(session).model_dump_json()
-        return text, session.scalar(select(func.count(AuditEntry.id))) or 0
+NOBODY = 4  # neither admin nor moderator
 
 
 def entries(sessions: sessionmaker[Session], batch: str | None = None) -> list[AuditEntry]:
