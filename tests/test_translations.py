@@ -6,7 +6,12 @@ import yaml
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.dataset_schema import DataSet
+from bot import i18n
+from bot.card import render_card
+from bot.card_notes import render_assessments, render_event_about
+from bot.i18n import Language, translator
+from bot.rendering import TELEGRAM_MESSAGE_LIMIT, telegram_length
+from db.dataset_schema import BASE_LANGUAGE, LANGUAGES, DataSet
 from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
 from db.import_export import export_dataset
@@ -15,6 +20,7 @@ from db.import_write import apply_import
 from db.models import EventTranslation
 from db.public_queries import event_dataset
 from db.queries import list_events, load_event_card
+from db.seed import load_seed
 
 MAKIIVKA = "makiivka-strike"
 KRAMATORSK = "kramatorsk-strike"
@@ -120,6 +126,33 @@ def test_related_events_and_the_event_list_show_translated_titles(
     assert listing[MAKIIVKA] == "Удар по Макіївці"
     assert english[MAKIIVKA] != listing[MAKIIVKA]
     assert set(listing) == set(english)
+
+
+def test_the_data_takes_translations_in_the_languages_the_bot_answers_in() -> None:
+    # Adding a language means adding it to both: the bot's catalogues and the data's texts.
+    assert LANGUAGES == i18n.LANGUAGES and BASE_LANGUAGE == i18n.DEFAULT_LANGUAGE
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_seed_card_fits_telegram_in_every_language(
+    seeded: sessionmaker[Session], language: Language
+) -> None:
+    tr = translator(language)
+    with unit_of_work(seeded) as session:
+        cards = [load_event_card(session, e.slug, language) for e in list_events(session)]
+    for card in cards:
+        assert card is not None
+        pages = [
+            *render_card(card, tr=tr),
+            *render_event_about(card, tr),
+            *render_assessments(card, tr),
+        ]
+        assert max(telegram_length(page) for page in pages) <= TELEGRAM_MESSAGE_LIMIT, card.slug
+    seed = {e.slug: e for e in load_seed().events}
+    for card in cards:
+        assert card is not None
+        translation = seed[card.slug].translations.get(language)
+        assert card.title == (translation.title if translation else seed[card.slug].title)
 
 
 def test_translations_export_and_import_back_exactly(seeded: sessionmaker[Session]) -> None:
