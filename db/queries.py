@@ -257,19 +257,22 @@ class _Translations:
 
 
 def _translations(
-    session: Session, language: str, event_ids: Collection[int], claim_ids: Collection[int]
+    session: Session, language: str, event: Event, others: list[Event]
 ) -> _Translations:
+    """The event's and its claims' texts in `language`, and the titles of the events it
+    links to (a handful: the claims are found by their event, not listed)."""
     if language == BASE_LANGUAGE:
         return _Translations({}, {})  # the English card costs no query more
     events = session.scalars(
         select(EventTranslation).where(
-            EventTranslation.lang == language, EventTranslation.event_id.in_(event_ids)
+            EventTranslation.lang == language,
+            EventTranslation.event_id.in_([event.id, *(o.id for o in others)]),
         )
     )
     summaries = session.execute(
-        select(ClaimTranslation.claim_id, ClaimTranslation.summary).where(
-            ClaimTranslation.lang == language, ClaimTranslation.claim_id.in_(claim_ids)
-        )
+        select(ClaimTranslation.claim_id, ClaimTranslation.summary)
+        .join(Claim, Claim.id == ClaimTranslation.claim_id)
+        .where(ClaimTranslation.lang == language, Claim.event_id == event.id)
     )
     return _Translations({t.event_id: t for t in events}, dict(summaries.all()))
 
@@ -295,9 +298,7 @@ def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) 
         other = link.related_event if outgoing else link.event
         if not other.hidden:
             others.append((other, link.relation, outgoing))
-    texts = _translations(
-        session, language, [event.id, *(o.id for o, _, _ in others)], [c.id for c in claims]
-    )
+    texts = _translations(session, language, event, [o for o, _, _ in others])
     return EventCard(
         slug=event.slug,
         title=texts.event_text(event.id, "title", event.title),
