@@ -503,3 +503,99 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     handled_at: Mapped[dt.datetime | None]
+
+
+# ---------------------------------------------------------------- users in the loop (issue 15)
+
+
+class AskedQuestion(Base):
+    """One question a user asked, for the moderators' figures: no user id is kept."""
+
+    __tablename__ = "asked_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    chat_type: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))  # answer, ambiguous or no_match
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+
+
+class TiplineItem(Base):
+    """An entry of the moderators' inbox: a question the bot could not answer, or a tip.
+
+    Near-identical questions share one item; `askers` counts the people who asked it,
+    and stays when their ids go once the item is closed.
+    """
+
+    __tablename__ = "tipline_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # question or tip
+    text: Mapped[str] = mapped_column(Text)
+    folded: Mapped[str] = mapped_column(String(1000))
+    origin: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    askers: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class TiplineAsker(Base):
+    """Someone who asked an inbox item: the Telegram ids only while it is open (to tell
+    them the answer), the keyed hash for the tip limit, /forget and the counts."""
+
+    __tablename__ = "tipline_askers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("tipline_items.id", ondelete="CASCADE"))
+    user_hash: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    asked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    notified_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (UniqueConstraint("item_id", "user_hash"),)
+
+
+class AnswerFeedback(Base):
+    """A user's 👍 or 👎 on an event's card, one per user and event, under a keyed hash."""
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_hash: Mapped[str] = mapped_column(String(64), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("asked_questions.id", ondelete="SET NULL")
+    )
+    vote: Mapped[str] = mapped_column(String(8))  # up or down
+    reason: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("user_hash", "event_id"),)
+
+
+class TiplineBlock(Base):
+    """A user whose tips are refused until `until`, after a moderator marked one as spam."""
+
+    __tablename__ = "tipline_blocks"
+
+    user_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[dt.datetime]
+
+
+class TiplineState(Base):
+    """One row: the key of the user-id hash (made by the migration, so every replica and
+    restart shares it) and the row inbox writers lock so near-duplicates merge."""
+
+    __tablename__ = "tipline_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash_key: Mapped[str] = mapped_column(String(64))
+    writes: Mapped[int] = mapped_column(Integer, default=0)
