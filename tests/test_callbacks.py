@@ -34,6 +34,9 @@ def decode_all(data: str | None) -> list[object]:
         *(callbacks.parse_number(data, p) for p in Prefix),
         callbacks.parse_form_answer(data),
         callbacks.parse_history_page(data),
+        callbacks.parse_feedback(data, Prefix.FEEDBACK),
+        callbacks.parse_feedback(data, Prefix.FEEDBACK_REASON),
+        callbacks.parse_inbox_action(data),
     ]
 
 
@@ -169,7 +172,46 @@ def test_arbitrary_data_never_raises(data: str | None) -> None:
 
 
 def test_none_of_these_round_trips() -> None:
-    data = callbacks.none_of_these()
+    data = callbacks.none_of_these(0)
     assert callbacks.parse_number(data, Prefix.NONE_OF_THESE) == 0
+    data = callbacks.none_of_these(2**31 - 1)
+    assert callbacks.parse_number(data, Prefix.NONE_OF_THESE) == 2**31 - 1
     assert callbacks.parse_number("n:", Prefix.NONE_OF_THESE) is None
     assert callbacks.parse_number("n:x", Prefix.NONE_OF_THESE) is None
+
+
+@given(
+    st.one_of(any_slugs, longest_slugs),
+    st.integers(min_value=0, max_value=2**31 - 1),
+    st.sampled_from(list(callbacks.FeedbackVote) + list(callbacks.FeedbackReason)),
+)
+def test_feedback_buttons_fit_and_round_trip(slug: str, question: int, choice: str) -> None:
+    """👍/👎 and the reasons after 👎 name the question and the event, within 64 bytes,
+    for the longest slug and the largest question id."""
+    if choice in set(callbacks.FeedbackVote):
+        data, prefix = (
+            callbacks.feedback(callbacks.FeedbackVote(choice), question, slug),
+            Prefix.FEEDBACK,
+        )
+    else:
+        reason = callbacks.FeedbackReason(choice)
+        data, prefix = callbacks.feedback_reason(reason, question, slug), Prefix.FEEDBACK_REASON
+    assert len(data.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+    assert callbacks.parse_feedback(data, prefix) == callbacks.Feedback(choice, question, slug)
+    other = Prefix.FEEDBACK_REASON if prefix == Prefix.FEEDBACK else Prefix.FEEDBACK
+    assert callbacks.parse_feedback(data, other) is None
+
+
+@given(
+    st.sampled_from(list(callbacks.InboxAction)),
+    st.integers(min_value=1, max_value=2**31 - 1),
+    st.integers(min_value=0, max_value=2**31 - 1),
+)
+def test_inbox_buttons_fit_and_round_trip(
+    action: callbacks.InboxAction, item: int, argument: int
+) -> None:
+    data = callbacks.inbox_action(action, item, argument)
+    assert len(data.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+    assert callbacks.parse_inbox_action(data) == callbacks.InboxButton(action, item, argument)
+    assert callbacks.parse_number(callbacks.inbox_item(item), Prefix.INBOX_ITEM) == item
+    assert callbacks.parse_inbox_action(f"ix:q:{item}:{argument}") is None

@@ -30,11 +30,18 @@ class Prefix(StrEnum):
     EVENTS_PAGE = "ev"
     EXAMPLE = "x"
     NONE_OF_THESE = "n"  # none of the events offered for a question is the one meant
+    # 👍/👎 under a card ("f:u:<question>:<packed slug>") and, after 👎, what was wrong.
+    FEEDBACK = "f"
+    FEEDBACK_REASON = "fr"
     FORM_ANSWER = "mf"  # a choice in a moderator's guided form
     FORM_BACK = "mb"  # back to the form's previous question
     SAVE = "mk"  # save a previewed change
     CANCEL = "mn"  # drop a previewed change
     HISTORY_PAGE = "mh"
+    INBOX_PAGE = "ip"  # a page of the moderators' inbox
+    INBOX_ITEM = "it"  # one inbox item with its actions
+    INBOX_ACTION = "ix"  # an action on an inbox item: "ix:<action>:<item>:<argument>"
+    STATS = "st"  # the moderators' figures for the last N days
 
 
 # Buttons that carry a page number in their prefix.
@@ -160,8 +167,51 @@ def example_question(index: int) -> str:
     return _checked(f"{Prefix.EXAMPLE}:{index}")
 
 
-def none_of_these() -> str:
-    return _checked(f"{Prefix.NONE_OF_THESE}:0")
+def none_of_these(question_id: int) -> str:
+    """None of the events offered for the recorded question (0: not recorded)."""
+    return _checked(f"{Prefix.NONE_OF_THESE}:{question_id}")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    choice: str  # a vote (FeedbackVote) or a reason (FeedbackReason)
+    question_id: int  # 0 when the card was not the answer to a recorded question
+    slug: str
+
+
+class FeedbackVote(StrEnum):
+    UP = "u"
+    DOWN = "d"
+
+
+class FeedbackReason(StrEnum):
+    WRONG_EVENT = "w"
+    MISSING_CLAIM = "m"
+    OUTDATED = "o"
+    OTHER = "x"
+
+
+def feedback(vote: FeedbackVote, question_id: int, slug: str) -> str:
+    return _checked(f"{Prefix.FEEDBACK}:{vote}:{question_id}:{pack_slug(slug)}")
+
+
+def feedback_reason(reason: FeedbackReason, question_id: int, slug: str) -> str:
+    return _checked(f"{Prefix.FEEDBACK_REASON}:{reason}:{question_id}:{pack_slug(slug)}")
+
+
+def parse_feedback(data: str | None, prefix: Prefix) -> Feedback | None:
+    """The vote (`FEEDBACK`) or reason (`FEEDBACK_REASON`), question and event a button names."""
+    split = _split(data)
+    if split is None or split[0] != prefix:
+        return None
+    parts = split[1].split(":", 2)
+    choices = FeedbackVote if prefix == Prefix.FEEDBACK else FeedbackReason
+    if len(parts) != 3 or parts[0] not in {str(c) for c in choices}:
+        return None
+    question_id, slug = _number(parts[1]), unpack_slug(parts[2])
+    if question_id is None or slug is None:
+        return None
+    return Feedback(parts[0], question_id, slug)
 
 
 def parse_slug(data: str | None, prefix: Prefix) -> str | None:
@@ -190,8 +240,9 @@ def parse_card_page(data: str | None, prefix: Prefix = Prefix.CARD_PAGE) -> Card
 
 
 def parse_number(data: str | None, prefix: Prefix) -> int | None:
-    """The page, question or pending change that an `EVENTS_PAGE`, `EXAMPLE`, `SAVE` or
-    `CANCEL` button names (`NONE_OF_THESE` carries a 0)."""
+    """The page, question, pending change, inbox item or period that an `EVENTS_PAGE`,
+    `EXAMPLE`, `NONE_OF_THESE`, `SAVE`, `CANCEL`, `INBOX_PAGE`, `INBOX_ITEM` or `STATS`
+    button names."""
     split = _split(data)
     if split is None or split[0] != prefix:
         return None
@@ -263,3 +314,50 @@ def parse_history_page(data: str | None) -> HistoryButton | None:
     if entity_id is None or not page:
         return None
     return HistoryButton(_ENTITY_LETTERS[parts[0]], entity_id or None, page)
+
+
+def inbox_page(page: int) -> str:
+    return _checked(f"{Prefix.INBOX_PAGE}:{page}")
+
+
+def inbox_item(item_id: int) -> str:
+    return _checked(f"{Prefix.INBOX_ITEM}:{item_id}")
+
+
+class InboxAction(StrEnum):
+    CHOOSE_EVENT = "a"  # offer events to answer the item with
+    PREVIEW = "e"  # preview answering it with the event in the argument
+    ANSWER = "y"  # answer it with that event
+    ANSWER_WITH_ALIAS = "w"  # ... and add the question's key words as the event's alias
+    NEW_EVENT = "n"  # start /addevent with the question shown
+    CHOOSE_REASON = "d"  # offer reasons to dismiss it
+    DISMISS = "r"  # dismiss it with the reason in the argument
+    SPAM = "s"
+
+
+@dataclass(frozen=True)
+class InboxButton:
+    action: InboxAction
+    item_id: int
+    argument: int
+
+
+def inbox_action(action: InboxAction, item_id: int, argument: int = 0) -> str:
+    return _checked(f"{Prefix.INBOX_ACTION}:{action}:{item_id}:{argument}")
+
+
+def parse_inbox_action(data: str | None) -> InboxButton | None:
+    split = _split(data)
+    if split is None or split[0] != Prefix.INBOX_ACTION:
+        return None
+    parts = split[1].split(":")
+    if len(parts) != 3 or parts[0] not in {str(a) for a in InboxAction}:
+        return None
+    item_id, argument = _number(parts[1]), _number(parts[2])
+    if item_id is None or argument is None:
+        return None
+    return InboxButton(InboxAction(parts[0]), item_id, argument)
+
+
+def stats(days: int) -> str:
+    return _checked(f"{Prefix.STATS}:{days}")

@@ -160,7 +160,7 @@ def answer_buttons(answer: Answer, page: int = 0, public_url: str | None = None)
         ]
     choices = candidate_buttons(answer.candidates)
     if answer.outcome == Decision.AMBIGUOUS:
-        choices.append([(tr.gettext(NONE_OF_THESE_BUTTON), callbacks.none_of_these())])
+        choices.append([(tr.gettext(NONE_OF_THESE_BUTTON), callbacks.none_of_these(0))])
     if answer.outcome == Decision.NO_MATCH:
         choices.append([(tr.gettext(BROWSE_BUTTON), callbacks.events_page(0))])
     return choices
