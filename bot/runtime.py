@@ -21,6 +21,7 @@ from db.queries import is_empty
 
 if TYPE_CHECKING:
     from bot.moderation.service import ModerationService
+    from bot.tipline.service import TiplineService
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +105,11 @@ class Runtime:
             answers.refresh_events,
             dt.timedelta(seconds=self.settings.form_timeout_seconds),
         )
+
+    def tipline_service(self) -> "TiplineService":
+        """Users in the loop: the inbox, feedback and figures, with the configured limits."""
+        from bot.tipline.service import Limits, TiplineService
+
+        settings = self.settings
+        limits = Limits(settings.tips_per_hour, settings.retention_days, settings.spam_block_hours)
+        return TiplineService(self.sessions, limits)

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # The largest file `claimbot import` reads, in MB: an import holds about ten times its
     # file in memory; a JSON export of 100,000 events is about 225 MB.
     import_max_mb: int = Field(default=512, ge=1)
+    # Users in the loop: tips one person may send an hour; how long a moderator's "Spam"
+    # stops that person's tips; how long closed inbox items, questions and feedback are kept.
+    tips_per_hour: int = Field(default=10, ge=1)
+    spam_block_hours: float = Field(default=24, gt=0)
+    retention_days: int = Field(default=90, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

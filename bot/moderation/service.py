@@ -40,6 +40,7 @@ from bot.moderation.spec import CommandSpec, Kind
 from bot.moderation.staff import ModeratorView, allowed, moderator_record, refusal
 from bot.moderation.undo import DATA_ENTITIES, UNDO_PREFIX, revert
 from bot.moderation.work import RowChange, Work
+from bot.tipline.actions import INBOX_ACTIONS
 from db.audit import new_batch, record_change
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
@@ -195,6 +196,13 @@ class ModerationService:
         with unit_of_work(self._sessions) as session:
             return delete_pending(session, user_id, pending_id)
 
+    def run_action(
+        self, user_id: int, spec: CommandSpec[Any], run: Callable[[Work], str]
+    ) -> CommandResult:
+        """Run a change made through buttons rather than a data command (an inbox action)
+        as one checked, audited, undoable unit of work."""
+        return self._run(user_id, spec, run)
+
     def _run(
         self,
         user_id: int,
@@ -324,7 +332,7 @@ class ModerationService:
                 revert(w, entry)
             records = f"{len(entries)} record{'s' * (len(entries) > 1)}"
             action = entries[0].action
-            what = f"/{action}" if action in COMMANDS else "import"
+            what = f"/{action}" if action in COMMANDS else INBOX_ACTIONS.get(action, "import")
             return f"Undid your {what} ({records})."
 
         return self._run(user_id, UNDO, run, batch=UNDO_PREFIX + batch)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.moderation.lookup import get_row, history_ref, label
 from bot.moderation.work import RowChange, Work, dump
+from bot.tipline.actions import INBOX_ENTITY, revert_item
 from db.audit import record_change
 from db.dataset_schema import ClaimRecord, EventRecord, SourceRecord
 from db.import_write import set_claim_translations, set_event_translations
@@ -28,7 +29,7 @@ from db.models import (
 )
 
 # Entities `undo` can revert; grants are undone with /revoke.
-DATA_ENTITIES = ("event", "claim", "source")
+DATA_ENTITIES = ("event", "claim", "source", INBOX_ENTITY)
 UNDO_PREFIX = "undo:"
 
 
@@ -111,6 +112,9 @@ def _restore_claim(w: Work, claim: Claim, record: ClaimRecord) -> None:
 
 
 def revert(w: Work, entry: AuditEntry) -> None:
+    if entry.entity == INBOX_ENTITY:
+        revert_item(w, entry)
+        return
     row = get_row(w.session, entry.entity, entry.entity_id)
     if row is None:
         w.fail(f"the {entry.entity} that change made no longer exists.")

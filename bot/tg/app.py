@@ -23,18 +23,25 @@ from bot.moderation.service import ModerationService
 from bot.question_limit import QuestionLimit
 from bot.tg.callbacks import Prefix, matches
 from bot.tg.handlers.fallback import FallbackHandlers
+from bot.tg.handlers.inbox import InboxHandlers
 from bot.tg.handlers.moderator import ModeratorHandlers
+from bot.tg.handlers.tipline import TiplineHandlers
 from bot.tg.handlers.user import UserHandlers
 from bot.tg.resilience import PatientRateLimiter
 from bot.tg.transport import JsonBodyRequest
 from bot.tg.update_processor import LoggedUpdateProcessor
+from bot.tipline import rendering as tipline_rendering
+from bot.tipline.recorder import QuestionRecorder
+from bot.tipline.service import TiplineService
 from bot.user_rendering import APOLOGY, ASK_COMMAND_MENU, UNAVAILABLE, USER_COMMAND_MENU
 from config import Settings
 from db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
-USER_COMMANDS = tuple(BotCommand(*entry) for entry in USER_COMMAND_MENU)
+USER_COMMANDS = tuple(
+    BotCommand(*entry) for entry in (*USER_COMMAND_MENU, *tipline_rendering.USER_COMMAND_MENU)
+)
 GROUP_COMMANDS = (BotCommand(*ASK_COMMAND_MENU), *USER_COMMANDS[1:])
 # Updates handled at once; the rest of a burst waits in the update queue.
 MAX_CONCURRENT_UPDATES = 256
@@ -64,15 +71,24 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 def build_application(
-    settings: Settings, service: AnswerService, moderation: ModerationService, staff: StaffIds
+    settings: Settings,
+    service: AnswerService,
+    moderation: ModerationService,
+    staff: StaffIds,
+    tipline: TiplineService,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the Telegram application")
     moderator_handlers = ModeratorHandlers(moderation, USER_COMMANDS, staff)
 
+    recorder = QuestionRecorder(tipline)
+
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await set_command_menus(application)
         await moderator_handlers.set_menus(application.bot)
+
+    async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await recorder.flush()  # the last questions' records, before the process ends
 
     processor = LoggedUpdateProcessor(MAX_CONCURRENT_UPDATES)
     builder = (
@@ -80,6 +96,7 @@ def build_application(
         .token(settings.token.get_secret_value())
         .base_url(settings.bot_api_url)
         .post_init(post_init)
+        .post_stop(post_stop)
         # Handlers run concurrently: a slow answer must not hold up other users.
         .concurrent_updates(processor)
         .rate_limiter(PatientRateLimiter(settings.rate_limit_per_second, sending=processor.sending))
@@ -94,8 +111,16 @@ def build_application(
     application = builder.build()
     # First, so that a form's answers and moderator buttons reach it before the user handlers.
     add_moderator_handlers(application, moderator_handlers)
+    inbox = InboxHandlers(
+        tipline, moderation, service, moderator_handlers, settings.public_url, recorder
+    )
+    add_inbox_handlers(application, inbox)
     limit = QuestionLimit(settings.questions_per_minute)
-    add_user_handlers(application, UserHandlers(service, limit, settings.public_url))
+    add_user_handlers(
+        application,
+        UserHandlers(service, limit, settings.public_url, tipline, recorder),
+        TiplineHandlers(tipline, recorder),
+    )
     add_fallback_handlers(application, FallbackHandlers(moderation))
     application.add_error_handler(report_error)
     return application
@@ -127,8 +152,35 @@ def add_fallback_handlers(
     )
 
 
+def add_inbox_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any], handlers: InboxHandlers
+) -> None:
+    """The moderators' inbox and figures, before the user handlers like other staff ones."""
+    application.add_handlers(
+        [
+            CommandHandler("inbox", handlers.inbox),
+            CommandHandler("answer", handlers.answer_command),
+            CommandHandler("stats", handlers.stats),
+            CallbackQueryHandler(handlers.inbox_page_button, pattern=matches(Prefix.INBOX_PAGE)),
+            CallbackQueryHandler(handlers.item_button, pattern=matches(Prefix.INBOX_ITEM)),
+            CallbackQueryHandler(handlers.action_button, pattern=matches(Prefix.INBOX_ACTION)),
+            CallbackQueryHandler(handlers.stats_button, pattern=matches(Prefix.STATS)),
+        ]
+    )
+
+
+# What a user sends that is a tip, not a question: a forward, a link, a captioned file.
+TIPS = filters.ChatType.PRIVATE & (
+    (filters.FORWARDED & (filters.TEXT | filters.CAPTION))
+    | (filters.TEXT & (filters.Entity("url") | filters.Entity("text_link")))
+    | ((filters.PHOTO | filters.Document.ALL) & filters.CAPTION)
+)
+
+
 def add_user_handlers(
-    application: Application[Any, Any, Any, Any, Any, Any], handlers: UserHandlers
+    application: Application[Any, Any, Any, Any, Any, Any],
+    handlers: UserHandlers,
+    tips: TiplineHandlers,
 ) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
@@ -141,6 +193,9 @@ def add_user_handlers(
             CommandHandler("events", handlers.events),
             CommandHandler("event", handlers.event),
             CommandHandler("ask", handlers.ask),
+            CommandHandler("tip", tips.tip_command),
+            CommandHandler("forget", tips.forget),
+            MessageHandler(TIPS & ~filters.COMMAND, tips.tip_message),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text),
             MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text),
             CallbackQueryHandler(handlers.show_event_button, pattern=matches(Prefix.SHOW_EVENT)),
@@ -158,6 +213,8 @@ def add_user_handlers(
             CallbackQueryHandler(
                 handlers.none_of_these_button, pattern=matches(Prefix.NONE_OF_THESE)
             ),
+            CallbackQueryHandler(tips.vote_button, pattern=matches(Prefix.FEEDBACK)),
+            CallbackQueryHandler(tips.reason_button, pattern=matches(Prefix.FEEDBACK_REASON)),
             # Last: forged, truncated or outdated data of any kind gets a clear answer.
             CallbackQueryHandler(handlers.stale_button),
             InlineQueryHandler(handlers.inline_query),

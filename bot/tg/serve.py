@@ -56,7 +56,7 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     settings = ctx.settings
     moderation = ctx.moderation_service(service)
     staff = StaffIds(lambda: (user_id for user_id, _ in moderation.staff()))
-    application = build_application(settings, service, moderation, staff)
+    application = build_application(settings, service, moderation, staff, ctx.tipline_service())
     watch = ChangeWatch(ctx.sessions, since=service.built_from)
     keeper = IndexKeeper(service, watch, settings.index_poll_seconds, staff)
     receiver: WebhookServer | DurablePolling = (

@@ -172,12 +172,19 @@ class FakeTelegram(BotApiServer):
         chat: ChatRef | None = None,
         reply_to: MessageRef | None = None,
         entities: list[JsonDict] | None = None,
+        forward_origin: JsonDict | None = None,
     ) -> MessageView:
         """``user`` sends ``text`` (default: in their private chat); commands and mentions
-        get ``bot_command``/``mention`` entities as Telegram computes them."""
+        get ``bot_command``/``mention`` entities as Telegram computes them. With
+        ``forward_origin`` (a Bot API MessageOrigin) the message is one they forwarded."""
         chat_id = self._chat_id(chat) if chat is not None else user.id
         msg, _ = self._sim_user_message(
-            user.id, chat_id, text=text, entities=entities, reply_to=_message_id(reply_to)
+            user.id,
+            chat_id,
+            text=text,
+            entities=entities,
+            reply_to=_message_id(reply_to),
+            forward_origin=forward_origin,
         )
         with self._lock:
             return self._view(msg)
@@ -203,6 +210,20 @@ class FakeTelegram(BotApiServer):
             document=(content, file_name, mime_type or _guess_mime(file_name)),
             caption=caption,
             reply_to=_message_id(reply_to),
+        )
+        with self._lock:
+            return self._view(msg)
+
+    def send_photo(
+        self, user: TgUser, content: bytes, *, caption: str | None = None
+    ) -> MessageView:
+        """``user`` sends a photo (with a caption) in their private chat."""
+        msg, _ = self._sim_user_message(
+            user.id,
+            user.id,
+            document=(content, None, "image/jpeg"),
+            caption=caption,
+            photo=True,
         )
         with self._lock:
             return self._view(msg)

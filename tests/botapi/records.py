@@ -175,6 +175,8 @@ class MessageRecord:
     reply_keyboard: JsonDict | None = None
     reply_to: tuple[int, int] | None = None
     file_id: str | None = None
+    photo: bool = False  # the file is a photo (sent as PhotoSize), not a document
+    forward_origin: JsonDict | None = None  # a forwarded message's MessageOrigin
     edit_date: int | None = None
     deleted: bool = False
     via_bot_id: int | None = None

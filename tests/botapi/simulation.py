@@ -84,6 +84,8 @@ class Simulation(ServerState):
         document: tuple[bytes, str | None, str | None] | None = None,
         caption: str | None = None,
         caption_entities: list[JsonDict] | None = None,
+        photo: bool = False,
+        forward_origin: JsonDict | None = None,
     ) -> tuple[MessageRecord, JsonDict | None]:
         with self._lock:
             chat = self._chats[chat_id]
@@ -97,7 +99,11 @@ class Simulation(ServerState):
                 if target is None or target.deleted:
                     raise LookupError(f"no message {reply_to} in chat {chat_id}")
                 reply = (chat_id, reply_to)
-            fields: dict[str, Any] = {"reply_to": reply}
+            fields: dict[str, Any] = {
+                "reply_to": reply,
+                "photo": photo,
+                "forward_origin": forward_origin,
+            }
             if text is not None:
                 fields["text"] = text
                 fields["entities"] = entities if entities is not None else find_auto_entities(text)

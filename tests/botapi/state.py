@@ -235,7 +235,12 @@ class ServerState:
                 data["entities"] = msg.entities
             if msg.link_preview_options:
                 data["link_preview_options"] = msg.link_preview_options
-        if msg.file_id is not None:
+        if msg.forward_origin is not None:
+            data["forward_origin"] = msg.forward_origin
+        if msg.file_id is not None and msg.photo:
+            size = {**self._files[msg.file_id].document_api(), "width": 640, "height": 480}
+            data["photo"] = [{k: size[k] for k in ("file_id", "file_unique_id", "width", "height")}]
+        elif msg.file_id is not None:
             data["document"] = self._files[msg.file_id].document_api()
         if msg.caption is not None:
             data["caption"] = msg.caption

@@ -77,6 +77,7 @@ from bot.tg.callbacks import Prefix
 from bot.tg.handlers.moderator_keyboards import confirm_markup, history_markup, question_markup
 from bot.tg.handlers.moderator_replies import REPLIES, Call
 from bot.tg.import_progress import ImportProgressMessage
+from bot.tipline.rendering import INBOX_COMMAND_MENU
 from db.vocabulary import Role
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def menu(user_commands: Sequence[BotCommand], role: Role) -> list[BotCommand]:
         for spec in COMMANDS.values()
         if allowed(role, spec.role)
     ]
+    commands += [BotCommand(*entry) for entry in INBOX_COMMAND_MENU]
     commands.append(BotCommand("cancel", CANCEL_MENU_LINE))
     return commands
 
@@ -302,6 +304,11 @@ class ModeratorHandlers:
             render_question(form.spec.name, question),
             reply_markup=question_markup(question, form.step, [(t, slug) for slug, t in options]),
         )
+
+    async def start_form(self, message: Message, user_id: int, command: str) -> None:
+        """Start a command's guided form, ending any other (the inbox's "New event")."""
+        await asyncio.to_thread(self.service.forms.drop, user_id)
+        await self._ask(message, user_id, Form(COMMANDS[command]))
 
     async def _finish(self, message: Message, user_id: int, form: Form) -> None:
         try:

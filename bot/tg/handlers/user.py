@@ -29,6 +29,7 @@ from bot.answering import Answer, AnswerService
 from bot.card import render_compact_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.i18n import Language, Tr, reply_language, translator
+from bot.matching import Decision
 from bot.metrics import QUESTIONS
 from bot.question_limit import QuestionLimit, Verdict
 from bot.rendering import (
@@ -40,6 +41,7 @@ from bot.rendering import (
     start_text,
 )
 from bot.tg import callbacks
+from bot.tg.handlers.tipline import record_question
 from bot.tg.handlers.user_keyboards import (
     answer_buttons,
     as_json,
@@ -50,6 +52,9 @@ from bot.tg.handlers.user_keyboards import (
     side_page_buttons,
 )
 from bot.tg.transport import reply_html
+from bot.tipline.recorder import QuestionRecorder
+from bot.tipline.rendering import INBOX_NOTICE
+from bot.tipline.service import Asker, TiplineService
 from bot.user_rendering import (
     ASK_USAGE,
     EMPTY_QUESTION,
@@ -75,11 +80,18 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 class UserHandlers:
     def __init__(
-        self, service: AnswerService, limit: QuestionLimit, public_url: str | None
+        self,
+        service: AnswerService,
+        limit: QuestionLimit,
+        public_url: str | None,
+        tipline: TiplineService,
+        recorder: QuestionRecorder,
     ) -> None:
         self.service = service
         self.limit = limit
         self.public_url = public_url  # the web site's, for the cards' "Open in browser"
+        self.tipline = tipline
+        self.recorder = recorder
 
     # ------------------------------------------------------------ the reader's language
 
@@ -92,12 +104,15 @@ class UserHandlers:
 
     # ------------------------------------------------------------ replies
 
-    async def _reply_answer(self, message: Message, answer: Answer) -> None:
+    async def _reply_answer(self, message: Message, answer: Answer, question_id: int = 0) -> None:
         """One message: a card's first page (its buttons turn the pages), or the reply."""
+        text = answer.rendered[0]
+        if question_id and answer.outcome == Decision.NO_MATCH:
+            text += "\n\n" + escape(INBOX_NOTICE)
         await reply_html(
             message,
-            answer.rendered[0],
-            as_json(answer_buttons(answer, 0, self.public_url)),
+            text,
+            as_json(answer_buttons(answer, 0, self.public_url, question_id)),
             quote=message.chat.type != ChatType.PRIVATE,
         )
 
@@ -120,7 +135,8 @@ class UserHandlers:
         if answer is None:
             answer = await asyncio.to_thread(self.service.ask, question, language)
         QUESTIONS.labels(answer.outcome).inc()
-        await self._reply_answer(message, answer)
+        question_id = await record_question(self.tipline, self.recorder, message, answer)
+        await self._reply_answer(message, answer, question_id)
 
     # ------------------------------------------------------------ messages
 
@@ -258,7 +274,17 @@ class UserHandlers:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return
         await pressed.query.answer()
-        await _edit(pressed.message, escape(pressed.tr.gettext(NONE_OF_THESE_THANKS)), None)
+        user = pressed.query.from_user
+        await self.recorder.flush()  # the question may still be waiting to be recorded
+        referred = marked > 0 and await asyncio.to_thread(
+            self.tipline.refer_question,
+            marked,
+            Asker(user.id, pressed.message.chat_id, pressed.tr.language),
+        )
+        thanks = pressed.tr.gettext(NONE_OF_THESE_THANKS)
+        if referred:
+            thanks += "\n" + pressed.tr.gettext(INBOX_NOTICE)
+        await _edit(pressed.message, escape(thanks), None)
 
     async def card_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._card_page(update, choosing=False)

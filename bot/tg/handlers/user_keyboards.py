@@ -1,5 +1,6 @@
 """The buttons under users' replies: card pages and page jumps, candidate events, related
-events, the event list's pages. Telegram objects are made only at the edge (`as_markup`)."""
+events, 👍/👎 on a card, the event list's pages. Telegram objects are made only at the
+edge (`as_markup`)."""
 
 import math
 from collections.abc import Callable, Sequence
@@ -13,6 +14,8 @@ from bot.i18n import Tr, translator
 from bot.matching import Candidate, Decision
 from bot.public_urls import event_url
 from bot.tg import callbacks
+from bot.tg.callbacks import FeedbackVote
+from bot.tipline.rendering import THUMBS_DOWN, THUMBS_UP
 from bot.user_rendering import (
     ABOUT_BUTTON,
     ASSESSMENTS_BUTTON,
@@ -135,10 +138,13 @@ def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
     ]
 
 
-def answer_buttons(answer: Answer, page: int = 0, public_url: str | None = None) -> Rows:
+def answer_buttons(
+    answer: Answer, page: int = 0, public_url: str | None = None, question_id: int = 0
+) -> Rows:
     """Buttons under a reply: a card's page buttons, its About and Assessments pages, its
-    web page (where the site has a public URL) and related events, candidates to pick from,
-    or the event list."""
+    web page (where the site has a public URL), related events and, last, 👍 and 👎;
+    candidates to pick from, or the event list. `question_id` is the recorded question
+    the reply answers (0: none), which the feedback and "None of these" buttons name."""
     tr = translator(answer.language)
     if answer.event is not None:
         event = answer.event
@@ -154,16 +160,24 @@ def answer_buttons(answer: Answer, page: int = 0, public_url: str | None = None)
         if public_url:
             link = Link(tr.gettext(OPEN_IN_BROWSER_BUTTON), event_url(public_url, event.slug))
             rows.append([link])
-        return rows + [
+        rows += [
             [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
+        return [*rows, feedback_row(question_id, event.slug)]
     choices = candidate_buttons(answer.candidates)
     if answer.outcome == Decision.AMBIGUOUS:
-        choices.append([(tr.gettext(NONE_OF_THESE_BUTTON), callbacks.none_of_these(0))])
+        choices.append([(tr.gettext(NONE_OF_THESE_BUTTON), callbacks.none_of_these(question_id))])
     if answer.outcome == Decision.NO_MATCH:
         choices.append([(tr.gettext(BROWSE_BUTTON), callbacks.events_page(0))])
     return choices
+
+
+def feedback_row(question_id: int, slug: str) -> list[Button]:
+    return [
+        (THUMBS_UP, callbacks.feedback(FeedbackVote.UP, question_id, slug)),
+        (THUMBS_DOWN, callbacks.feedback(FeedbackVote.DOWN, question_id, slug)),
+    ]
 
 
 def side_page_buttons(

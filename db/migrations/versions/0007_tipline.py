@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("user_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=True),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("asked_at", TIMESTAMP, nullable=False),
         sa.Column("notified_at", TIMESTAMP, nullable=True),
         sa.ForeignKeyConstraint(
