@@ -329,7 +329,7 @@ def test_forget_deletes_what_the_bot_keeps_about_the_user(
 
     reply = say(user, "/forget")
     assert reply.content.startswith("Done: the bot no longer keeps anything about you")
-    assert "2 inbox entries, 1 feedback vote deleted" in reply.content
+    assert "2 inbox entries and 1 feedback vote deleted" in reply.content
     assert count(database, select(func.count()).where(TiplineAsker.user_hash == mine)) == 0
     assert count(database, select(func.count()).where(AnswerFeedback.user_hash == mine)) == 0
     inbox = inbox_text(moderator)
@@ -382,3 +382,41 @@ def test_stats_show_what_happened(seeded_sqlite_template: Path, tmp_path: Path) 
             assert "“how many died in the Blorpville fire”: 1" in stats.content
             week = press(admin, stats, "7 days")
             assert week.content.startswith("Figures: 7 days\nQuestions asked: 3")
+
+
+def test_answering_with_an_alias_teaches_the_matcher_and_undo_takes_both_back(
+    tg: FakeTelegram, moderator: TgUser
+) -> None:
+    asker = tg.add_user("Abe")
+    question = "Grimbly barracks explosion"
+    assert "Moderators will see your question" in say(asker, question).content
+    item = inbox_item(moderator, "Grimbly barracks")
+    choices = press(moderator, item, "Answer with event…")
+    # The events the matcher finds for the question, else the recently changed ones.
+    event_button = choices.button_texts[0]
+    preview = press(moderator, choices, event_button)
+    title = preview.content.split(" with ", 1)[1].split("?\n", 1)[0]
+    assert event_button.rstrip("…") in title
+    assert "add “Grimbly barracks explosion” as a name" in preview.content
+    done = press(moderator, preview, next(b for b in preview.button_texts if "alias" in b))
+    assert "Added “Grimbly barracks explosion” as a name of the event" in done.content
+    assert "1 asker told" in done.content
+    assert title in asker.chat.next_bot_message(timeout=10).content
+    # The next person asking it gets the card at once.
+    assert title in say(tg.add_user("Bea"), "grimbly barracks explosion").content
+
+    assert "Undid your answer from the inbox (2 records)" in say(moderator, "/undo").content
+    assert "Grimbly barracks" in inbox_text(moderator)
+    assert "Moderators will see" in say(tg.add_user("Cal"), "grimbly barracks explosion").content
+
+
+def test_feedback_is_acknowledged_in_the_readers_language(tg: FakeTelegram, bot: Any) -> None:
+    user = tg.add_user("Oksana", language_code="uk")
+    card = say(user, MAKIIVKA)
+    assert user.press(card, "👎").wait_answer(timeout=10).text == "Дякуємо за відгук."
+    asked = user.chat.next_bot_message(timeout=10)
+    assert asked.content == "Що було не так із цією відповіддю?"
+    assert press(user, asked, "Застаріло").content == "Дякуємо: позначено як «Застаріло»."
+    assert say(user, "/tip відео з Макіївки").content == (
+        "Дякуємо, вашу підказку передано модераторам."
+    )
