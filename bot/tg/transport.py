@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
@@ -158,3 +158,18 @@ async def reply_html(
     if buttons is not None:
         payload["reply_markup"] = buttons
     await call_raw(message.get_bot(), "send_message", payload)
+
+
+async def edit_html(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Show `text` (Telegram HTML, without a link preview) and `keyboard` in `message`."""
+    try:
+        await message.edit_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+    except BadRequest as error:
+        # Pressing the same button twice asks for the text the message already has.
+        if "not modified" not in error.message:
+            raise

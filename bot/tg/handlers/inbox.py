@@ -13,7 +13,7 @@ import re
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.answering import AnswerService
@@ -27,6 +27,7 @@ from bot.tg import callbacks
 from bot.tg.callbacks import InboxAction, Prefix
 from bot.tg.handlers.moderator import ModeratorHandlers
 from bot.tg.handlers.user_keyboards import Rows, answer_buttons, as_markup, navigation
+from bot.tg.transport import edit_html
 from bot.tipline import actions
 from bot.tipline.grouping import key_words
 from bot.tipline.recorder import QuestionRecorder
@@ -125,18 +126,25 @@ class InboxHandlers:
         text, keyboard = await self._inbox_screen(0)
         await message.reply_html(text, reply_markup=keyboard)
 
-    async def inbox_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _numbered_button(self, update: Update, prefix: Prefix) -> tuple[Message, int] | None:
+        """The pressed message and the number its button carries, if a moderator pressed a
+        well-formed one; the button is answered either way."""
         query = update.callback_query
         assert query is not None  # registered for callback queries only
         message = await self._staff_button(query)
-        page = callbacks.parse_number(query.data, Prefix.INBOX_PAGE)
+        number = callbacks.parse_number(query.data, prefix)
         if message is None:
-            return
-        if page is None:
+            return None
+        if number is None or (prefix == Prefix.STATS and number not in STATS_PERIODS):
             await query.answer(STALE_BUTTON)
-            return
+            return None
         await query.answer()
-        await _edit(message, *await self._inbox_screen(page))
+        return message, number
+
+    async def inbox_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pressed = await self._numbered_button(update, Prefix.INBOX_PAGE)
+        if pressed is not None:
+            await edit_html(pressed[0], *await self._inbox_screen(pressed[1]))
 
     async def item_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -156,7 +164,7 @@ class InboxHandlers:
             ],
             [(BACK_TO_INBOX_BUTTON, callbacks.inbox_page(0))],
         ]
-        await _edit(message, render_item(item), as_markup(rows))
+        await edit_html(message, render_item(item), as_markup(rows))
 
     async def _open_item(self, query: CallbackQuery, item_id: int | None) -> TiplineItem | None:
         """The open item a button names, with the button answered."""
@@ -203,7 +211,7 @@ class InboxHandlers:
                     for n, reason in enumerate(DISMISS_REASONS)
                 ]
                 rows.append([(BACK_TO_INBOX_BUTTON, callbacks.inbox_item(item.id))])
-                await _edit(message, render_choose_reason(item), as_markup(rows))
+                await edit_html(message, render_choose_reason(item), as_markup(rows))
             case InboxAction.DISMISS:
                 reason = DISMISS_REASONS[min(pressed.argument, len(DISMISS_REASONS) - 1)]
                 await self._act(message, user_id, lambda w: actions.dismiss(w, item.id, reason))
@@ -218,9 +226,9 @@ class InboxHandlers:
                 self.moderation.run_action, user_id, actions.INBOX, run
             )
         except ModerationError as error:
-            await _edit(message, render_error(error), _back_to_inbox())
+            await edit_html(message, render_error(error), _back_to_inbox())
             return
-        await _edit(message, render_done(result.message), _back_to_inbox())
+        await edit_html(message, render_done(result.message), _back_to_inbox())
 
     async def _choose_event(self, message: Message, user_id: int, item: TiplineItem) -> None:
         found = await asyncio.to_thread(self.answers.ask, item.text)
@@ -238,7 +246,7 @@ class InboxHandlers:
             for event_id, _, title in events[:EVENT_CHOICES]
         ]
         rows.append([(BACK_TO_INBOX_BUTTON, callbacks.inbox_item(item.id))])
-        await _edit(message, render_choose_event(item), as_markup(rows))
+        await edit_html(message, render_choose_event(item), as_markup(rows))
 
     async def _preview(
         self, message: Message, item: TiplineItem, event_id: int, *, edit: bool
@@ -257,7 +265,7 @@ class InboxHandlers:
         rows.append([(BACK_TO_INBOX_BUTTON, callbacks.inbox_item(item.id))])
         text = render_answer_preview(item, event[1], alias)
         if edit:
-            await _edit(message, text, as_markup(rows))
+            await edit_html(message, text, as_markup(rows))
         else:
             await message.reply_html(text, reply_markup=as_markup(rows))
 
@@ -272,7 +280,7 @@ class InboxHandlers:
     ) -> None:
         event = await asyncio.to_thread(self.tipline.event, event_id)
         if event is None:
-            await _edit(message, escape(INBOX_ITEM_GONE), _back_to_inbox())
+            await edit_html(message, escape(INBOX_ITEM_GONE), _back_to_inbox())
             return
         slug, title = event
         try:
@@ -283,10 +291,10 @@ class InboxHandlers:
                 lambda w: actions.answer(w, item.id, slug, alias),
             )
         except ModerationError as error:
-            await _edit(message, render_error(error), _back_to_inbox())
+            await edit_html(message, render_error(error), _back_to_inbox())
             return
         told = await self.notify_askers(bot, item.id)
-        await _edit(message, render_answered(item.id, title, told, alias), _back_to_inbox())
+        await edit_html(message, render_answered(item.id, title, told, alias), _back_to_inbox())
 
     async def answer_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/answer ITEM SLUG: the preview of answering an item with an event, by slug."""
@@ -357,18 +365,9 @@ class InboxHandlers:
         await message.reply_html(text, reply_markup=keyboard)
 
     async def stats_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        assert query is not None  # registered for callback queries only
-        message = await self._staff_button(query)
-        days = callbacks.parse_number(query.data, Prefix.STATS)
-        if message is None:
-            return
-        if days not in STATS_PERIODS:
-            await query.answer(STALE_BUTTON)
-            return
-        await query.answer()
-        text, keyboard = await self._stats_screen(days)
-        await _edit(message, text, keyboard)
+        pressed = await self._numbered_button(update, Prefix.STATS)
+        if pressed is not None:
+            await edit_html(pressed[0], *await self._stats_screen(pressed[1]))
 
     async def _stats_screen(self, days: int) -> tuple[str, InlineKeyboardMarkup | None]:
         await self.recorder.flush()  # this process's latest questions count too
@@ -379,14 +378,3 @@ class InboxHandlers:
 
 def _back_to_inbox() -> InlineKeyboardMarkup | None:
     return as_markup([[(BACK_TO_INBOX_BUTTON, callbacks.inbox_page(0))]])
-
-
-async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW
-        )
-    except BadRequest as error:
-        # Pressing the same button twice asks for the text the message already has.
-        if "not modified" not in error.message:
-            raise

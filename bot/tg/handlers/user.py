@@ -22,7 +22,6 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.answering import Answer, AnswerService
@@ -51,7 +50,7 @@ from bot.tg.handlers.user_keyboards import (
     page_chooser,
     side_page_buttons,
 )
-from bot.tg.transport import reply_html
+from bot.tg.transport import edit_html, reply_html
 from bot.tipline.recorder import QuestionRecorder
 from bot.tipline.rendering import INBOX_NOTICE
 from bot.tipline.service import Asker, TiplineService
@@ -253,7 +252,7 @@ class UserHandlers:
             return
         await pressed.query.answer()
         text, keyboard = await self.events_screen(pressed.tr, page)
-        await _edit(pressed.message, text, keyboard)
+        await edit_html(pressed.message, text, keyboard)
 
     async def example_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         pressed = self._pressed(update)
@@ -284,7 +283,7 @@ class UserHandlers:
         thanks = pressed.tr.gettext(NONE_OF_THESE_THANKS)
         if referred:
             thanks += "\n" + pressed.tr.gettext(INBOX_NOTICE)
-        await _edit(pressed.message, escape(thanks), None)
+        await edit_html(pressed.message, escape(thanks), None)
 
     async def card_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._card_page(update, choosing=False)
@@ -309,7 +308,7 @@ class UserHandlers:
         pages = len(answer.rendered)
         page = min(max(card.page, 0), pages - 1)
         rows = page_chooser(pressed.tr, page, pages, lambda to: callbacks.card_page(card.slug, to))
-        await _edit(pressed.message, answer.rendered[page], as_markup(rows))
+        await edit_html(pressed.message, answer.rendered[page], as_markup(rows))
 
     async def about_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An event's About pages: its summary, notes on dates and full references."""
@@ -337,7 +336,7 @@ class UserHandlers:
             pages, data = render_assessments(answer.event, tr), callbacks.assessments_page
         page = min(max(wanted.page, 0), len(pages) - 1)
         buttons = side_page_buttons(tr, wanted.slug, page, len(pages), data)
-        await _edit(pressed.message, pages[page], as_markup(buttons))
+        await edit_html(pressed.message, pages[page], as_markup(buttons))
 
     async def show_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         pressed = self._pressed(update)
@@ -380,7 +379,7 @@ class UserHandlers:
         """Show a page of the card in this message (a question-prompt or another page)."""
         page = min(max(page, 0), len(answer.rendered) - 1)  # the card may have fewer pages by now
         buttons = answer_buttons(answer, page, self.public_url)
-        await _edit(message, answer.rendered[page], as_markup(buttons))
+        await edit_html(message, answer.rendered[page], as_markup(buttons))
 
     # ------------------------------------------------------------ inline mode
 
@@ -423,14 +422,3 @@ class Pressed:
     data: str | None
     message: Message | None  # None when the message is too old for the bot to edit
     tr: Tr  # the language of the reader who pressed it
-
-
-async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW
-        )
-    except BadRequest as error:
-        # Pressing the same button twice asks for the text the message already has.
-        if "not modified" not in error.message:
-            raise
