@@ -1,5 +1,6 @@
 """The Telegram application: wiring handlers to the services (`bot/tg/serve.py` runs it)."""
 
+import asyncio
 import logging
 from typing import Any
 
@@ -86,6 +87,7 @@ def build_application(
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await set_command_menus(application)
         await moderator_handlers.set_menus(application.bot)
+        await asyncio.to_thread(tipline.purge)
 
     async def post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await recorder.flush()  # the last questions' records, before the process ends

@@ -195,9 +195,15 @@ class TiplineService:
 
     # -------------------------------------------------------- moderators (checked by callers)
 
-    def inbox(self, page: int) -> InboxPage:
+    def purge(self) -> None:
+        """Delete what is older than the retention period (closed items, questions, feedback)
+        and spam blocks that have run out: at start, and whenever moderators look."""
         with unit_of_work(self._sessions) as session:
             tipline.purge(session, utcnow() - dt.timedelta(days=self.limits.retention_days))
+
+    def inbox(self, page: int) -> InboxPage:
+        self.purge()
+        with unit_of_work(self._sessions) as session:
             items, total = tipline.open_items(session, page * INBOX_PAGE_SIZE, INBOX_PAGE_SIZE)
             pages = max(1, math.ceil(total / INBOX_PAGE_SIZE))
             if not items and page > 0:
@@ -215,6 +221,7 @@ class TiplineService:
         now = utcnow()
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         since = midnight if days == 1 else now - dt.timedelta(days=days)
+        self.purge()
         with unit_of_work(self._sessions) as session:
             return figures(session, since)
 
