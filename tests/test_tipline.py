@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import LANGUAGES, is_language, translator
 from bot.rendering import CARD_PART_LIMIT, telegram_length
 from bot.tipline.grouping import folded, key_words, language_of, same_question
-from bot.tipline.rendering import render_answer_found
+from bot.tipline.rendering import render_answer_found, render_stats
 from bot.tipline.service import (
     Asker,
     Limits,
@@ -24,6 +24,7 @@ from bot.tipline.service import (
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.models import AnswerFeedback, AskedQuestion, TiplineAsker, TiplineItem, utcnow
 from db.tipline import user_hash
+from db.tipline_stats import EventFeedback, Figures
 
 MAKIIVKA = "how many died at Makiivka?"
 
@@ -156,3 +157,17 @@ def test_the_answer_notice_leaves_room_for_any_first_page(question: str, languag
     assert is_language(language)
     notice = render_answer_found(translator(language), question)
     assert telegram_length(notice + "\n\n") <= 4096 - CARD_PART_LIMIT
+
+
+def test_the_figures_fit_one_message_whatever_the_titles_and_questions() -> None:
+    longest = "𝕏" * 200  # astral characters count twice
+    figures = Figures(
+        questions=10**9,
+        outcomes={"answer": 10**9},
+        feedback=[EventFeedback(longest, 10**6, 10**6)] * 10,
+        top_events=[(longest, 10**9)] * 5,
+        top_unanswered=[("&<" * 250, 10**6)] * 5,
+        tips=10**6,
+    )
+    for days in (1, 7, 30):
+        assert telegram_length(render_stats(figures, days)) <= 4096

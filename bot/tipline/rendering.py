@@ -68,6 +68,8 @@ ANSWER_USAGE = "Send /answer ITEM SLUG, e.g. <code>/answer 12 makiivka-strike</c
 NO_SUCH_EVENT = "There is no event {slug}; choose one with the buttons or send its slug."
 NEW_EVENT_START = "New event for inbox item #{item}: “{text}”. The form follows."
 ITEM_TEXT_LIMIT = 300
+# Titles and questions in /stats are cut so that its 20 lines at most fit one message.
+TITLE_LIMIT = 60
 
 
 def cut(text: str, limit: int = ITEM_TEXT_LIMIT) -> str:
@@ -200,10 +202,14 @@ def render_stats(figures: Figures, days: int) -> str:
     ]
     if figures.feedback:
         lines += ["", "<b>Feedback per event</b> (👍 / 👎)"]
-        lines += [f"• {escape(f.title)}: {f.up} / {f.down}" for f in figures.feedback]
+        lines += [
+            f"• {escape(cut(f.title, TITLE_LIMIT))}: {f.up} / {f.down}" for f in figures.feedback
+        ]
     if figures.top_events:
         lines += ["", "<b>Most asked events</b>"]
-        lines += [f"• {escape(title)}: {count}" for title, count in figures.top_events]
+        lines += [
+            f"• {escape(cut(title, TITLE_LIMIT))}: {count}" for title, count in figures.top_events
+        ]
     if figures.top_unanswered:
         lines += ["", "<b>Most asked unanswered questions</b>"]
         lines += [
