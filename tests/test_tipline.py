@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import LANGUAGES, is_language, translator
 from bot.rendering import CARD_PART_LIMIT, telegram_length
 from bot.tipline.grouping import folded, key_words, language_of, same_question
-from bot.tipline.rendering import render_answer_found, render_stats
+from bot.tipline.rendering import render_answer_found, render_inbox, render_stats
 from bot.tipline.service import (
+    INBOX_PAGE_SIZE,
     Asker,
     Limits,
     Question,
@@ -171,3 +172,11 @@ def test_the_figures_fit_one_message_whatever_the_titles_and_questions() -> None
     )
     for days in (1, 7, 30):
         assert telegram_length(render_stats(figures, days)) <= 4096
+
+
+def test_an_inbox_page_fits_one_message_whatever_the_tips() -> None:
+    items = [
+        TiplineItem(id=2**31 - n, kind=kind, text="𝕏" * 2000, origin="&" * 300, askers=10**6)
+        for n, kind in enumerate(["tip", "question"] * 3)
+    ][:INBOX_PAGE_SIZE]
+    assert telegram_length(render_inbox(items, 99, 100, 10**6)) <= 4096

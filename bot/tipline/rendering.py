@@ -68,6 +68,9 @@ ANSWER_USAGE = "Send /answer ITEM SLUG, e.g. <code>/answer 12 makiivka-strike</c
 NO_SUCH_EVENT = "There is no event {slug}; choose one with the buttons or send its slug."
 NEW_EVENT_START = "New event for inbox item #{item}: “{text}”. The form follows."
 ITEM_TEXT_LIMIT = 300
+# A page of the inbox shows five items in one message, astral characters counting twice.
+INBOX_LINE_LIMIT = 200
+ORIGIN_LIMIT = 60
 # Titles and questions in /stats are cut so that its 20 lines at most fit one message.
 TITLE_LIMIT = 60
 
@@ -126,17 +129,17 @@ def origin_text(origin: str) -> str:
     return FORWARDED_FROM.format(origin=origin)
 
 
-def _item_line(item: TiplineItem) -> str:
+def _item_line(item: TiplineItem, limit: int = ITEM_TEXT_LIMIT) -> str:
     people = f"{item.askers} asked" if item.kind == "question" else f"tip ×{item.askers}"
-    origin = f" ({escape(origin_text(item.origin))})" if item.origin else ""
-    return f"<b>#{item.id}</b> · {people}{origin}\n{escape(cut(item.text))}"
+    origin = f" ({escape(origin_text(cut(item.origin, ORIGIN_LIMIT)))})" if item.origin else ""
+    return f"<b>#{item.id}</b> · {people}{origin}\n{escape(cut(item.text, limit))}"
 
 
 def render_inbox(items: Sequence[TiplineItem], page: int, pages: int, total: int) -> str:
     if not items:
         return escape(INBOX_EMPTY)
     head = f"<b>Inbox</b>: {total} open, most asked first (page {page + 1} of {pages})"
-    return "\n\n".join([head, *(_item_line(item) for item in items)])
+    return "\n\n".join([head, *(_item_line(item, INBOX_LINE_LIMIT) for item in items)])
 
 
 def item_button(item: TiplineItem) -> str:
