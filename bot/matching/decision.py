@@ -54,6 +54,10 @@ FEATURES = (
     "rival_named",  # the question also names another event that explains what this cannot
     "length",  # how many words the question has (up to twelve)
     "unknown_words",  # how many of the question's words no event holds (up to two)
+    "unique_words",  # how many question words no other event holds (up to two)
+    "unique_share",  # share of the question's words that no other event holds
+    "shared_claims",  # words of its claims the question gives that other events hold too
+    "foreign_unique",  # question words that one other event alone holds (up to two)
 )
 MAX_OFFERED = 3
 

@@ -67,6 +67,8 @@ UNEXPLAINED_CAP = 3
 FOREIGN_CAP = 2
 # Words no event holds counted up to this many: one may be a typo, two are another subject.
 UNKNOWN_CAP = 2
+# Words only this event holds counted up to this many: two (a claimant and a figure) identify it.
+UNIQUE_CAP = 2
 # Evidence from claim words only one event holds that identifies it as well as a name: one
 # claimant or figure spelt right.
 IDENTIFYING_CLAIMS = 0.9
@@ -95,6 +97,11 @@ class _Evidence:
     # "railway station", "flood", "weather" say what else the question is about.
     foreign_concepts: float = 0.0
     unexplained_words: int = 0  # question words this event does not hold
+    # Question words no other event holds (a claimant, a figure, a quote of this event only),
+    # and words its claims hold that other events' texts hold too.
+    unique_words: int = 0
+    shared_claims: int = 0
+    unique_at: set[int] = field(default_factory=set)  # positions of those unique words
     name_hit: bool = False  # a question word is (a misspelling of) a word of its names
     sure_name: bool = False  # ... spelt right, or misspelt but nearer no other event's name
     # Every question word it does not hold is one that many events hold ("strike", "killed").
@@ -208,6 +215,15 @@ class Matcher:
             for o in found
             if o is not item
         )
+        # Words that belong to one other event only: a claimant, a figure or a quote of that
+        # event, which this one cannot explain.
+        foreign_unique = {
+            position
+            for other in found
+            if other is not item
+            for position in other.unique_at
+            if not item.by_word[position]
+        }
         document = item.event.document
         return Scored(
             document.slug,
@@ -234,6 +250,10 @@ class Matcher:
                 float(rival),
                 min(len(query.units), LENGTH_CAP) / LENGTH_CAP,
                 min(query.unknown, UNKNOWN_CAP) / UNKNOWN_CAP,
+                min(item.unique_words, UNIQUE_CAP) / UNIQUE_CAP,
+                item.unique_words / len(query.units) if query.units else 0.0,
+                min(item.shared_claims, UNIQUE_CAP) / UNIQUE_CAP,
+                min(len(foreign_unique), UNIQUE_CAP) / UNIQUE_CAP,
             ),
             _vetoed(item),
             item.name_hit and item.rest_unspecific,
@@ -297,9 +317,14 @@ class Matcher:
             lacking = 0
             for unit in query.units:
                 best = claims = distinctive = 0.0
+                unique = shared = False
                 for term, similarity in unit.matches:
                     weight, share, field = self._weight(term, event.id)
                     best = max(best, similarity * weight * share)
+                    if weight and similarity >= FUZZY_SIMILARITY[1]:
+                        alone = len(index.postings[term]) == 1
+                        unique |= alone
+                        shared |= not alone and (field <= CLAIM or field == SUMMARY)
                     if share >= ANCHOR_SHARE:
                         distinctive = max(distinctive, similarity * weight * share)
                         if field <= CLAIM or field == SUMMARY:
@@ -312,6 +337,10 @@ class Matcher:
                             item.name_hit = True
                             item.sure_name |= similarity == 1.0 or not unit.doubtful
                 item.by_word.append(best)
+                if unique:
+                    item.unique_at.add(len(item.by_word) - 1)
+                item.unique_words += unique
+                item.shared_claims += shared and not unique
                 if best > 0:
                     held += 1
                 elif unit in specific or not unit.known:

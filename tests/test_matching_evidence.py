@@ -1,0 +1,75 @@
+"""Evidence that singles out one event: words only it holds, and names of two events at once."""
+
+import datetime as dt
+
+import pytest
+
+from bot.matching import Alias, Decision, EventDocument, Matcher
+from bot.matching.decision import FEATURES
+from db.seed import load_seed
+from tests.matching_documents import event_documents_from_dataset
+
+
+def _strike(index: int, town: str, claims: tuple[str, ...]) -> EventDocument:
+    day = dt.date(2023, 3, 1) + dt.timedelta(days=7 * index)
+    return EventDocument(
+        slug=f"strike-{index}",
+        title=f"Strike in {town}",
+        summary=f"Reported strike in {town}; casualty figures are disputed.",
+        place=town,
+        region=None,
+        country=None,
+        start_date=day,
+        end_date=day,
+        aliases=(Alias(town, None, "name"), Alias(f"{town} strike", "en", "keyword")),
+        claim_terms=("Local officials", *claims),
+    )
+
+
+@pytest.fixture(scope="module")
+def towns() -> Matcher:
+    built = Matcher()
+    built.rebuild(
+        [
+            _strike(0, "Sindala", ("Spokesman Varukhin said 140 soldiers were killed",)),
+            _strike(1, "Kampen", ("Mayor Dorrepaal said the depot was empty",)),
+            _strike(2, "Washburn", ("Mayor Dorrepaal visited the site",)),
+        ]
+    )
+    return built
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Matcher:
+    built = Matcher()
+    built.rebuild(event_documents_from_dataset(load_seed()))
+    return built
+
+
+def feature(matcher: Matcher, question: str, slug: str, name: str) -> float:
+    scored = {s.slug: s for s in matcher.evidence(question)}
+    return scored[slug].features[FEATURES.index(name)]
+
+
+def test_a_claimant_of_one_event_only_is_counted_and_a_shared_one_is_not(
+    towns: Matcher,
+) -> None:
+    assert feature(towns, "what did Varukhin say", "strike-0", "unique_words") == 0.5
+    assert feature(towns, "Varukhin 140", "strike-0", "unique_words") == 1.0
+    # Two events quote the mayor, every event the local officials: neither singles one out.
+    assert feature(towns, "what did Dorrepaal say", "strike-1", "unique_words") == 0.0
+    assert feature(towns, "local officials", "strike-0", "unique_words") == 0.0
+
+
+def test_a_claimant_of_another_event_counts_against_the_place_named(towns: Matcher) -> None:
+    assert feature(towns, "Varukhin statement Kampen", "strike-1", "foreign_unique") == 0.5
+    assert feature(towns, "Dorrepaal statement Kampen", "strike-1", "foreign_unique") == 0.0
+
+
+def test_a_claimant_of_one_event_beside_another_events_town_is_no_answer(
+    seeded: Matcher,
+) -> None:
+    """Cherevaty speaks in the Kramatorsk strike's claims only: his name beside Bakhmut's is
+    not a question about the Bakhmut losses."""
+    result = seeded.match("Cherevaty statement Bakhmut 2023")
+    assert result.outcome != Decision.ANSWER
