@@ -398,8 +398,8 @@ def test_a_name_the_model_doubts_is_offered_rather_than_refused() -> None:
     bare no match, however unsure the model is that the question is about our events."""
     levels = Levels(answer=0.9, second=0.6, offer=0.4, answer_scope=0.95)
     features = (0.0,) * len(FEATURES)
-    named = Scored("washburn-strike", "Strike in Washburn", features, False, True, False)
-    other = Scored("kampen-strike", "Strike in Kampen", features, False, False, False)
+    named = Scored("washburn-strike", "Strike in Washburn", features, False, True, False, False)
+    other = Scored("kampen-strike", "Strike in Kampen", features, False, False, False, False)
     offered = choose(Ranking(((0.2, named), (0.1, other)), in_scope=0.05), levels)
     assert offered.outcome == Decision.AMBIGUOUS
     assert [c.slug for c in offered.candidates] == ["washburn-strike"]

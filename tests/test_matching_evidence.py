@@ -73,3 +73,23 @@ def test_a_claimant_of_one_event_beside_another_events_town_is_no_answer(
     not a question about the Bakhmut losses."""
     result = seeded.match("Cherevaty statement Bakhmut 2023")
     assert result.outcome != Decision.ANSWER
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Makiivka and Kramatorsk, compare the death tolls",
+        "Kramatorsk or Makiivka: whose figures are right?",
+    ],
+)
+def test_a_question_naming_two_events_offers_both(seeded: Matcher, question: str) -> None:
+    result = seeded.match(question)
+    assert result.outcome == Decision.AMBIGUOUS
+    offered = {c.slug for c in result.candidates}
+    assert {"makiivka-strike", "kramatorsk-strike"} <= offered
+
+
+def test_the_retaliation_named_after_its_cause_is_still_answered(seeded: Matcher) -> None:
+    result = seeded.match("Kramatorsk strike, the retaliation for Makiivka: how many died?")
+    assert result.outcome == Decision.ANSWER
+    assert result.best is not None and result.best.slug == "kramatorsk-strike"

@@ -164,6 +164,9 @@ class Scored:
     name_only: bool
     # The question names it only by a misspelling about as near to another event's name.
     misspelt_name: bool
+    # The question also gives the name of another event that is not ruled out, and does not
+    # ask for the one linked to it: it is about both, and which one is a coin toss.
+    another_named: bool
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,7 @@ def choose(ranking: Ranking, levels: Levels) -> MatchResult:
         and runner_up < levels.second
         and ranking.in_scope >= levels.answer_scope
         and not ranked[0][1].misspelt_name
+        and not ranked[0][1].another_named
     ):
         return MatchResult(Decision.ANSWER, candidates(ranked[:1]))
     if ranking.in_scope >= levels.offer:

@@ -258,6 +258,8 @@ class Matcher:
             _vetoed(item),
             item.name_hit and item.rest_unspecific,
             item.name_hit and not item.sure_name,
+            not item.related
+            and any(o.place_named and not _vetoed(o) for o in found if o is not item),
         )
 
     def _analyse(self, question: str) -> Query:
