@@ -93,3 +93,12 @@ def test_the_retaliation_named_after_its_cause_is_still_answered(seeded: Matcher
     result = seeded.match("Kramatorsk strike, the retaliation for Makiivka: how many died?")
     assert result.outcome == Decision.ANSWER
     assert result.best is not None and result.best.slug == "kramatorsk-strike"
+
+
+def test_a_claimant_of_another_event_beside_an_events_name_is_an_offer(seeded: Matcher) -> None:
+    """Cherevaty speaks in the Kramatorsk strike's claims only: with Makiivka's name the
+    question may be about either, so both are buttons, neither an answer."""
+    result = seeded.match("Makiivka strike: Cherevaty statement")
+    assert result.outcome == Decision.AMBIGUOUS
+    offered = {c.slug for c in result.candidates}
+    assert {"makiivka-strike", "kramatorsk-strike"} <= offered

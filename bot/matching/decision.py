@@ -8,8 +8,10 @@ chosen by that script and are read from `decision_model.json` beside this module
 
 * answer when the best event reaches `answer`, no other one reaches `second`, the question
   is about one of our events at all (the second regression, below) with probability
-  `answer_scope`, and the question does not name the event only by a misspelling about as near
-  to another event's name (among a million names, "Kkrala" is Kakrala or Krania);
+  `answer_scope`, the question does not name the event only by a misspelling about as near
+  to another event's name (among a million names, "Kkrala" is Kakrala or Krania), and it
+  names no other event: by its name, or by a word only that event holds (a claimant, a
+  figure) and this one cannot explain;
 * otherwise offer (at most three buttons and "None of these") the likeliest events, when a
   second regression, on the leading candidate's evidence, says the question is about one of
   our events at all with probability `offer` (a vague question fits several, none well);
@@ -59,7 +61,34 @@ FEATURES = (
     "shared_claims",  # words of its claims the question gives that other events hold too
     "foreign_unique",  # question words that one other event alone holds (up to two)
 )
+# A name or strong evidence is worth less the more of the question the event cannot explain:
+# the model weighs these products of two pieces of evidence too ("Kremlin drone attack" names
+# the Kyiv drone attack's words and one word it cannot explain).
+INTERACTIONS = tuple(
+    (strong, against)
+    for strong in ("evidence", "named")
+    for against in (
+        "unexplained",
+        "unknown",
+        "missing",
+        "foreign_concepts",
+        "unexplained_words",
+        "unknown_words",
+        "place_unnamed",
+        "date_unknown",
+        "length",
+        "foreign_unique",
+    )
+)
+_PAIRS = tuple((FEATURES.index(a), FEATURES.index(b)) for a, b in INTERACTIONS)
+# What the regressions weigh: the evidence, then the products.
+INPUTS = FEATURES + tuple(f"{a}*{b}" for a, b in INTERACTIONS)
 MAX_OFFERED = 3
+
+
+def inputs(features: Sequence[float]) -> tuple[float, ...]:
+    """The regressions' inputs from one candidate's evidence (`FEATURES`)."""
+    return (*features, *(features[a] * features[b] for a, b in _PAIRS))
 
 
 class Decision(StrEnum):
@@ -88,7 +117,8 @@ class MatchResult:
 
 @dataclass(frozen=True)
 class Regression:
-    """A logistic regression over `FEATURES`, on features standardised as in training."""
+    """A logistic regression over `INPUTS` of a candidate's evidence, standardised as in
+    training."""
 
     weights: tuple[float, ...]
     bias: float
@@ -98,7 +128,9 @@ class Regression:
     def probability(self, features: Sequence[float]) -> float:
         z = self.bias + sum(
             w * (x - m) / s
-            for w, x, m, s in zip(self.weights, features, self.means, self.scales, strict=True)
+            for w, x, m, s in zip(
+                self.weights, inputs(features), self.means, self.scales, strict=True
+            )
         )
         return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
 
@@ -131,7 +163,7 @@ class Model:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "features": list(FEATURES),
+            "features": list(INPUTS),
             "event": self.event.to_json(),
             "scope": self.scope.to_json(),
             "thresholds": dataclasses.asdict(self.levels),
@@ -141,7 +173,7 @@ class Model:
 @functools.cache
 def load_model(path: Path = MODEL_PATH) -> Model:
     data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:  # a model of another version: retrain
+    if tuple(data["features"]) != INPUTS:  # a model of another version: retrain
         raise ValueError(f"{path} was trained on other features; run tests/eval/train_decision.py")
     return Model(
         Regression.from_json(data["event"]),
@@ -164,8 +196,9 @@ class Scored:
     name_only: bool
     # The question names it only by a misspelling about as near to another event's name.
     misspelt_name: bool
-    # The question also gives the name of another event that is not ruled out, and does not
-    # ask for the one linked to it: it is about both, and which one is a coin toss.
+    # The question also names another event (by a name, when that event is not ruled out, or
+    # by a word only that event holds and this one cannot explain), and does not ask for the
+    # one linked to it: it is about both, and which one is a coin toss.
     another_named: bool
 
 

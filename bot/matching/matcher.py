@@ -259,7 +259,10 @@ class Matcher:
             item.name_hit and item.rest_unspecific,
             item.name_hit and not item.sure_name,
             not item.related
-            and any(o.place_named and not _vetoed(o) for o in found if o is not item),
+            and (
+                bool(foreign_unique)
+                or any(o.place_named and not _vetoed(o) for o in found if o is not item)
+            ),
         )
 
     def _analyse(self, question: str) -> Query:

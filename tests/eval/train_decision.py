@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.matching import Matcher  # noqa: E402
 from bot.matching.decision import (  # noqa: E402
-    FEATURES,
+    INPUTS,
     MODEL_PATH,
     Decision,
     Levels,
@@ -38,6 +38,7 @@ from bot.matching.decision import (  # noqa: E402
     Regression,
     Scored,
     choose,
+    inputs,
     rank,
 )
 from db.seed import load_seed  # noqa: E402
@@ -73,10 +74,10 @@ class Question:
 
 def load() -> list[Question]:
     blank = Regression(
-        tuple(0.0 for _ in FEATURES),
+        tuple(0.0 for _ in INPUTS),
         0.0,
-        tuple(0.0 for _ in FEATURES),
-        tuple(1.0 for _ in FEATURES),
+        tuple(0.0 for _ in INPUTS),
+        tuple(1.0 for _ in INPUTS),
     )
     placeholder = Model(blank, blank, Levels(1.0, 1.0, 1.0, 1.0))
     matcher = Matcher(placeholder)
@@ -104,7 +105,7 @@ def leading(question: Question) -> list[Scored]:
 
 
 def event_rows(questions: list[Question]) -> list[tuple[tuple[float, ...], float]]:
-    return [(s.features, float(s.slug == q.event)) for q in questions for s in leading(q)]
+    return [(inputs(s.features), float(s.slug == q.event)) for q in questions for s in leading(q)]
 
 
 def scope_rows(questions: list[Question]) -> list[tuple[tuple[float, ...], float]]:
@@ -112,7 +113,7 @@ def scope_rows(questions: list[Question]) -> list[tuple[tuple[float, ...], float
     (or fits several of them: a vague question is worth an offer)."""
     ranked = ((q, leading(q)) for q in questions)
     return [
-        (candidates[0].features, float(q.event is not None or q.kind in OFFERED_KINDS))
+        (inputs(candidates[0].features), float(q.event is not None or q.kind in OFFERED_KINDS))
         for q, candidates in ranked
         if candidates
     ]
@@ -237,9 +238,9 @@ def main() -> int:
     print(f"{len(questions)} development questions, best cost {best:.1f}")
     print(f"cost at the chosen levels {costs[(answer, second, offer, answer_scope)]:.1f}")
     print(f"levels: answer {answer}, second {second}, offer {offer}, scope {answer_scope}")
-    print(f"  {'feature':18} {'event':>6} {'scope':>6}")
-    for name, weight, in_scope in zip(FEATURES, event.weights, scope.weights, strict=True):
-        print(f"  {name:18} {weight:+6.2f} {in_scope:+6.2f}")
+    print(f"  {'input':34} {'event':>6} {'scope':>6}")
+    for name, weight, in_scope in zip(INPUTS, event.weights, scope.weights, strict=True):
+        print(f"  {name:34} {weight:+6.2f} {in_scope:+6.2f}")
     print(f"wrote {MODEL_PATH}")
     return 0
 
