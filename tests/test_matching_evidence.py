@@ -61,6 +61,29 @@ def test_a_claimant_of_one_event_only_is_counted_and_a_shared_one_is_not(
     assert feature(towns, "local officials", "strike-0", "unique_words") == 0.0
 
 
+def test_an_everyday_word_one_event_happens_to_use_is_not_its_own(towns: Matcher) -> None:
+    """Only the Sindala strike's claims say "soldiers", but that says nothing about it."""
+    assert feature(towns, "soldiers", "strike-0", "unique_words") == 0.0
+    assert feature(towns, "Kampen soldiers", "strike-1", "foreign_unique") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "slug"),
+    [
+        ("How many kamikaze drones hit Kyiv on the first night of 2023?", "kyiv-drone-attack"),
+        ("Is Putin planning another partial mobilisation?", "russian-mobilisation"),
+        ("Makiivka strike: the last figures", "makiivka-strike"),
+    ],
+)
+def test_everyday_words_of_another_events_articles_do_not_stop_an_answer(
+    seeded: Matcher, question: str, slug: str
+) -> None:
+    """ "first", "last", "Putin" are in one other event's texts only, and still name nothing."""
+    result = seeded.match(question)
+    assert result.outcome == Decision.ANSWER
+    assert result.best is not None and result.best.slug == slug
+
+
 def test_a_claimant_of_another_event_counts_against_the_place_named(towns: Matcher) -> None:
     assert feature(towns, "Varukhin statement Kampen", "strike-1", "foreign_unique") == 0.5
     assert feature(towns, "Dorrepaal statement Kampen", "strike-1", "foreign_unique") == 0.0

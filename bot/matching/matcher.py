@@ -328,7 +328,12 @@ class Matcher:
                     best = max(best, similarity * weight * share)
                     if weight and similarity >= FUZZY_SIMILARITY[1]:
                         alone = len(index.postings[term]) == 1
-                        unique |= alone
+                        # A figure, a name, a claimant's name: not an everyday word that one
+                        # event's articles happen to use alone.
+                        unique |= alone and (
+                            is_number(term)
+                            or (not is_concept(term) and (field >= NAME_LEVEL or not unit.common))
+                        )
                         shared |= not alone and (field <= CLAIM or field == SUMMARY)
                     if share >= ANCHOR_SHARE:
                         distinctive = max(distinctive, similarity * weight * share)

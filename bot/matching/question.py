@@ -29,6 +29,9 @@ class Unit:
     concept: bool = False  # a domain word, whether or not an event holds it
     # A misspelling about as near to another event's name as to the names it matches.
     doubtful: bool = False
+    # An everyday word of one of the five languages ("first", "million", "article"): one
+    # event's text holding it alone does not make it that event's own.
+    common: bool = False
 
 
 @dataclass(slots=True)
@@ -88,7 +91,9 @@ class QuestionReader:
                 typos = max_edits(len(word))
                 if index in foreign or word in self._common:
                     typos = 0
-                units.append(self._word_unit(keys[index], typos))
+                unit = self._word_unit(keys[index], typos)
+                unit.common = word in self._common
+                units.append(unit)
             index += size
         # The same word twice is one piece of evidence, not two.
         seen: set[tuple[tuple[str, float], ...]] = set()
