@@ -125,3 +125,15 @@ def test_a_claimant_of_another_event_beside_an_events_name_is_an_offer(seeded: M
     assert result.outcome == Decision.AMBIGUOUS
     offered = {c.slug for c in result.candidates}
     assert {"makiivka-strike", "kramatorsk-strike"} <= offered
+
+
+def test_a_figure_only_other_events_hold_beside_an_events_name_is_an_offer(
+    seeded: Matcher,
+) -> None:
+    """700 is the 31 December losses' figure (and a Kramatorsk claim's), never Makiivka's."""
+    result = seeded.match("Makiivka and the 700 Russians killed on 31 December: the same?")
+    assert result.outcome == Decision.AMBIGUOUS
+    offered = {c.slug for c in result.candidates}
+    assert {"makiivka-strike", "russian-losses-dec-31"} <= offered
+    # The event's own figures still answer.
+    assert seeded.match("Makiivka 63 or 89 dead?").outcome == Decision.ANSWER

@@ -10,8 +10,8 @@ chosen by that script and are read from `decision_model.json` beside this module
   is about one of our events at all (the second regression, below) with probability
   `answer_scope`, the question does not name the event only by a misspelling about as near
   to another event's name (among a million names, "Kkrala" is Kakrala or Krania), and it
-  names no other event: by its name, or by a word only that event holds (a claimant, a
-  figure) and this one cannot explain;
+  names no other event: by its name, by a word only that event holds (a claimant, a
+  figure) and this one cannot explain, or by a figure other events hold and this one lacks;
 * otherwise offer (at most three buttons and "None of these") the likeliest events, when a
   second regression, on the leading candidate's evidence, says the question is about one of
   our events at all with probability `offer` (a vague question fits several, none well);
@@ -196,9 +196,10 @@ class Scored:
     name_only: bool
     # The question names it only by a misspelling about as near to another event's name.
     misspelt_name: bool
-    # The question also names another event (by a name, when that event is not ruled out, or
-    # by a word only that event holds and this one cannot explain), and does not ask for the
-    # one linked to it: it is about both, and which one is a coin toss.
+    # The question also names another event (by a name, when that event is not ruled out, by
+    # a word only that event holds and this one cannot explain, or by a figure other events
+    # hold and this one lacks), and does not ask for the one linked to it: it is about both,
+    # and which one is a coin toss.
     another_named: bool
 
 

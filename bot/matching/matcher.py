@@ -224,6 +224,13 @@ class Matcher:
             for position in other.unique_at
             if not item.by_word[position]
         }
+        # A figure the question gives that this event's texts lack and other events' hold.
+        foreign_figure = any(
+            not item.by_word[position]
+            and any(is_number(term) for term, _ in unit.matches)
+            and any(other.by_word[position] for other in found if other is not item)
+            for position, unit in enumerate(query.units)
+        )
         document = item.event.document
         return Scored(
             document.slug,
@@ -261,6 +268,7 @@ class Matcher:
             not item.related
             and (
                 bool(foreign_unique)
+                or foreign_figure
                 or any(o.place_named and not _vetoed(o) for o in found if o is not item)
             ),
         )
