@@ -4,7 +4,9 @@ The bot builds them from the database (`bot/answering.py`); tests and the traini
 build the same documents from the bundled seed without a database.
 """
 
-from bot.matching import EventDocument
+import datetime as dt
+
+from bot.matching import Alias, EventDocument
 from bot.matching.documents import event_document
 from db.dataset_schema import DataSet
 
@@ -25,3 +27,21 @@ def event_documents_from_dataset(dataset: DataSet) -> list[EventDocument]:
         )
         for event in dataset.events
     ]
+
+
+def strike_at(index: int, town: str, claims: tuple[str, ...] = ()) -> EventDocument:
+    """A made-up strike in `town` on a day of its own, with "Local officials" and `claims`
+    among its claims."""
+    day = dt.date(2023, 1, 1) + dt.timedelta(days=index)
+    return EventDocument(
+        slug=f"strike-{index}",
+        title=f"Strike in {town}",
+        summary=f"Reported strike in {town}; casualty figures are disputed.",
+        place=town,
+        region=None,
+        country=None,
+        start_date=day,
+        end_date=day,
+        aliases=(Alias(town, None, "name"), Alias(f"{town} strike", "en", "keyword")),
+        claim_terms=("Local officials", *claims),
+    )

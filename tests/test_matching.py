@@ -20,7 +20,7 @@ from bot.matching.dates import DateMention, DateWindow, find_dates
 from bot.matching.decision import FEATURES, Levels, Ranking, Scored, choose
 from bot.matching.text import STOPWORDS, clean, word_key, words
 from db.seed import load_seed
-from tests.matching_documents import event_documents_from_dataset
+from tests.matching_documents import event_documents_from_dataset, strike_at
 
 
 def normalise(text: str) -> str:
@@ -354,27 +354,11 @@ def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], wor
         assert index.near(word, 2) == plain
 
 
-def _strike_at(index: int, town: str) -> EventDocument:
-    day = dt.date(2023, 1, 1) + dt.timedelta(days=index)
-    return EventDocument(
-        slug=f"strike-{index}",
-        title=f"Strike in {town}",
-        summary=f"Reported strike in {town}; casualty figures are disputed.",
-        place=town,
-        region=None,
-        country=None,
-        start_date=day,
-        end_date=day,
-        aliases=(Alias(town, None, "name"), Alias(f"{town} strike", "en", "keyword")),
-        claim_terms=("Local officials",),
-    )
-
-
 @pytest.fixture(scope="module")
 def towns() -> Matcher:
     built = Matcher()
     names = ("Sindala", "Kampen", "Washburn", "Harrisdale", "Kakrala", "Krania", "Eskicine")
-    built.rebuild(_strike_at(index, town) for index, town in enumerate(names))
+    built.rebuild(strike_at(index, town) for index, town in enumerate(names))
     return built
 
 

@@ -1,29 +1,11 @@
 """Evidence that singles out one event: words only it holds, and names of two events at once."""
 
-import datetime as dt
-
 import pytest
 
-from bot.matching import Alias, Decision, EventDocument, Matcher
+from bot.matching import Decision, Matcher
 from bot.matching.decision import FEATURES
 from db.seed import load_seed
-from tests.matching_documents import event_documents_from_dataset
-
-
-def _strike(index: int, town: str, claims: tuple[str, ...]) -> EventDocument:
-    day = dt.date(2023, 3, 1) + dt.timedelta(days=7 * index)
-    return EventDocument(
-        slug=f"strike-{index}",
-        title=f"Strike in {town}",
-        summary=f"Reported strike in {town}; casualty figures are disputed.",
-        place=town,
-        region=None,
-        country=None,
-        start_date=day,
-        end_date=day,
-        aliases=(Alias(town, None, "name"), Alias(f"{town} strike", "en", "keyword")),
-        claim_terms=("Local officials", *claims),
-    )
+from tests.matching_documents import event_documents_from_dataset, strike_at
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +13,9 @@ def towns() -> Matcher:
     built = Matcher()
     built.rebuild(
         [
-            _strike(0, "Sindala", ("Spokesman Varukhin said 140 soldiers were killed",)),
-            _strike(1, "Kampen", ("Mayor Dorrepaal said the depot was empty",)),
-            _strike(2, "Washburn", ("Mayor Dorrepaal visited the site",)),
+            strike_at(0, "Sindala", ("Spokesman Varukhin said 140 soldiers were killed",)),
+            strike_at(1, "Kampen", ("Mayor Dorrepaal said the depot was empty",)),
+            strike_at(2, "Washburn", ("Mayor Dorrepaal visited the site",)),
         ]
     )
     return built
