@@ -336,14 +336,12 @@ class AnswerService:
         return None if cached is None else cached.card
 
     def _load_card(self, slug: str, language: Language) -> EventCard | None:
-        # The event's title, summary and notes come in English until their translations
-        # (#16's data side) give `load_event_card` a language to load them in.
         with unit_of_work(self._sessions) as session:
-            return load_event_card(session, slug)
+            return load_event_card(session, slug, language)
 
-    def events(self) -> list[EventListing]:
+    def events(self, language: Language = DEFAULT_LANGUAGE) -> list[EventListing]:
         with unit_of_work(self._sessions) as session:
-            return list_events(session)
+            return list_events(session, language)
 
     def sources(self) -> list[SourceView]:
         with unit_of_work(self._sessions) as session:

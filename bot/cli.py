@@ -113,7 +113,7 @@ class TerminalChat:
             for part in render_sources(self.service.sources(), tr):
                 self.say(part)
         elif command == "/events":
-            self.say(render_events_page(self.service.events(), 0, 1, tr))
+            self.say(render_events_page(self.service.events(tr.language), 0, 1, tr))
         elif command == "/event":
             self.event(argument)
         elif command == "/ask" and argument:

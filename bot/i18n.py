@@ -6,7 +6,7 @@ it for every user-visible string, so rendering stays a pure function of its argu
     tr.gettext("Related events")
     tr.ngettext("{count} claim", "{count} claims", n).format(count=tr.number(n))
     tr.pgettext("verification status", "disputed")
-    tr.date(day)          # "9 Jan 2023", "9 січ. 2023 р.", "9 янв. 2023 г."
+    tr.date(day)          # "9 Jan 2023", "9 січ. 2023", "9 янв. 2023"
 
 A string kept in a module-level constant is marked with `N_("...")` (which returns it
 unchanged) and translated where it is used: `tr.gettext(STATUS_MEANINGS[status])`. Placeholders
@@ -20,9 +20,10 @@ The source strings are English (no catalogue). The catalogues are gettext files 
 which are committed so a checkout, an editable install and a wheel all work without a build
 step (`tests/test_i18n.py` checks they match the `.po` files). `make translations` extracts,
 updates the `.po` files and compiles them; translate the new entries (empty `msgstr`) and
-run it again.
+run it again. The web site's templates mark their words with `_()` and `ngettext()`
+(Jinja2's i18n extension, `bot/web/pages.py`), extracted the same way.
 
-Adding a language: add its code to `LANGUAGES` (and `LANGUAGE_NAMES`), run
+Adding a language: add its code to `Language` (and `LANGUAGE_NAMES`), run
 `.venv/bin/pybabel init -D claimbot -i bot/locale/claimbot.pot -d bot/locale -l CODE`,
 translate its `.po` file and run `make translations`.
 
@@ -32,6 +33,7 @@ are formatted as Babel's English locale does, which `tests/test_i18n.py` checks.
 
 import datetime as dt
 import gettext
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal, TypeGuard, get_args
@@ -45,9 +47,8 @@ LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "uk": "Українсь�
 DOMAIN = "claimbot"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
-# Babel's (CLDR's) patterns: a day with its month abbreviated, and a month with its year.
+# Babel's (CLDR's) pattern: a day with its month abbreviated.
 _DATE_PATTERN = "d MMM y"
-_MONTH_PATTERN = "MMM y"
 
 
 def N_(message: str) -> str:
@@ -70,16 +71,23 @@ def language_of(code: str | None) -> Language | None:
 # Letters only one of the two languages writes (Ukrainian і ї є ґ, Russian ы э ъ ё).
 _UKRAINIAN_ONLY = frozenset("іїєґІЇЄҐ")
 _RUSSIAN_ONLY = frozenset("ыэъёЫЭЪЁ")
+_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+# Ukrainian writes і, ї or є in nearly every phrase ("і" is among its commonest letters), so
+# a question this long in Cyrillic without any of them is Russian ("сколько погибло в
+# Макеевке"); a shorter one (a name, "Макеевка") may be either.
+RUSSIAN_WITHOUT_TELLING_LETTERS = 12
 
 
 def question_language(text: str) -> Language | None:
     """Ukrainian or Russian when the question's letters say so clearly; else None (Latin
-    letters, Cyrillic without a telling letter, or letters of both)."""
+    letters, a few Cyrillic letters without a telling one, or letters of both)."""
     letters = set(text)
     ukrainian, russian = bool(letters & _UKRAINIAN_ONLY), bool(letters & _RUSSIAN_ONLY)
     if ukrainian and not russian:
         return "uk"
     if russian and not ukrainian:
+        return "ru"
+    if not ukrainian and len(_CYRILLIC.findall(text)) >= RUSSIAN_WITHOUT_TELLING_LETTERS:
         return "ru"
     return None
 
@@ -135,24 +143,15 @@ class Tr:
         """A day, its month abbreviated: '9 Jan 2023'."""
         if self.language == "en":
             return f"{day.day} {day:%b %Y}"
-        return self._babel_date(day, _DATE_PATTERN)
+        from babel.dates import format_date
+
+        return format_date(day, _DATE_PATTERN, locale=self.language)
 
     def day_range(self, start: dt.date, end: dt.date) -> str:
         """Two days: '9–11 Jan 2023' in one month, else '30 Dec 2022 – 2 Jan 2023'."""
         if (start.year, start.month) != (end.year, end.month):
             return f"{self.date(start)} – {self.date(end)}"
         return f"{start.day}–{self.date(end)}"
-
-    def month(self, day: dt.date) -> str:
-        """A month and its year: 'Jan 2023'."""
-        if self.language == "en":
-            return f"{day:%b %Y}"
-        return self._babel_date(day, _MONTH_PATTERN)
-
-    def _babel_date(self, day: dt.date, pattern: str) -> str:
-        from babel.dates import format_date
-
-        return format_date(day, pattern, locale=self.language)
 
 
 @cache

@@ -9,11 +9,24 @@ from bot.i18n import LANGUAGE_NAMES, N_, Language, Tr
 from bot.rendering import claim_count, escape
 from db.queries import EventCard
 
-EXAMPLE_QUESTIONS = (
-    "How many died at Makiivka?",
-    "Were 600 Ukrainian soldiers killed in Kramatorsk?",
-    "скільки дронів летіло на Київ?",
-)
+# The questions under /start, in the reader's language (each gets a card).
+EXAMPLE_QUESTIONS: dict[Language, tuple[str, ...]] = {
+    "en": (
+        "How many died at Makiivka?",
+        "Were 600 Ukrainian soldiers killed in Kramatorsk?",
+        "скільки дронів летіло на Київ?",
+    ),
+    "uk": (
+        "Скільки загинуло в Макіївці?",
+        "Чи загинули 600 українських військових у Краматорську?",
+        "Скільки дронів летіло на Київ?",
+    ),
+    "ru": (
+        "Сколько погибло в Макеевке?",
+        "Погибли ли 600 украинских военных в Краматорске?",
+        "Сколько дронов летело на Киев?",
+    ),
+}
 # (command, description) for Telegram's command menu.
 USER_COMMAND_MENU = (
     ("start", N_("What this bot does")),

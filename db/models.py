@@ -600,3 +600,14 @@ class TiplineState(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     hash_key: Mapped[str] = mapped_column(String(64))
     writes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChatPreference(Base):
+    """The language a chat chose for the bot's replies with /language: a user's own in a
+    private chat (its id is the user's), a group's as set by one of its administrators."""
+
+    __tablename__ = "chat_preferences"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.i18n import LANGUAGES
 from bot.tg import callbacks
 from bot.tg.callbacks import Prefix
 
@@ -37,6 +38,7 @@ def decode_all(data: str | None) -> list[object]:
         callbacks.parse_feedback(data, Prefix.FEEDBACK),
         callbacks.parse_feedback(data, Prefix.FEEDBACK_REASON),
         callbacks.parse_inbox_action(data),
+        callbacks.parse_language(data),
     ]
 
 
@@ -60,6 +62,14 @@ def test_every_paged_button_fits_64_bytes_for_any_slug_and_page(slug: str, page:
         assert callbacks.matches(prefix)(data)
         others = [p for _, p in PAGED_BUTTONS if p != prefix]
         assert all(callbacks.parse_card_page(data, other) is None for other in others)
+        # Saying the language of the reply it is under, it still fits and means the same.
+        assert callbacks.language_of_button(data) is None
+        for language in LANGUAGES:
+            tagged = callbacks.in_language(data, language)
+            assert len(tagged.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+            assert callbacks.parse_card_page(tagged, prefix) == callbacks.CardPage(slug, page)
+            assert callbacks.matches(prefix)(tagged)
+            assert callbacks.language_of_button(tagged) == language
 
 
 @pytest.mark.parametrize(
@@ -124,6 +134,29 @@ def test_user_buttons_round_trip_within_64_bytes(slug: str, page: int) -> None:
     assert callbacks.parse_card_page(paged) == callbacks.CardPage(slug, page)
     assert callbacks.parse_number(callbacks.events_page(page), Prefix.EVENTS_PAGE) == page
     assert callbacks.parse_number(callbacks.example_question(page), Prefix.EXAMPLE) == page
+    for language in LANGUAGES:
+        for data, prefix in (
+            (callbacks.show_event(slug), Prefix.SHOW_EVENT),
+            (callbacks.open_event(slug), Prefix.OPEN_EVENT),
+        ):
+            tagged = callbacks.in_language(data, language)
+            assert len(tagged.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+            assert callbacks.parse_slug(tagged, prefix) == slug
+            assert callbacks.language_of_button(tagged) == language
+        tagged = callbacks.in_language(callbacks.events_page(page), language)
+        assert callbacks.parse_number(tagged, Prefix.EVENTS_PAGE) == page
+        tagged = callbacks.in_language(callbacks.example_question(page), language)
+        assert callbacks.parse_number(tagged, Prefix.EXAMPLE) == page
+        # Buttons of other kinds do not say it.
+        choice = callbacks.choose_language(language)
+        assert callbacks.in_language(choice, language) == choice
+
+
+def test_language_buttons_round_trip_and_forgeries_are_refused() -> None:
+    for language in LANGUAGES:
+        assert callbacks.parse_language(callbacks.choose_language(language)) == language
+    for forged in ("l:de", "l:UK", "l:", "l:uk-UA", "e:uk", None):
+        assert callbacks.parse_language(forged) is None
 
 
 @FUZZ

@@ -10,13 +10,14 @@ import datetime as dt
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import Answer
 from bot.card import render_card, render_compact_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.i18n import LANGUAGES, Language, translator
 from bot.matching import Decision
-from bot.rendering import TELEGRAM_MESSAGE_LIMIT, telegram_length
+from bot.rendering import CARD_PART_LIMIT, TELEGRAM_MESSAGE_LIMIT, telegram_length
 from bot.tg.callbacks import CALLBACK_DATA_LIMIT, about_page
 from bot.tg.handlers.user_keyboards import Rows, answer_buttons, side_page_buttons
 from db.dataset_schema import (
@@ -28,6 +29,7 @@ from db.dataset_schema import (
     REASON_MAX,
     SHORT_NAME_MAX,
 )
+from db.engine import unit_of_work
 from db.queries import (
     AppearanceView,
     AssessmentView,
@@ -36,6 +38,8 @@ from db.queries import (
     EventCard,
     RelatedEventView,
     SourceView,
+    list_events,
+    load_event_card,
 )
 from db.vocabulary import (
     Basis,
@@ -184,6 +188,23 @@ def test_every_message_of_a_card_at_the_fields_maxima_fits_telegram(
     for page in range(len(pages)):
         assert_buttons_fit(answer_buttons(answer, page))
     assert_buttons_fit(side_page_buttons(tr, card.slug, len(about) - 1, len(about), about_page))
+
+
+def test_every_seed_event_fits_telegram_in_every_language(
+    seeded: sessionmaker[Session],
+) -> None:
+    # Labels grow in translation ("Present at the site" is "Находились на месте").
+    with unit_of_work(seeded) as session:
+        cards = [load_event_card(session, event.slug) for event in list_events(session)]
+    for language in LANGUAGES:
+        tr = translator(language)
+        for card in cards:
+            assert card is not None
+            pages = render_card(card, tr=tr)
+            assert telegram_length(pages[0]) <= CARD_PART_LIMIT
+            about, assessments = render_event_about(card, tr), render_assessments(card, tr)
+            for message in [*pages, *about, *assessments, render_compact_card(card, "b" * 32, tr)]:
+                assert_sendable(message)
 
 
 def test_a_card_of_hundreds_of_pages_shows_every_claim_and_its_buttons_fit() -> None:

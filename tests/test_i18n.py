@@ -9,12 +9,22 @@ import pytest
 from babel.dates import format_date
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, Language, language_of, translator
+from bot.i18n import (
+    DOMAIN,
+    LANGUAGES,
+    LOCALE_DIR,
+    Language,
+    language_of,
+    question_language,
+    reply_language,
+    translator,
+)
 from bot.rendering import claim_count
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +37,10 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%(?:\([^)]*\))?[sdifr]|</?[a-z]+>")
 def marked_strings() -> set[tuple[str | None, str | tuple[str, ...]]]:
     """(context, message) of every string the code marks, extracted as `make translations` does."""
     found = set()
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     for _file, _line, message, _comments, context in extract_from_dir(
-        str(ROOT / "bot"), method_map=[("**.py", "python")]
+        str(ROOT / "bot"), method_map, options_map
     ):
         found.add((context, message if isinstance(message, str) else tuple(message)))
     return found
@@ -150,7 +162,6 @@ def test_english_formats_without_babel_are_babels(day: dt.date, n: int) -> None:
     # English skips importing Babel on the cold path; it must still write what Babel would.
     english = translator("en")
     assert english.date(day) == format_date(day, "d MMM y", locale="en")
-    assert english.month(day) == format_date(day, "MMM y", locale="en")
     assert english.number(n) == format_decimal(n, locale="en")
 
 
@@ -160,3 +171,31 @@ def test_english_formats_without_babel_are_babels(day: dt.date, n: int) -> None:
 )
 def test_language_codes(code: str | None, language: str | None) -> None:
     assert language_of(code) == language
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("скільки загинуло в Макіївці?", "uk"),
+        ("Скільки дронів летіло на Київ?", "uk"),
+        ("сколько погибло в Макеевке?", "ru"),
+        ("сколько человек погибло в Краматорске", "ru"),  # long, and no Ukrainian letter
+        ("Макеевка", None),  # a name, either language's
+        ("Краматорськ", None),  # likewise (Ukrainian spelling, no telling letter)
+        ("how many died at Makiivka?", None),
+        ("Київ или Киев? ёлки", None),  # letters of both
+    ],
+)
+def test_a_question_is_ukrainian_or_russian_only_when_its_letters_say_so(
+    question: str, language: str | None
+) -> None:
+    assert question_language(question) == language
+
+
+def test_the_reply_language_follows_choice_then_question_then_telegram() -> None:
+    ukrainian, russian, latin = "скільки загинуло?", "сколько погибло в Макеевке?", "makiivka"
+    assert reply_language("en", ukrainian, "uk") == "en"  # a choice wins
+    assert reply_language(None, russian, "uk") == "ru"  # then the question's letters
+    assert reply_language(None, latin, "uk") == "uk"  # Latin keeps the Telegram language
+    assert reply_language(None, latin, "de") == "en"
+    assert reply_language(None, None, None) == "en"

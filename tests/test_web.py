@@ -99,6 +99,26 @@ def test_the_event_page_is_the_full_card(site: str) -> None:
     assert "Status history" in text
 
 
+def test_pages_follow_lang_then_the_browsers_accept_language(site: str) -> None:
+    ukrainian = page(site, MAKIIVKA + "?lang=uk")
+    text = visible_text(ukrainian)
+    assert '<html lang="uk">' in ukrainian
+    assert "оспорюється" in text and "Повідомляли:" in text and "1 січ. 2023" in text
+    # The claims stay in the words printed; the links keep the chosen language.
+    assert "63 Russian servicemen" in text and "Reported by" not in text
+    assert 'href="/events/kramatorsk-strike?lang=uk"' in ukrainian
+    # Without ?lang=, the browser's most wanted of our languages; else English.
+    _, body, _ = fetch(site + MAKIIVKA, {"Accept-Language": "de-DE, ru;q=0.8, en;q=0.5"})
+    assert '<html lang="ru">' in body.decode() and "Сообщали:" in visible_text(body.decode())
+    _, body, _ = fetch(site + MAKIIVKA, {"Accept-Language": "de, fr;q=0.9"})
+    assert '<html lang="en">' in body.decode() and "Reported by:" in visible_text(body.decode())
+    index = visible_text(page(site, "/?lang=ru&q=makeevka+death+toll"))
+    assert "Лучшее совпадение" in index and "Все события" in index
+    assert re.search(r"\d+ заявлени(е|я|й)", index)
+    status, body, _ = fetch(site + "/events/no-such-event?lang=uk")
+    assert status == 404 and "Події «no-such-event» немає." in body.decode()
+
+
 def test_the_embedded_claim_reviews_are_valid_json_ld_with_googles_required_properties(
     site: str,
 ) -> None:

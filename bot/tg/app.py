@@ -18,7 +18,9 @@ from telegram.ext import (
 )
 
 from bot.answering import AnswerService
+from bot.chat_languages import ChatLanguages
 from bot.freshness import StaffIds
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Tr, language_of, translator
 from bot.metrics import DATABASE_ERRORS
 from bot.moderation.service import ModerationService
 from bot.question_limit import QuestionLimit
@@ -40,17 +42,34 @@ from db.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
-USER_COMMANDS = tuple(
-    BotCommand(*entry) for entry in (*USER_COMMAND_MENU, *tipline_rendering.USER_COMMAND_MENU)
-)
-GROUP_COMMANDS = (BotCommand(*ASK_COMMAND_MENU), *USER_COMMANDS[1:])
+
+def user_commands(tr: Tr) -> list[BotCommand]:
+    menu = (*USER_COMMAND_MENU, *tipline_rendering.USER_COMMAND_MENU)
+    return [BotCommand(command, tr.gettext(about)) for command, about in menu]
+
+
+def group_commands(tr: Tr) -> list[BotCommand]:
+    command, about = ASK_COMMAND_MENU
+    return [BotCommand(command, tr.gettext(about)), *user_commands(tr)[1:]]
+
+
 # Updates handled at once; the rest of a burst waits in the update queue.
 MAX_CONCURRENT_UPDATES = 256
 
 
 async def set_command_menus(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    await application.bot.set_my_commands(USER_COMMANDS, scope=BotCommandScopeDefault())
-    await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    """The command menus, in English for everyone and translated for users whose Telegram
+    is in Ukrainian or Russian."""
+    bot = application.bot
+    for language in LANGUAGES:
+        tr = translator(language)
+        code = None if language == DEFAULT_LANGUAGE else language
+        await bot.set_my_commands(
+            user_commands(tr), scope=BotCommandScopeDefault(), language_code=code
+        )
+        await bot.set_my_commands(
+            group_commands(tr), scope=BotCommandScopeAllGroupChats(), language_code=code
+        )
 
 
 async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -65,8 +84,13 @@ async def report_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     else:
         log.error("error while handling update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
+        # The database may be what failed: the user's Telegram language, not their choice.
+        user = update.effective_user
+        tr = translator(language_of(user.language_code if user else None) or DEFAULT_LANGUAGE)
         try:
-            await update.effective_message.reply_text(UNAVAILABLE if outage else APOLOGY)
+            await update.effective_message.reply_text(
+                tr.gettext(UNAVAILABLE if outage else APOLOGY)
+            )
         except Exception:  # the apology itself may fail (e.g. Telegram is down)
             log.warning("could not send the apology for update %s", update_id)
 
@@ -80,7 +104,9 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the Telegram application")
-    moderator_handlers = ModeratorHandlers(moderation, USER_COMMANDS, staff)
+    # Moderators' menus are in English, the user commands in them too.
+    english = tuple(user_commands(translator(DEFAULT_LANGUAGE)))
+    moderator_handlers = ModeratorHandlers(moderation, english, staff)
 
     recorder = QuestionRecorder(tipline)
 
@@ -118,12 +144,11 @@ def build_application(
     )
     add_inbox_handlers(application, inbox)
     limit = QuestionLimit(settings.questions_per_minute)
-    add_user_handlers(
-        application,
-        UserHandlers(service, limit, settings.public_url, tipline, recorder),
-        TiplineHandlers(tipline, recorder),
+    users = UserHandlers(
+        service, limit, settings.public_url, tipline, recorder, ChatLanguages(service.sessions)
     )
-    add_fallback_handlers(application, FallbackHandlers(moderation))
+    add_user_handlers(application, users, TiplineHandlers(tipline, recorder))
+    add_fallback_handlers(application, FallbackHandlers(moderation, users.tr))
     application.add_error_handler(report_error)
     return application
 
@@ -197,6 +222,7 @@ def add_user_handlers(
             CommandHandler("ask", handlers.ask),
             CommandHandler("tip", tips.tip_command),
             CommandHandler("forget", tips.forget),
+            CommandHandler("language", handlers.language_command),
             MessageHandler(TIPS & ~filters.COMMAND, tips.tip_message),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text),
             MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text),
@@ -217,6 +243,7 @@ def add_user_handlers(
             ),
             CallbackQueryHandler(tips.vote_button, pattern=matches(Prefix.FEEDBACK)),
             CallbackQueryHandler(tips.reason_button, pattern=matches(Prefix.FEEDBACK_REASON)),
+            CallbackQueryHandler(handlers.language_button, pattern=matches(Prefix.LANGUAGE)),
             # Last: forged, truncated or outdated data of any kind gets a clear answer.
             CallbackQueryHandler(handlers.stale_button),
             InlineQueryHandler(handlers.inline_query),

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.i18n import Language, is_language
+
 CALLBACK_DATA_LIMIT = 64
 # Ids and page numbers are ASCII digits within the database's integers: "²".isdigit() is
 # true but int("²") fails, and a 30-digit id overflows the database's integer columns.
@@ -33,6 +35,7 @@ class Prefix(StrEnum):
     # 👍/👎 under a card ("f:u:<question>:<packed slug>") and, after 👎, what was wrong.
     FEEDBACK = "f"
     FEEDBACK_REASON = "fr"
+    LANGUAGE = "l"  # the language of the bot's replies in this chat, chosen with /language
     FORM_ANSWER = "mf"  # a choice in a moderator's guided form
     FORM_BACK = "mb"  # back to the form's previous question
     SAVE = "mk"  # save a previewed change
@@ -50,9 +53,27 @@ PAGED = frozenset(
 )
 _PAGED_HEAD = re.compile(r"([pgia])([0-9]{1,10})")
 
+# Buttons under a reply carry its language as a letter after their prefix ("p3u:...",
+# "eu:makiivka-strike"), so what they show next is in the language of the reply they are
+# under, whatever decided it (the question's letters, say). Data without it is read in the
+# reader's language.
+TAGGED = frozenset(
+    {
+        Prefix.SHOW_EVENT,
+        Prefix.OPEN_EVENT,
+        *PAGED,
+        Prefix.EVENTS_PAGE,
+        Prefix.NONE_OF_THESE,
+        Prefix.EXAMPLE,
+    }
+)
+_LANGUAGE_LETTERS: dict[Language, str] = {"en": "e", "uk": "u", "ru": "r"}
+_LETTER_LANGUAGES = {letter: language for language, letter in _LANGUAGE_LETTERS.items()}
+
 # A slug is a word over 37 characters; read as a number (bijective base 37, so no two
 # slugs share one) and written in the 94 printable ASCII characters, a 60-character slug
-# takes 48 bytes, which leaves room for a ten-digit page within Telegram's 64.
+# takes 48 bytes, which leaves room for a ten-digit page and a language letter within
+# Telegram's 64.
 _SLUG_CHARACTERS = "-0123456789abcdefghijklmnopqrstuvwxyz"
 _PACKED_CHARACTERS = "".join(chr(c) for c in range(33, 127))
 _SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -65,6 +86,30 @@ def _checked(data: str) -> str:
     return data
 
 
+def _untagged(head: str) -> tuple[str, Language | None]:
+    """A button's head without its language letter, and that language (if it has one)."""
+    base, letter = head[:-1], head[-1:]
+    if letter in _LETTER_LANGUAGES and (base in TAGGED or _PAGED_HEAD.fullmatch(base)):
+        return base, _LETTER_LANGUAGES[letter]
+    return head, None
+
+
+def in_language(data: str, language: Language) -> str:
+    """The button's data saying the language of the reply it is under (a button of a kind
+    that does not say it is left as it is)."""
+    head, argument = data.split(":", 1)
+    if _PAGED_HEAD.fullmatch(head) is None and head not in TAGGED:
+        return data
+    return _checked(f"{head}{_LANGUAGE_LETTERS[language]}:{argument}")
+
+
+def language_of_button(data: object) -> Language | None:
+    """The language of the reply a button was under, if its data says it."""
+    if not isinstance(data, str) or ":" not in data:
+        return None
+    return _untagged(data.split(":", 1)[0])[1]
+
+
 def _split(data: object) -> tuple[str, str] | None:
     """(prefix, argument) of well-formed data; the page of a card button is in its argument."""
     # A JSON body can carry a lone surrogate, which strict UTF-8 cannot encode.
@@ -73,6 +118,7 @@ def _split(data: object) -> tuple[str, str] | None:
     if len(data.encode("utf-8", "surrogatepass")) > CALLBACK_DATA_LIMIT:
         return None
     head, argument = data.split(":", 1)
+    head = _untagged(head)[0]
     page = _PAGED_HEAD.fullmatch(head)
     if page:
         return Prefix(page.group(1)), f"{page.group(2)}:{argument}"
@@ -212,6 +258,18 @@ def parse_feedback(data: str | None, prefix: Prefix) -> Feedback | None:
     if question_id is None or slug is None:
         return None
     return Feedback(parts[0], question_id, slug)
+
+
+def choose_language(language: Language) -> str:
+    return _checked(f"{Prefix.LANGUAGE}:{language}")
+
+
+def parse_language(data: str | None) -> Language | None:
+    """The language a `LANGUAGE` button chooses."""
+    split = _split(data)
+    if split is None or split[0] != Prefix.LANGUAGE or not is_language(split[1]):
+        return None
+    return split[1]
 
 
 def parse_slug(data: str | None, prefix: Prefix) -> str | None:

@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answering import Answer, AnswerService
 from bot.freshness import ChangeWatch, IndexKeeper
 from bot.health import Health
+from bot.i18n import Language, translator
 from bot.metrics import METRICS_PATH, WEB_REQUESTS, follow, metrics_page
 from bot.runtime import Runtime
-from bot.web.pages import render_event, render_index, render_not_found, search_result
+from bot.web.pages import (
+    language_query,
+    page_language,
+    render_event,
+    render_index,
+    render_not_found,
+    search_result,
+)
 from bot.web.views import API_VERSION, event_json, event_page, listing_json
 from config import Settings
 from db.engine import unit_of_work
@@ -41,7 +49,7 @@ class PageCache:
     def __init__(self, keeper: IndexKeeper, size: int) -> None:
         self._keeper = keeper
         self._size = size
-        self._pages: OrderedDict[tuple[str, str], tuple[int | None, bytes]] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, ...], tuple[int | None, bytes]] = OrderedDict()
 
     @property
     def version(self) -> int | None:
@@ -49,14 +57,14 @@ class PageCache:
         that a change made meanwhile leaves the page stale rather than wrongly fresh."""
         return self._keeper.state.change_id
 
-    def get(self, key: tuple[str, str]) -> bytes | None:
+    def get(self, key: tuple[str, ...]) -> bytes | None:
         kept = self._pages.get(key)
         if kept is None or kept[0] != self.version:
             return None
         self._pages.move_to_end(key)
         return kept[1]
 
-    def put(self, key: tuple[str, str], version: int | None, page: bytes) -> None:
+    def put(self, key: tuple[str, ...], version: int | None, page: bytes) -> None:
         self._pages[key] = (version, page)
         self._pages.move_to_end(key)
         while len(self._pages) > self._size:
@@ -115,10 +123,13 @@ class WebSite:
         return answer
 
     async def index(self, request: web.Request) -> web.Response:
+        language, chosen = _language(request)
+        tr, keep = translator(language), language_query(language, chosen)
         question = request.query.get("q", "").strip() or None
-        result = search_result(await self._answer(question)) if question else None
-        events = await asyncio.to_thread(self._service.events)
-        return web.Response(text=render_index(events, question, result), content_type=HTML)
+        result = search_result(tr, await self._answer(question), keep) if question else None
+        events = await asyncio.to_thread(self._service.events, language)
+        page = render_index(tr, events, question, result, keep)
+        return web.Response(text=page, content_type=HTML, headers=_VARY)
 
     def _reviews(self, slug: str, public_url: str) -> list[dict[str, Any]]:
         with unit_of_work(self._sessions) as session:
@@ -127,18 +138,21 @@ class WebSite:
 
     async def event(self, request: web.Request) -> web.Response:
         slug = request.match_info["slug"]
+        language, chosen = _language(request)
+        tr, keep = translator(language), language_query(language, chosen)
         public_url = self._public_url or str(request.url.origin())
-        key = (slug, public_url)
+        key = (slug, public_url, language, keep)
         body = self._pages.get(key)
         if body is None:
             version = self._pages.version
-            card = await asyncio.to_thread(self._service.card, slug)
+            card = await asyncio.to_thread(self._service.card, slug, language)
             if card is None:
-                return web.Response(status=404, text=render_not_found(slug), content_type=HTML)
+                text = render_not_found(tr, slug, keep)
+                return web.Response(status=404, text=text, content_type=HTML, headers=_VARY)
             reviews = await asyncio.to_thread(self._reviews, slug, public_url)
-            body = render_event(event_page(card), reviews).encode()
+            body = render_event(tr, event_page(card, tr), reviews, keep).encode()
             self._pages.put(key, version, body)
-        return web.Response(body=body, content_type=HTML, charset="utf-8")
+        return web.Response(body=body, content_type=HTML, charset="utf-8", headers=_VARY)
 
     async def api_events(self, request: web.Request) -> web.Response:
         events = await asyncio.to_thread(self._service.events)
@@ -161,6 +175,14 @@ class WebSite:
     async def healthz(self, request: web.Request) -> web.Response:
         healthy, report = await self._health.report()
         return _json(report, 200 if healthy else 503)
+
+
+# A page's language may come from the browser's Accept-Language: caches must keep them apart.
+_VARY = {"Vary": "Accept-Language"}
+
+
+def _language(request: web.Request) -> tuple[Language, bool]:
+    return page_language(request.query.get("lang"), request.headers.get("Accept-Language"))
 
 
 @web.middleware

@@ -7,17 +7,20 @@ from typing import Any
 
 from bot.answering import claim_json
 from bot.card import claim_groups, figure_label, reason_text, subject_adds
-from bot.i18n import ENGLISH
+from bot.i18n import ENGLISH, Tr
 from bot.public_urls import claim_anchor, event_path
 from bot.references import appearance_label
 from bot.rendering import (
+    LIFECYCLE_NAMES,
     RELATION_LABELS,
     SIDE_LABELS,
     STATUS_MARKERS,
     STATUS_MEANINGS,
     format_event_dates,
+    status_name,
 )
 from db.queries import AppearanceView, AssessmentView, ClaimView, EventCard, EventListing
+from db.vocabulary import Lifecycle
 
 API_VERSION = "v1"
 
@@ -59,6 +62,7 @@ class ClaimEntry:
     meaning: str
     reason: str | None
     lifecycle: str
+    current: bool  # not superseded or retracted
     appearances: tuple[AppearanceEntry, ...]
     history: tuple[StatusEntry, ...]  # oldest first; the last is the status shown
 
@@ -89,30 +93,30 @@ class EventPage:
     claim_count: int
 
 
-def _date(day: dt.date | None) -> str | None:
-    return ENGLISH.date(day) if day else None
+def _date(tr: Tr, day: dt.date | None) -> str | None:
+    return tr.date(day) if day else None
 
 
-def _appearance(appearance: AppearanceView) -> AppearanceEntry:
+def _appearance(tr: Tr, appearance: AppearanceView) -> AppearanceEntry:
     document = appearance.source_document
     outlet = appearance.publisher or (document.publisher if document else None)
     headline = appearance.title or (document.headline if document else None)
     return AppearanceEntry(
         # Without an outlet or a headline, what the card calls it (opening words, say).
-        outlet=outlet or (None if headline else appearance_label(ENGLISH, appearance)),
+        outlet=outlet or (None if headline else appearance_label(tr, appearance)),
         headline=headline,
-        date=_date(appearance.published_on or (document.published_on if document else None)),
+        date=_date(tr, appearance.published_on or (document.published_on if document else None)),
         url=appearance.url or (document.url if document else None),
         figure_wording=appearance.figure_wording,
         via=appearance.via,
     )
 
 
-def _status(assessment: AssessmentView) -> StatusEntry:
+def _status(tr: Tr, assessment: AssessmentView) -> StatusEntry:
     return StatusEntry(
-        status=assessment.status.value,
+        status=status_name(tr, assessment.status),
         marker=STATUS_MARKERS[assessment.status],
-        date=ENGLISH.date(assessment.set_at.date()),
+        date=tr.date(assessment.set_at.date()),
         reason=assessment.reason,
         rationale=assessment.rationale,
         evidence=assessment.evidence,
@@ -120,41 +124,48 @@ def _status(assessment: AssessmentView) -> StatusEntry:
     )
 
 
-def claim_entry(claim: ClaimView) -> ClaimEntry:
+def claim_entry(tr: Tr, claim: ClaimView) -> ClaimEntry:
     return ClaimEntry(
         anchor=claim_anchor(claim.key),
         claimant=claim.claimant.name,
-        side=SIDE_LABELS[claim.claimant.side],
-        figure=figure_label(ENGLISH, claim),
+        side=tr.gettext(SIDE_LABELS[claim.claimant.side]),
+        figure=figure_label(tr, claim),
         wording=claim.wording,
         subject=claim.subject if subject_adds(claim) else None,
         summary=claim.summary,
         quote=claim.quote,
-        date=_date(claim.stated_on),
-        status=claim.status.value,
+        date=_date(tr, claim.stated_on),
+        status=status_name(tr, claim.status),
         marker=STATUS_MARKERS[claim.status],
-        meaning=STATUS_MEANINGS[claim.status],
+        meaning=tr.gettext(STATUS_MEANINGS[claim.status]),
         reason=reason_text(claim),
-        lifecycle=claim.lifecycle.value,
-        appearances=tuple(_appearance(a) for a in claim.appearances),
-        history=tuple(_status(a) for a in claim.assessments),
+        lifecycle=tr.gettext(LIFECYCLE_NAMES[claim.lifecycle]),
+        current=claim.lifecycle == Lifecycle.CURRENT,
+        appearances=tuple(_appearance(tr, a) for a in claim.appearances),
+        history=tuple(_status(tr, a) for a in claim.assessments),
     )
 
 
-def event_page(card: EventCard) -> EventPage:
+def event_page(card: EventCard, tr: Tr) -> EventPage:
+    """The page's fields, its words in the reader's language; the claims as printed."""
     return EventPage(
         slug=card.slug,
         title=card.title,
         summary=card.summary,
         place=", ".join(p for p in (card.place, card.region, card.country) if p),
-        dates=format_event_dates(ENGLISH, card),
+        dates=format_event_dates(tr, card),
         date_note=card.date_note,
         sections=tuple(
-            ClaimSection(heading, tuple(tuple(claim_entry(c) for c in chain) for chain in chains))
+            ClaimSection(
+                tr.gettext(heading),
+                tuple(tuple(claim_entry(tr, c) for c in chain) for chain in chains),
+            )
             for heading, chains in claim_groups(card)
         ),
         related=tuple(
-            RelatedEntry(r.title, RELATION_LABELS[(r.relation, r.outgoing)], event_path(r.slug))
+            RelatedEntry(
+                r.title, tr.gettext(RELATION_LABELS[(r.relation, r.outgoing)]), event_path(r.slug)
+            )
             for r in card.related
         ),
         claim_count=len(card.claims),
@@ -210,7 +221,7 @@ def api_claim_json(claim: ClaimView, supersedes: str | None) -> dict[str, Any]:
         "basis": claim.basis.value,
         "supersedes": supersedes,
         "status_reason": reason_text(claim),
-        "appearances": [_appearance_json(_appearance(a), a) for a in claim.appearances],
+        "appearances": [_appearance_json(_appearance(ENGLISH, a), a) for a in claim.appearances],
         "status_history": [_assessment_json(a) for a in claim.assessments],
     }
 

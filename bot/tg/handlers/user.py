@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 
 from telegram import (
+    Bot,
     CallbackQuery,
+    Chat,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
@@ -21,13 +23,22 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answering import Answer, AnswerService
 from bot.card import render_compact_card
 from bot.card_notes import render_assessments, render_event_about
-from bot.i18n import Language, Tr, reply_language, translator
+from bot.chat_languages import ChatLanguages
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    Language,
+    Tr,
+    is_language,
+    reply_language,
+    translator,
+)
 from bot.matching import Decision
 from bot.metrics import QUESTIONS
 from bot.question_limit import QuestionLimit, Verdict
@@ -46,6 +57,7 @@ from bot.tg.handlers.user_keyboards import (
     as_json,
     as_markup,
     candidate_buttons,
+    in_language,
     navigation,
     page_chooser,
     side_page_buttons,
@@ -61,12 +73,16 @@ from bot.user_rendering import (
     EVENT_USAGE,
     EVENTS_USAGE,
     EXAMPLE_QUESTIONS,
+    LANGUAGE_ADMINS_ONLY,
+    LANGUAGE_USAGE,
     NONE_OF_THESE_THANKS,
     NOT_AN_EVENT,
     SLOW_DOWN,
     STALE_BUTTON,
     button_text,
     inline_description,
+    render_language_prompt,
+    render_language_set,
     render_unknown_event,
 )
 
@@ -85,21 +101,31 @@ class UserHandlers:
         public_url: str | None,
         tipline: TiplineService,
         recorder: QuestionRecorder,
+        languages: ChatLanguages,
     ) -> None:
         self.service = service
         self.limit = limit
         self.public_url = public_url  # the web site's, for the cards' "Open in browser"
         self.tipline = tipline
         self.recorder = recorder
+        self.languages = languages
 
     # ------------------------------------------------------------ the reader's language
 
-    def language(self, user: User | None, question: str | None = None) -> Language:
-        """The language to answer in (`bot.i18n.reply_language`)."""
-        return reply_language(None, question, user.language_code if user else None)
+    async def language(
+        self, chat: Chat | None, user: User | None, question: str | None = None
+    ) -> Language:
+        """The language to answer in (`bot.i18n.reply_language`): the chat's choice, in a
+        group else the asker's own, else the question's, else the user's Telegram language."""
+        ids = list(dict.fromkeys(c.id for c in (chat, user) if c is not None))
+        chosen = self.languages.from_memory(ids)
+        if chosen is None:
+            chosen = await asyncio.to_thread(self.languages.load, ids)
+        choice = (chosen.get(chat.id) if chat else None) or (chosen.get(user.id) if user else None)
+        return reply_language(choice, question, user.language_code if user else None)
 
-    def tr(self, update: Update, question: str | None = None) -> Tr:
-        return translator(self.language(update.effective_user, question))
+    async def tr(self, update: Update) -> Tr:
+        return translator(await self.language(update.effective_chat, update.effective_user))
 
     # ------------------------------------------------------------ replies
 
@@ -121,7 +147,7 @@ class UserHandlers:
         """Answer `question` in `message`'s chat; `asker` if not the message's sender (who
         pressed an example button under the bot's own message)."""
         asker = asker or message.from_user
-        language = self.language(asker, question)
+        language = await self.language(message.chat, asker, question)
         if not question.strip():
             await message.reply_html(translator(language).gettext(EMPTY_QUESTION))
             return
@@ -166,7 +192,8 @@ class UserHandlers:
             return
         question = " ".join(context.args or [])
         if not question:
-            await message.reply_html(self.tr(update).gettext(ASK_USAGE))
+            tr = await self.tr(update)
+            await message.reply_html(tr.gettext(ASK_USAGE))
             return
         await self.answer_question(message, question)
 
@@ -175,43 +202,44 @@ class UserHandlers:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
+        tr = await self.tr(update)
+        examples = enumerate(EXAMPLE_QUESTIONS[tr.language])
         keyboard = as_markup(
-            [[(q, callbacks.example_question(n))] for n, q in enumerate(EXAMPLE_QUESTIONS)]
+            in_language([[(q, callbacks.example_question(n))] for n, q in examples], tr.language)
         )
-        text = start_text(self.tr(update))
-        await update.effective_message.reply_html(text, reply_markup=keyboard)
+        await update.effective_message.reply_html(start_text(tr), reply_markup=keyboard)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
-        text = help_text(self.tr(update), escape(context.bot.username or "claimbot"))
+        text = help_text(await self.tr(update), escape(context.bot.username or "claimbot"))
         await update.effective_message.reply_html(text)
 
     async def about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is not None:
-            await update.effective_message.reply_html(render_about(self.tr(update)))
+            await update.effective_message.reply_html(render_about(await self.tr(update)))
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
-        tr = self.tr(update)
+        tr = await self.tr(update)
         for part in render_sources(await asyncio.to_thread(self.service.sources), tr):
             await update.effective_message.reply_html(part)
 
     async def events_screen(self, tr: Tr, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
-        events = await asyncio.to_thread(self.service.events)
+        events = await asyncio.to_thread(self.service.events, tr.language)
         pages = max(1, math.ceil(len(events) / EVENTS_PER_PAGE))
         page = min(max(page, 0), pages - 1)
         shown = events[page * EVENTS_PER_PAGE : (page + 1) * EVENTS_PER_PAGE]
         rows = [[(button_text(e.title), callbacks.show_event(e.slug))] for e in shown]
         rows += navigation(tr, page, pages, callbacks.events_page)
-        return render_events_page(shown, page, pages, tr), as_markup(rows)
+        return render_events_page(shown, page, pages, tr), as_markup(in_language(rows, tr.language))
 
     async def events(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_message is None:
             return
         page = 0
-        tr = self.tr(update)
+        tr = await self.tr(update)
         if context.args:
             # ASCII digits only: '²'.isdigit() is true, but int('²') fails.
             if not re.fullmatch(r"[0-9]{1,6}", context.args[0]):
@@ -225,7 +253,7 @@ class UserHandlers:
         message = update.effective_message
         if message is None:
             return
-        tr = self.tr(update)
+        tr = await self.tr(update)
         if not context.args:
             await message.reply_html(tr.gettext(EVENT_USAGE))
             return
@@ -240,12 +268,51 @@ class UserHandlers:
             return
         suggestions = await asyncio.to_thread(self.service.suggest, slug)
         text = render_unknown_event(tr, slug, bool(suggestions))
-        await message.reply_html(text, reply_markup=as_markup(candidate_buttons(suggestions)))
+        buttons = in_language(candidate_buttons(suggestions), tr.language)
+        await message.reply_html(text, reply_markup=as_markup(buttons))
+
+    async def language_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/language: buttons to choose the language of the replies; /language uk sets it."""
+        message = update.effective_message
+        if message is None:
+            return
+        tr = await self.tr(update)
+        if not context.args:
+            current = await self.language(message.chat, update.effective_user)
+            buttons = [
+                [(LANGUAGE_NAMES[code], callbacks.choose_language(code)) for code in LANGUAGES]
+            ]
+            await message.reply_html(
+                render_language_prompt(tr, current), reply_markup=as_markup(buttons)
+            )
+            return
+        wanted = context.args[0].lower()
+        if len(context.args) > 1 or not is_language(wanted):
+            await message.reply_html(tr.gettext(LANGUAGE_USAGE))
+        elif not await _may_set_language(context.bot, message.chat, update.effective_user):
+            await message.reply_html(tr.gettext(LANGUAGE_ADMINS_ONLY))
+        else:
+            await asyncio.to_thread(self.languages.choose, message.chat.id, wanted)
+            await message.reply_html(render_language_set(translator(wanted), wanted))
 
     # ------------------------------------------------------------ buttons
 
+    async def language_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pressed = await self._pressed(update)
+        language = callbacks.parse_language(pressed.data)
+        if language is None or pressed.message is None:
+            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
+            return
+        chat = pressed.message.chat
+        if not await _may_set_language(context.bot, chat, pressed.query.from_user):
+            await pressed.query.answer(pressed.tr.gettext(LANGUAGE_ADMINS_ONLY), show_alert=True)
+            return
+        await asyncio.to_thread(self.languages.choose, chat.id, language)
+        await pressed.query.answer()
+        await edit_html(pressed.message, render_language_set(translator(language), language), None)
+
     async def events_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = self._pressed(update)
+        pressed = await self._pressed(update)
         page = callbacks.parse_number(pressed.data, callbacks.Prefix.EVENTS_PAGE)
         if page is None or pressed.message is None:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
@@ -255,19 +322,20 @@ class UserHandlers:
         await edit_html(pressed.message, text, keyboard)
 
     async def example_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = self._pressed(update)
+        pressed = await self._pressed(update)
         index = callbacks.parse_number(pressed.data, callbacks.Prefix.EXAMPLE)
-        if index is None or index >= len(EXAMPLE_QUESTIONS) or pressed.message is None:
+        examples = EXAMPLE_QUESTIONS[pressed.tr.language]
+        if index is None or index >= len(examples) or pressed.message is None:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
             return
         await pressed.query.answer()
-        question = EXAMPLE_QUESTIONS[index]
+        question = examples[index]
         await self.answer_question(pressed.message, question, pressed.query.from_user)
 
     async def none_of_these_button(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
-        pressed = self._pressed(update)
+        pressed = await self._pressed(update)
         marked = callbacks.parse_number(pressed.data, callbacks.Prefix.NONE_OF_THESE)
         if marked is None or pressed.message is None:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
@@ -293,7 +361,7 @@ class UserHandlers:
         await self._card_page(update, choosing=True)
 
     async def _card_page(self, update: Update, choosing: bool) -> None:
-        pressed = self._pressed(update)
+        pressed = await self._pressed(update)
         prefix = callbacks.Prefix.PAGE_CHOOSER if choosing else callbacks.Prefix.CARD_PAGE
         card = callbacks.parse_card_page(pressed.data, prefix)
         if card is None or pressed.message is None:
@@ -321,7 +389,7 @@ class UserHandlers:
         await self._side_page(update, callbacks.Prefix.ASSESSMENTS_PAGE)
 
     async def _side_page(self, update: Update, prefix: callbacks.Prefix) -> None:
-        pressed = self._pressed(update)
+        pressed = await self._pressed(update)
         wanted = callbacks.parse_card_page(pressed.data, prefix)
         if wanted is None or pressed.message is None:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
@@ -339,14 +407,14 @@ class UserHandlers:
         await edit_html(pressed.message, pages[page], as_markup(buttons))
 
     async def show_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = self._pressed(update)
+        pressed = await self._pressed(update)
         slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.SHOW_EVENT)
         answer = await self._shown_event(pressed, slug)
         if answer is not None and pressed.message is not None:
             await self._show_in_place(pressed.message, answer)
 
     async def open_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = self._pressed(update)
+        pressed = await self._pressed(update)
         slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.OPEN_EVENT)
         answer = await self._shown_event(pressed, slug)
         if answer is not None and pressed.message is not None:
@@ -355,7 +423,8 @@ class UserHandlers:
     async def stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any button data this bot does not send (any more)."""
         if update.callback_query is not None:
-            await update.callback_query.answer(self.tr(update).gettext(STALE_BUTTON))
+            tr = await self.tr(update)
+            await update.callback_query.answer(tr.gettext(STALE_BUTTON))
 
     async def _shown_event(self, pressed: "Pressed", slug: str | None) -> Answer | None:
         """The event a button names, with the button answered; None if it cannot be shown."""
@@ -369,11 +438,15 @@ class UserHandlers:
         await pressed.query.answer()
         return answer
 
-    def _pressed(self, update: Update) -> "Pressed":
+    async def _pressed(self, update: Update) -> "Pressed":
         query = update.callback_query
         assert query is not None  # these handlers are registered for callback queries only
         message = query.message if isinstance(query.message, Message) else None
-        return Pressed(query, query.data, message, translator(self.language(query.from_user)))
+        # The language of the reply the button is under, else the reader's.
+        language = callbacks.language_of_button(query.data)
+        if language is None:
+            language = await self.language(message.chat if message else None, query.from_user)
+        return Pressed(query, query.data, message, translator(language))
 
     async def _show_in_place(self, message: Message, answer: Answer, page: int = 0) -> None:
         """Show a page of the card in this message (a question-prompt or another page)."""
@@ -388,12 +461,12 @@ class UserHandlers:
         if query is None:
             return
         text = query.query.strip()
-        tr = translator(self.language(query.from_user, text))
+        tr = translator(await self.language(None, query.from_user, text))
         if text:
             answer = await asyncio.to_thread(self.service.ask, text, tr.language)
             slugs = [c.slug for c in answer.candidates]
         else:
-            slugs = [e.slug for e in await asyncio.to_thread(self.service.events)]
+            slugs = [e.slug for e in await asyncio.to_thread(self.service.events, tr.language)]
         results = []
         username = context.bot.username or "claimbot"
         for slug in slugs[:MAX_INLINE_RESULTS]:
@@ -414,6 +487,16 @@ class UserHandlers:
             )
         # Personal: the results are in the asker's language.
         await query.answer(results, cache_time=30, is_personal=True)
+
+
+async def _may_set_language(bot: Bot, chat: Chat, user: User | None) -> bool:
+    """Anyone in a private chat; in a group, only its administrators."""
+    if chat.type == ChatType.PRIVATE:
+        return True
+    if user is None:
+        return False
+    member = await bot.get_chat_member(chat.id, user.id)
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
 @dataclass(frozen=True)

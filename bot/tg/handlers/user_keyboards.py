@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answering import Answer
 from bot.card import has_assessments
-from bot.i18n import Tr, translator
+from bot.i18n import Language, Tr, translator
 from bot.matching import Candidate, Decision
 from bot.public_urls import event_url
 from bot.tg import callbacks
@@ -85,6 +85,14 @@ def as_json(rows: Rows) -> dict[str, Any] | None:
     }
 
 
+def in_language(rows: Rows, language: Language) -> Rows:
+    """The buttons, saying the language of the reply they are under (`callbacks.TAGGED`)."""
+    return [
+        [b if isinstance(b, Link) else (b[0], callbacks.in_language(b[1], language)) for b in row]
+        for row in rows
+    ]
+
+
 def navigation(tr: Tr, page: int, pages: int, data: Callable[[int], str]) -> Rows:
     """A row of ◀ Previous and Next ▶ buttons (those that lead somewhere), or none."""
     row = []
@@ -128,7 +136,7 @@ def page_chooser(tr: Tr, page: int, pages: int, go: Callable[[int], str]) -> Row
         buttons[start : start + PAGE_NUMBERS_PER_ROW]
         for start in range(0, len(buttons), PAGE_NUMBERS_PER_ROW)
     ]
-    return [*rows, [(tr.gettext(BACK_TO_PAGE_BUTTON), go(page))]]
+    return in_language([*rows, [(tr.gettext(BACK_TO_PAGE_BUTTON), go(page))]], tr.language)
 
 
 def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
@@ -160,17 +168,19 @@ def answer_buttons(
         if public_url:
             link = Link(tr.gettext(OPEN_IN_BROWSER_BUTTON), event_url(public_url, event.slug))
             rows.append([link])
-        rows += [
+        related = [
             [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
-        return [*rows, feedback_row(question_id, event.slug)]
+        return in_language(
+            [*rows, *related, feedback_row(question_id, event.slug)], answer.language
+        )
     choices = candidate_buttons(answer.candidates)
     if answer.outcome == Decision.AMBIGUOUS:
         choices.append([(tr.gettext(NONE_OF_THESE_BUTTON), callbacks.none_of_these(question_id))])
     if answer.outcome == Decision.NO_MATCH:
         choices.append([(tr.gettext(BROWSE_BUTTON), callbacks.events_page(0))])
-    return choices
+    return in_language(choices, answer.language)
 
 
 def feedback_row(question_id: int, slug: str) -> list[Button]:
@@ -185,4 +195,4 @@ def side_page_buttons(
 ) -> Rows:
     """Under an About or Assessments page: its own pages, and the way back to the claims."""
     back = [(tr.gettext(BACK_TO_CLAIMS_BUTTON), callbacks.card_page(slug, 0))]
-    return [*navigation(tr, page, pages, lambda to: data(slug, to)), back]
+    return in_language([*navigation(tr, page, pages, lambda to: data(slug, to)), back], tr.language)
