@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
+from typing import Protocol
 
 from bot.card_notes import about_blocks
 from bot.i18n import ENGLISH, N_, Tr
@@ -94,7 +95,20 @@ def focus_of(question: str) -> Metric | None:
 # ---------------------------------------------------------------- figures and statuses
 
 
-def figure_label(tr: Tr, claim: ClaimView) -> str | None:
+class Figured(Protocol):
+    """What a figure is made of: a claim on the card, or one as followers last saw it."""
+
+    @property
+    def qualifier(self) -> Qualifier | None: ...
+    @property
+    def low(self) -> int | None: ...
+    @property
+    def high(self) -> int | None: ...
+    @property
+    def wording(self) -> str | None: ...
+
+
+def figure_label(tr: Tr, claim: Figured) -> str | None:
     """The figure in a few words ('about 400', 'more than 600'); None for no figure."""
     low, high = claim.low, claim.high
     match claim.qualifier:

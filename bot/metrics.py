@@ -2,7 +2,7 @@
 
 The counters are process-wide, as Prometheus expects: each replica is scraped on its own
 address and a dashboard sums them. Gauges that describe state (the match index, the update
-inbox) are read when a scrape asks, from what `follow` was last given.
+inbox, the notification outbox) are read when a scrape asks, from what `follow` was last given.
 """
 
 import asyncio
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.freshness import IndexKeeper
 from db.inbox import backlog
+from db.outbox import backlog as outbox_backlog
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,12 @@ WEB_REQUESTS = Counter(
     "claimbot_web_requests",
     "Requests to the web site and its API, by route and HTTP status.",
     ["route", "status"],
+)
+NOTIFICATIONS = Counter(
+    "claimbot_notifications",
+    "Notifications to followers: sent, or dropped (the chat blocked the bot, or Telegram "
+    "refused the message).",
+    ["outcome"],
 )
 DATABASE_ERRORS = Counter(
     "claimbot_database_errors",
@@ -68,7 +75,7 @@ class _StateCollector(Collector):
                 value=state.built_at.timestamp(),
             )
         try:
-            waiting = backlog(sessions)
+            waiting, unsent = backlog(sessions), outbox_backlog(sessions)
         except Exception as error:  # a scrape reports what it can while the database is away
             log.warning("metrics: the update inbox could not be counted: %s", error)
             return
@@ -76,6 +83,11 @@ class _StateCollector(Collector):
             "claimbot_inbox_backlog",
             "Telegram updates stored and not yet handled (every bot on the database).",
             value=waiting,
+        )
+        yield GaugeMetricFamily(
+            "claimbot_outbox_backlog",
+            "Notifications to followers written and not yet sent (every bot on the database).",
+            value=unsent,
         )
 
 

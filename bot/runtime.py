@@ -104,6 +104,7 @@ class Runtime:
             self.settings.admin_ids,
             answers.refresh_events,
             dt.timedelta(seconds=self.settings.form_timeout_seconds),
+            dt.timedelta(seconds=self.settings.follow_quiet_seconds),
         )
 
     def tipline_service(self) -> "TiplineService":

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     form_timeout_seconds: float = Field(default=3600, gt=0)
     # Questions one person may ask a minute; past it they are told once to slow down.
     questions_per_minute: int = Field(default=20, ge=1)
+    # Following events: changes to one event within this many seconds are told in one
+    # message; the delivery worker sends notifications at most this many a second, leaving
+    # the rest of Telegram's ~30 for answers, which also pause it while they are in hand.
+    follow_quiet_seconds: float = Field(default=600, ge=0)
+    follow_messages_per_second: float = Field(default=25, gt=0)
+    # How long a sender holds the deliveries it took; a killed sender's are sent by another
+    # (or after a restart) once it runs out.
+    follow_lease_seconds: float = Field(default=60, gt=0)
     # The largest file `claimbot import` reads, in MB: an import holds about ten times its
     # file in memory; a JSON export of 100,000 events is about 225 MB.
     import_max_mb: int = Field(default=512, ge=1)

@@ -19,6 +19,19 @@ def new_batch() -> str:
     return uuid.uuid4().hex
 
 
+# A change followers are not told of (silent=yes) says so in its batch id, and so does its
+# undo ("undo:silent:..."), which is silent too; both fit the 40 characters of the column.
+SILENT_MARK = "silent:"
+
+
+def silent_batch() -> str:
+    return SILENT_MARK + uuid.uuid4().hex[:28]
+
+
+def is_silent(batch: str) -> bool:
+    return SILENT_MARK in batch
+
+
 def record_change(
     session: Session,
     actor: str,

@@ -611,3 +611,66 @@ class ChatPreference(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     language: Mapped[str] = mapped_column(String(8))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Follow(Base):
+    """A chat that follows an event: a user in private, or a group one of its admins signed up.
+
+    Keyed by chat, not user, because the notification goes to the chat.
+    """
+
+    __tablename__ = "follows"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    followed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MutedChat(Base):
+    """A chat that asked (/mute) for no notifications at all; its follows are kept."""
+
+    __tablename__ = "muted_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    muted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """The outbox: one pending message about an event's changes (`db/outbox.py`).
+
+    Written in the transaction of the first change that a reader would notice, holding
+    the event's claims as readers saw them BEFORE it (`before`). Later changes within the
+    quiet period find it and add nothing, so at `due_at` the difference between `before`
+    and the claims then is what changed in all of them, and an undone change is no
+    difference at all. `prepared_at` is set when that difference was rendered (`text`,
+    None: nothing to say) and a delivery row written for every follower.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[dt.datetime] = mapped_column(index=True)
+    prepared_at: Mapped[dt.datetime | None]
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """One notification to one chat: claimed for a while by one sender (`leased_until`),
+    and `sent_at` recorded right after Telegram accepted it."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    leased_until: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+    __table_args__ = (
+        UniqueConstraint("notification_id", "chat_id", name="uq_deliveries_notification_chat"),
+    )

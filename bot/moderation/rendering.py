@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot.follow_rendering import SILENT_NOTE, render_will_notify
 from bot.moderation.errors import ModerationError
 from bot.moderation.files import ImportPreview
 from bot.moderation.forms import CHOOSE_FIELD, Question
@@ -193,6 +194,10 @@ def render_outcome(outcome: CommandResult) -> str:
             _change_block(c, outcome.applied, value_limit, max_lines) for c in outcome.changes
         ]
         parts += [f"ℹ️ {escape(note)}" for note in outcome.notes]
+        if outcome.silent:
+            parts.append(f"🔕 {SILENT_NOTE}")
+        elif outcome.followers and not outcome.applied:
+            parts.append(f"🔔 {render_will_notify(outcome.followers)}")
         return parts
 
     return _shrinking(blocks)

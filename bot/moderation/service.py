@@ -41,7 +41,7 @@ from bot.moderation.staff import ModeratorView, allowed, moderator_record, refus
 from bot.moderation.undo import DATA_ENTITIES, UNDO_PREFIX, revert
 from bot.moderation.work import RowChange, Work
 from bot.tipline.actions import INBOX_ACTIONS
-from db.audit import new_batch, record_change
+from db.audit import is_silent, new_batch, record_change, silent_batch
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
@@ -49,6 +49,7 @@ from db.import_export import export_dataset
 from db.import_plan import ImportBy, plan_import
 from db.import_write import apply_import
 from db.models import AuditEntry, Event, Moderator, utcnow
+from db.outbox import ClaimChange, record_changes
 from db.progress import Progress
 from db.vocabulary import Role
 
@@ -75,6 +76,9 @@ class CommandResult:
     # For a preview: the arguments to run on confirmation, with the versions seen pinned.
     values: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # Chats that follow the events it changes and will be told (0 for a silent change).
+    followers: int = 0
+    silent: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,10 @@ class ModerationService:
         admin_ids: Collection[int],
         on_events_changed: EventsChanged | None = None,
         form_timeout: dt.timedelta = dt.timedelta(hours=1),
+        follow_quiet: dt.timedelta = dt.timedelta(minutes=10),
     ) -> None:
         self._sessions = sessions
+        self._follow_quiet = follow_quiet
         self._admins = frozenset(admin_ids)
         self._on_events_changed = on_events_changed
         self.forms = FormStore(sessions, form_timeout)
@@ -142,10 +148,20 @@ class ModerationService:
         action = DATA_COMMANDS[command]
         arguments = action.spec.typed(values)
 
+        silent = action.spec.silent(values)
+
         def run(w: Work) -> str:
             return action.function(w, arguments)
 
-        return self._run(user_id, action.spec, run, dry_run=dry_run, values=values, pending=pending)
+        return self._run(
+            user_id,
+            action.spec,
+            run,
+            dry_run=dry_run,
+            values=values,
+            batch=silent_batch() if silent else None,
+            pending=pending,
+        )
 
     # -------------------------------------------------------- confirmations
 
@@ -222,6 +238,16 @@ class ModerationService:
                 work = Work(session, actor_name(user_id), spec, batch or new_batch())
                 message = run(work)
                 session.flush()
+                silent = is_silent(work.batch)
+                changed = [
+                    ClaimChange(c.before, c.after) for c in work.changes if c.entity == "claim"
+                ]
+                # In the change's own transaction: saved together, or neither is.
+                told = (
+                    record_changes(session, changed, self._follow_quiet, silent=silent)
+                    if changed
+                    else 0
+                )
                 outcome = CommandResult(
                     spec.name,
                     message,
@@ -229,6 +255,8 @@ class ModerationService:
                     applied=not dry_run,
                     values={**(values or {}), **work.pins},
                     notes=tuple(work.notes),
+                    followers=told,
+                    silent=silent,
                 )
                 if dry_run:
                     raise _Preview(outcome)

@@ -123,12 +123,15 @@ class CommandSpec(Generic[A]):
     changes_data: bool = True
     # Commands that ask "are you sure?" with a button even in their one-line form.
     confirms: bool = False
+    # Commands whose changes the event's followers are told of; they also take silent=yes.
+    notifies: bool = False
     by_key: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_key", {f.key: f for f in self.fields})
+        extra = (SILENT,) if self.notifies else ()
+        object.__setattr__(self, "by_key", {f.key: f for f in (*self.fields, *extra)})
         attributes = {f.name for f in fields(self.arguments)} - {"given"}
-        if attributes != set(self.by_key):
+        if attributes != set(self.by_key) - {SILENT.key}:
             raise TypeError(f"/{self.name}: {self.arguments.__name__} does not match its fields")
 
     @property
@@ -186,7 +189,13 @@ class CommandSpec(Generic[A]):
 
     def typed(self, values: Mapping[str, str]) -> A:
         """What a moderator typed (raw values by key) as this command's arguments."""
-        return self.arguments(**self.parse(values), given=frozenset(values))
+        typed = self.parse(values)
+        typed.pop(SILENT.key, None)  # how the change is told, not part of it: see `silent`
+        return self.arguments(**typed, given=frozenset(values) - {SILENT.key})
+
+    def silent(self, values: Mapping[str, str]) -> bool:
+        """Whether the moderator asked (silent=yes) that followers not be told."""
+        return self.notifies and self.parse(values).get(SILENT.key) == YesNo.YES
 
 
 def field_spec(
@@ -208,6 +217,18 @@ def optional(fields: tuple[Field, ...]) -> tuple[Field, ...]:
     return tuple(replace(f, required=False) for f in fields)
 
 
+class YesNo(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+SILENT = field_spec(
+    "silent",
+    Kind.CHOICE,
+    "Tell the event's followers? silent=yes for a typo fix they need not hear of.",
+    choices=YesNo,
+    in_form=False,
+)
 VERSION = field_spec(
     "version", Kind.NUMBER, "Which version did you check?", in_form=False
 )  # refused when the record has changed since; forms fill it in

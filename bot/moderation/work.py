@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.moderation.errors import ModerationError
 from bot.moderation.lookup import Lookup, Row, entity_of, history_ref, label, name_of, nearest
-from bot.moderation.spec import A, CommandArguments, CommandSpec
+from bot.moderation.spec import SILENT, A, CommandArguments, CommandSpec
 from db.audit import record_change
 from db.import_export import claim_record, event_record, source_record
 from db.models import Claim, Event, Source, utcnow
@@ -127,7 +127,9 @@ class Work(Lookup):
             if key not in (target, "version")
         }
         if not changes:
-            editable = ", ".join(k for k in self.spec.by_key if k not in (target, "version"))
+            editable = ", ".join(
+                k for k in self.spec.by_key if k not in (target, "version", SILENT.key)
+            )
             self.fail(f"nothing to change: give at least one of {editable}.")
         for key in required:
             if key in changes and changes[key] is None:

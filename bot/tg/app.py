@@ -19,6 +19,8 @@ from telegram.ext import (
 
 from bot.answering import AnswerService
 from bot.chat_languages import ChatLanguages
+from bot.follow_rendering import FOLLOW_COMMAND_MENU
+from bot.follow_service import FollowService
 from bot.freshness import StaffIds
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Tr, language_of, translator
 from bot.metrics import DATABASE_ERRORS
@@ -26,6 +28,7 @@ from bot.moderation.service import ModerationService
 from bot.question_limit import QuestionLimit
 from bot.tg.callbacks import Prefix, matches
 from bot.tg.handlers.fallback import FallbackHandlers
+from bot.tg.handlers.follow import FollowHandlers
 from bot.tg.handlers.inbox import InboxHandlers
 from bot.tg.handlers.moderator import ModeratorHandlers
 from bot.tg.handlers.tipline import TiplineHandlers
@@ -44,7 +47,7 @@ log = logging.getLogger(__name__)
 
 
 def user_commands(tr: Tr) -> list[BotCommand]:
-    menu = (*USER_COMMAND_MENU, *tipline_rendering.USER_COMMAND_MENU)
+    menu = (*USER_COMMAND_MENU, *tipline_rendering.USER_COMMAND_MENU, *FOLLOW_COMMAND_MENU)
     return [BotCommand(command, tr.gettext(about)) for command, about in menu]
 
 
@@ -101,6 +104,7 @@ def build_application(
     moderation: ModerationService,
     staff: StaffIds,
     tipline: TiplineService,
+    follows: FollowService,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     if settings.token is None:
         raise ValueError("a bot token is needed to build the Telegram application")
@@ -145,8 +149,15 @@ def build_application(
     add_inbox_handlers(application, inbox)
     limit = QuestionLimit(settings.questions_per_minute)
     users = UserHandlers(
-        service, limit, settings.public_url, tipline, recorder, ChatLanguages(service.sessions)
+        service,
+        limit,
+        settings.public_url,
+        tipline,
+        recorder,
+        ChatLanguages(service.sessions),
+        follows,
     )
+    add_follow_handlers(application, FollowHandlers(follows))
     add_user_handlers(application, users, TiplineHandlers(tipline, recorder))
     add_fallback_handlers(application, FallbackHandlers(moderation, users.tr))
     application.add_error_handler(report_error)
@@ -192,6 +203,20 @@ def add_inbox_handlers(
             CallbackQueryHandler(handlers.item_button, pattern=matches(Prefix.INBOX_ITEM)),
             CallbackQueryHandler(handlers.action_button, pattern=matches(Prefix.INBOX_ACTION)),
             CallbackQueryHandler(handlers.stats_button, pattern=matches(Prefix.STATS)),
+        ]
+    )
+
+
+def add_follow_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any], handlers: FollowHandlers
+) -> None:
+    application.add_handlers(
+        [
+            CommandHandler("following", handlers.following),
+            CommandHandler("mute", handlers.mute),
+            CommandHandler("unmute", handlers.unmute),
+            CallbackQueryHandler(handlers.follow_button, pattern=matches(Prefix.FOLLOW)),
+            CallbackQueryHandler(handlers.unfollow_button, pattern=matches(Prefix.UNFOLLOW)),
         ]
     )
 

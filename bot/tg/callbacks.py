@@ -36,6 +36,8 @@ class Prefix(StrEnum):
     FEEDBACK = "f"
     FEEDBACK_REASON = "fr"
     LANGUAGE = "l"  # the language of the bot's replies in this chat, chosen with /language
+    FOLLOW = "fo"  # follow an event: its slug, so any slug fits ("fo:" and 60 characters)
+    UNFOLLOW = "uf"
     FORM_ANSWER = "mf"  # a choice in a moderator's guided form
     FORM_BACK = "mb"  # back to the form's previous question
     SAVE = "mk"  # save a previewed change
@@ -153,6 +155,14 @@ def show_event(slug: str) -> str:
 
 def open_event(slug: str) -> str:
     return _checked(f"{Prefix.OPEN_EVENT}:{slug}")
+
+
+def follow(slug: str) -> str:
+    return _checked(f"{Prefix.FOLLOW}:{slug}")
+
+
+def unfollow(slug: str) -> str:
+    return _checked(f"{Prefix.UNFOLLOW}:{slug}")
 
 
 def pack_slug(slug: str) -> str:
@@ -273,7 +283,7 @@ def parse_language(data: str | None) -> Language | None:
 
 
 def parse_slug(data: str | None, prefix: Prefix) -> str | None:
-    """The event a `SHOW_EVENT` or `OPEN_EVENT` button names."""
+    """The event a `SHOW_EVENT`, `OPEN_EVENT`, `FOLLOW` or `UNFOLLOW` button names."""
     split = _split(data)
     if split is None or split[0] != prefix or not split[1]:
         return None

@@ -93,7 +93,7 @@ class PatientRateLimiter(AIORateLimiter):
                     if chat is None or retries_left == 0:
                         raise  # AIORateLimiter waits it out, holding back every send
                     retries_left -= 1
-                    delay = _seconds(error) + 0.1
+                    delay = retry_after_seconds(error) + 0.1
                     log.info("chat %s: flood limit; its sends wait %.1f s", chat, delay)
                     await asyncio.sleep(delay)  # holding this chat's turn, not a slot
 
@@ -143,7 +143,8 @@ class PatientRateLimiter(AIORateLimiter):
                 self._chats[chat] = (lock, waiting - 1)
 
 
-def _seconds(error: RetryAfter) -> float:
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long a 429 asks to wait."""
     with warnings.catch_warnings():  # PTB warns that the type will become a timedelta
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         wait = error.retry_after

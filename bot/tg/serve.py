@@ -10,6 +10,7 @@ a stop (or a kill) leaves unanswered are answered after the next start.
 
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import logging
 import signal
@@ -21,11 +22,13 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.answering import AnswerService
+from bot.follow_service import FollowService
 from bot.freshness import ChangeWatch, IndexKeeper, StaffIds
 from bot.health import Health
 from bot.metrics import MetricsServer, follow
 from bot.runtime import Runtime
 from bot.tg.app import build_application
+from bot.tg.delivery import DeliveryWorker
 from bot.tg.polling import DurablePolling
 from bot.tg.resilience import retry_telegram
 from bot.tg.update_processor import LoggedUpdateProcessor
@@ -50,13 +53,25 @@ class Serving:
     keeper: IndexKeeper
     receiver: WebhookServer | DurablePolling
     metrics: MetricsServer | None  # polling mode's own /metrics; the webhook serves its own
+    delivery: DeliveryWorker  # sends followers their notifications
 
 
 def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     settings = ctx.settings
     moderation = ctx.moderation_service(service)
     staff = StaffIds(lambda: (user_id for user_id, _ in moderation.staff()))
-    application = build_application(settings, service, moderation, staff, ctx.tipline_service())
+    application = build_application(
+        settings, service, moderation, staff, ctx.tipline_service(), FollowService(ctx.sessions)
+    )
+    assert settings.token is not None  # build_application refuses to go on without one
+    delivery = DeliveryWorker.for_bot(
+        ctx.sessions,
+        settings.token.get_secret_value(),
+        settings.bot_api_url,
+        settings.follow_messages_per_second,
+        dt.timedelta(seconds=settings.follow_lease_seconds),
+        lambda: application.update_processor.current_concurrent_updates,
+    )
     watch = ChangeWatch(ctx.sessions, since=service.built_from)
     keeper = IndexKeeper(service, watch, settings.index_poll_seconds, staff)
     receiver: WebhookServer | DurablePolling = (
@@ -71,7 +86,7 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     )
 
     follow(keeper, ctx.sessions)
-    return Serving(application, keeper, receiver, metrics)
+    return Serving(application, keeper, receiver, metrics, delivery)
 
 
 def serve(ctx: Runtime, service: AnswerService, webhook: bool) -> None:
@@ -131,6 +146,7 @@ async def _start(stack: AsyncExitStack, serving: Serving) -> None:
     # took half a second of a stop.
     gc.freeze()
     stack.push_async_callback(_cancel, asyncio.create_task(keeper.run(), name="index"))
+    stack.push_async_callback(_cancel, asyncio.create_task(serving.delivery.run(), name="outbox"))
     stack.push_async_callback(receiver.finish)
     await application.start()
     stack.push_async_callback(_stop_within_grace, application)

@@ -28,20 +28,26 @@ class Faults(ServerState):
 
     def _flood_limited(self, method: str, params: Params) -> ApiError | None:
         """A 429 if this send comes sooner after the chat's previous one than the per-chat
-        limit allows; else None, and the send counts."""
-        rate = self.chat_messages_per_second
+        limit allows, or when the bot already sent its limit of messages in the last
+        second; else None, and the send counts."""
+        rate, overall = self.chat_messages_per_second, self.messages_per_second
         chat = params.get_str("chat_id") if method in CHAT_SENDS else None
-        if rate is None or chat is None:
+        if chat is None or (rate is None and overall is None):
             return None
         with self._lock:
             now = self._clock()
+            recent = self._recent_sends
+            while recent and recent[0] <= now - 1:
+                recent.popleft()
+            if overall is not None and len(recent) >= overall:
+                return _too_many(recent[0] + 1 - now)
             allowed_at = self._chat_next_send.get(chat, now)
-            if allowed_at > now:
-                wait = math.ceil(allowed_at - now)
-                return ApiError(
-                    429, f"Too Many Requests: retry after {wait}", {"retry_after": wait}
-                )
-            self._chat_next_send[chat] = now + 1 / rate
+            if rate is not None and allowed_at > now:
+                return _too_many(allowed_at - now)
+            if rate is not None:
+                self._chat_next_send[chat] = now + 1 / rate
+            if overall is not None:
+                recent.append(now)
         return None
 
     @staticmethod
@@ -55,3 +61,9 @@ class Faults(ServerState):
             )
         default = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
         return ApiError(status, fault.description or default.get(status, "Internal Server Error"))
+
+
+def _too_many(seconds: float) -> ApiError:
+    """Telegram's 429, with the wait in whole seconds as Telegram gives it."""
+    wait = max(1, math.ceil(seconds))
+    return ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})

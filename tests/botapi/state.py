@@ -4,6 +4,7 @@ it, and users, chats, messages and updates as the Bot API shows them."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import secrets
@@ -51,6 +52,7 @@ class ServerState:
         first_update_id: int = 100_000,
         webhook_retry_delay: float = 0.05,
         chat_messages_per_second: float | None = None,
+        messages_per_second: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not _TOKEN_SHAPE.match(token):
@@ -63,6 +65,10 @@ class ServerState:
         # Telegram's per-chat flood limit (about one message a second), if enforced.
         self.chat_messages_per_second = chat_messages_per_second
         self._chat_next_send: dict[str, float] = {}
+        # Telegram's limit for the whole bot (about 30 messages a second), if enforced: the
+        # sends of the last second, oldest first.
+        self.messages_per_second = messages_per_second
+        self._recent_sends: collections.deque[float] = collections.deque()
         self._clock = clock
         self.bot = UserRecord(
             id=int(token.split(":", 1)[0]),

@@ -156,6 +156,7 @@ class AddClaim(CommandArguments):
             *APPEARANCE_FIELDS,
             field_spec("key", Kind.SLUG, "A key for the claim?", in_form=False),
         ),
+        notifies=True,
     )
 )
 def addclaim(w: Work, a: AddClaim) -> str:
@@ -225,6 +226,7 @@ class EditClaim(CommandArguments):
         ),
         positional=("claim",),
         edits=True,
+        notifies=True,
     )
 )
 def editclaim(w: Work, a: EditClaim) -> str:
@@ -335,6 +337,7 @@ class Supersede(CommandArguments):
             field_spec("new", Kind.CLAIM, "Which claim replaces it (#13)?", required=True),
         ),
         positional=("old", "new"),
+        notifies=True,
     )
 )
 def supersede(w: Work, a: Supersede) -> str:
@@ -374,6 +377,7 @@ class Retract(CommandArguments):
         Retract,
         (CLAIM, VERSION),
         positional=("claim",),
+        notifies=True,
     )
 )
 def retract(w: Work, a: Retract) -> str:
@@ -421,6 +425,7 @@ class Status(CommandArguments):
             VERSION,
         ),
         positional=("claim", "status"),
+        notifies=True,
     )
 )
 def status(w: Work, a: Status) -> str:
@@ -500,6 +505,7 @@ def _set_hidden(w: Work, a: Hide, hidden: bool) -> Event | Claim:
         (TARGET, VERSION),
         positional=("target",),
         confirms=True,
+        notifies=True,
     )
 )
 def delete(w: Work, a: Hide) -> str:
@@ -516,6 +522,7 @@ def delete(w: Work, a: Hide) -> str:
         (TARGET, VERSION),
         positional=("target",),
         role=Role.ADMIN,
+        notifies=True,
     )
 )
 def restore(w: Work, a: Hide) -> str:

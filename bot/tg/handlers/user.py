@@ -30,6 +30,7 @@ from bot.answering import Answer, AnswerService
 from bot.card import render_compact_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.chat_languages import ChatLanguages
+from bot.follow_service import FollowService
 from bot.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -102,8 +103,10 @@ class UserHandlers:
         tipline: TiplineService,
         recorder: QuestionRecorder,
         languages: ChatLanguages,
+        follows: FollowService,
     ) -> None:
         self.service = service
+        self.follows = follows
         self.limit = limit
         self.public_url = public_url  # the web site's, for the cards' "Open in browser"
         self.tipline = tipline
@@ -131,14 +134,23 @@ class UserHandlers:
 
     async def _reply_answer(self, message: Message, answer: Answer, question_id: int = 0) -> None:
         """One message: a card's first page (its buttons turn the pages), or the reply."""
+        following = await self._following(message, answer)
         text = answer.rendered[0]
         if question_id and answer.outcome == Decision.NO_MATCH:
             text += "\n\n" + escape(INBOX_NOTICE)
         await reply_html(
             message,
             text,
-            as_json(answer_buttons(answer, 0, self.public_url, question_id)),
+            as_json(answer_buttons(answer, 0, self.public_url, question_id, following=following)),
             quote=message.chat.type != ChatType.PRIVATE,
+        )
+
+    async def _following(self, message: Message, answer: Answer) -> bool:
+        """Whether the chat follows the card's event (its last button says Unfollow)."""
+        if answer.event is None:
+            return False
+        return await asyncio.to_thread(
+            self.follows.is_following, message.chat_id, answer.event.slug
         )
 
     async def answer_question(
@@ -451,7 +463,8 @@ class UserHandlers:
     async def _show_in_place(self, message: Message, answer: Answer, page: int = 0) -> None:
         """Show a page of the card in this message (a question-prompt or another page)."""
         page = min(max(page, 0), len(answer.rendered) - 1)  # the card may have fewer pages by now
-        buttons = answer_buttons(answer, page, self.public_url)
+        following = await self._following(message, answer)
+        buttons = answer_buttons(answer, page, self.public_url, following=following)
         await edit_html(message, answer.rendered[page], as_markup(buttons))
 
     # ------------------------------------------------------------ inline mode

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answering import Answer
 from bot.card import has_assessments
+from bot.follow_rendering import FOLLOW_BUTTON, UNFOLLOW_BUTTON
 from bot.i18n import Language, Tr, translator
 from bot.matching import Candidate, Decision
 from bot.public_urls import event_url
@@ -147,12 +148,18 @@ def candidate_buttons(candidates: Sequence[Candidate]) -> Rows:
 
 
 def answer_buttons(
-    answer: Answer, page: int = 0, public_url: str | None = None, question_id: int = 0
+    answer: Answer,
+    page: int = 0,
+    public_url: str | None = None,
+    question_id: int = 0,
+    *,
+    following: bool = False,
 ) -> Rows:
     """Buttons under a reply: a card's page buttons, its About and Assessments pages, its
-    web page (where the site has a public URL), related events and, last, 👍 and 👎;
-    candidates to pick from, or the event list. `question_id` is the recorded question
-    the reply answers (0: none), which the feedback and "None of these" buttons name."""
+    web page (where the site has a public URL), related events and, last, 👍, 👎 and Follow
+    (Unfollow for a chat that follows it); candidates to pick from, or the event list.
+    `question_id` is the recorded question the reply answers (0: none), which the feedback
+    and "None of these" buttons name."""
     tr = translator(answer.language)
     if answer.event is not None:
         event = answer.event
@@ -172,9 +179,8 @@ def answer_buttons(
             [(related_button(r.title), callbacks.open_event(r.slug))]
             for r in event.related[:MAX_CANDIDATE_BUTTONS]
         ]
-        return in_language(
-            [*rows, *related, feedback_row(question_id, event.slug)], answer.language
-        )
+        last = [*feedback_row(question_id, event.slug), follow_button(tr, event.slug, following)]
+        return in_language([*rows, *related, last], answer.language)
     choices = candidate_buttons(answer.candidates)
     if answer.outcome == Decision.AMBIGUOUS:
         choices.append([(tr.gettext(NONE_OF_THESE_BUTTON), callbacks.none_of_these(question_id))])
@@ -188,6 +194,12 @@ def feedback_row(question_id: int, slug: str) -> list[Button]:
         (THUMBS_UP, callbacks.feedback(FeedbackVote.UP, question_id, slug)),
         (THUMBS_DOWN, callbacks.feedback(FeedbackVote.DOWN, question_id, slug)),
     ]
+
+
+def follow_button(tr: Tr, slug: str, following: bool) -> Button:
+    if following:
+        return (tr.gettext(UNFOLLOW_BUTTON), callbacks.unfollow(slug))
+    return (tr.gettext(FOLLOW_BUTTON), callbacks.follow(slug))
 
 
 def side_page_buttons(

@@ -1,0 +1,210 @@
+"""The delivery worker: sends followers their notifications from the outbox (`db/outbox.py`).
+
+Every replica runs one. Each round it renders the notifications that fell due, then leases
+a batch of deliveries (no other sender takes them: `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, serialised writes on SQLite) and sends them, recording each one right after
+Telegram accepted it. A killed sender's lease runs out and another sender (or the next
+start) sends the rest; only a send in flight at the kill (accepted, not yet recorded) can
+reach its chat twice. A stopping sender gives its unsent rows back at once.
+
+Telegram's limits: at most `rate` notifications a second for this sender, one a second
+per chat, and a 429's `retry_after` is waited out. Answers to users come first: they
+have the application's own HTTP connections, and while any update is being handled the
+sender waits (up to ANSWER_YIELD_SECONDS per message, so notifications still trickle out
+under a steady stream of questions).
+"""
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.follow_rendering import OPEN_CARD_BUTTON, UNFOLLOW_BUTTON
+from bot.follow_service import notification_text
+from bot.metrics import FLOOD_LIMITS, NOTIFICATIONS
+from bot.tg import callbacks
+from bot.tg.resilience import backoff_delays, retry_after_seconds
+from bot.tg.transport import JsonBodyRequest, call_raw
+from db.engine import unit_of_work
+from db.outbox import Due, claim_deliveries, drop_chat, mark_sent, prepare_due, release
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+ANSWER_YIELD_SECONDS = 1.0
+CHAT_INTERVAL_SECONDS = 1.0  # Telegram: about one message a second into one chat
+SENDS_AT_ONCE = 4  # requests in flight: ~150 ms a round trip, so 25/s needs about 4
+CONNECTIONS = SENDS_AT_ONCE
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        bot: Bot,
+        rate: float,
+        lease: dt.timedelta,
+        answers_in_hand: Callable[[], int],
+    ) -> None:
+        self._sessions = sessions
+        self._bot = bot
+        self._interval = 1 / rate
+        self._answers_in_hand = answers_in_hand
+        # A batch takes about a fifth of the lease at full rate, leaving room for 429 waits;
+        # what is not sent when 80% of the lease is gone is given back.
+        self._batch = max(1, int(rate * lease.total_seconds() / 5))
+        self._lease = lease
+        self._next_send = 0.0
+        self._chat_sent: dict[int, float] = {}
+        self._leased: set[int] = set()
+
+    @classmethod
+    def for_bot(
+        cls,
+        sessions: sessionmaker[Session],
+        token: str,
+        base_url: str,
+        rate: float,
+        lease: dt.timedelta,
+        answers_in_hand: Callable[[], int],
+    ) -> "DeliveryWorker":
+        """A worker with its own HTTP connections, so that answers never queue behind it."""
+        bot = Bot(token, base_url=base_url, request=JsonBodyRequest(CONNECTIONS))
+        return cls(sessions, bot, rate, lease, answers_in_hand)
+
+    async def run(self) -> None:
+        """Send until cancelled; the unsent rows of the batch in hand are given back."""
+        wait = backoff_delays(POLL_SECONDS)
+        await self._bot.initialize()
+        try:
+            while True:
+                try:
+                    due = await asyncio.to_thread(self._next_batch)
+                    await self._send_all(due)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("notification delivery failed; trying again shortly")
+                    await asyncio.sleep(wait())
+                    continue
+                wait = backoff_delays(POLL_SECONDS)
+                if not due:
+                    await asyncio.sleep(POLL_SECONDS)
+        finally:
+            await self._give_back()
+            await self._bot.shutdown()
+
+    def _next_batch(self) -> list[Due]:
+        with unit_of_work(self._sessions) as session:
+            prepare_due(session, notification_text)
+        with unit_of_work(self._sessions) as session:
+            due = claim_deliveries(session, self._lease, self._batch)
+        self._leased = {d.id for d in due}
+        return due
+
+    async def _send_all(self, due: list[Due]) -> None:
+        leased_until = time.monotonic() + self._lease.total_seconds() * 0.8
+        slots = asyncio.Semaphore(SENDS_AT_ONCE)
+        sending: set[asyncio.Task[None]] = set()
+        for delivery in due:
+            await self._wait_turn(delivery.chat_id)
+            if time.monotonic() > leased_until:
+                break  # the rest are given back rather than sent on an expired lease
+            await slots.acquire()
+            task = asyncio.create_task(self._send(delivery))
+            task.add_done_callback(lambda _: slots.release())
+            sending.add(task)
+        if sending:
+            await asyncio.gather(*sending)
+        await self._give_back()
+
+    async def _wait_turn(self, chat_id: int) -> None:
+        """Pace: the global rate, the chat's one a second, and answers first."""
+        waited = 0.0
+        while self._answers_in_hand() and waited < ANSWER_YIELD_SECONDS:
+            await asyncio.sleep(0.02)
+            waited += 0.02
+        now = time.monotonic()
+        start = max(now, self._next_send, self._chat_sent.get(chat_id, 0) + CHAT_INTERVAL_SECONDS)
+        self._next_send = start + self._interval
+        self._chat_sent[chat_id] = start
+        if start > now:
+            await asyncio.sleep(start - now)
+        if len(self._chat_sent) > 10 * self._batch:
+            horizon = time.monotonic() - CHAT_INTERVAL_SECONDS
+            self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > horizon}
+
+    async def _send(self, delivery: Due) -> None:
+        payload = {
+            "chat_id": delivery.chat_id,
+            "text": delivery.text,
+            "parse_mode": ParseMode.HTML,
+            "link_preview_options": {"is_disabled": True},
+            "reply_markup": {
+                "inline_keyboard": [
+                    [
+                        {
+                            "text": OPEN_CARD_BUTTON,
+                            "callback_data": callbacks.open_event(delivery.event_slug),
+                        },
+                        {
+                            "text": UNFOLLOW_BUTTON,
+                            "callback_data": callbacks.unfollow(delivery.event_slug),
+                        },
+                    ]
+                ]
+            },
+        }
+        wait = backoff_delays()
+        for _ in range(8):
+            try:
+                await call_raw(self._bot, "send_message", payload)
+            except RetryAfter as error:
+                FLOOD_LIMITS.labels("sendMessage").inc()
+                await asyncio.sleep(retry_after_seconds(error))
+                continue
+            except Forbidden:
+                # Blocked, or removed from the group: it is unfollowed and sent nothing more.
+                log.info("chat %s cannot be written to; unfollowing it", delivery.chat_id)
+                await self._record(delivery, lambda s: drop_chat(s, delivery.chat_id))
+                NOTIFICATIONS.labels("dropped").inc()
+                return
+            except BadRequest as error:
+                # Retrying the same message cannot help (the chat is gone, say).
+                log.warning("notification to %s refused: %s", delivery.chat_id, error.message)
+                await self._record(delivery, lambda s: drop_chat(s, delivery.chat_id))
+                NOTIFICATIONS.labels("dropped").inc()
+                return
+            except NetworkError as error:
+                # It may have arrived: sending again may duplicate it, which beats losing it.
+                log.warning("notification to %s failed (%s); retrying", delivery.chat_id, error)
+                await asyncio.sleep(wait())
+                continue
+            await self._record(delivery, lambda s: mark_sent(s, delivery.id))
+            NOTIFICATIONS.labels("sent").inc()
+            return
+        log.warning("notification %s not sent yet; its lease will let it be retried", delivery.id)
+
+    async def _record(self, delivery: Due, write: Callable[[Session], None]) -> None:
+        def in_a_transaction() -> None:
+            with unit_of_work(self._sessions) as session:
+                write(session)
+
+        await asyncio.to_thread(in_a_transaction)
+        self._leased.discard(delivery.id)
+
+    async def _give_back(self) -> None:
+        leased, self._leased = self._leased, set()
+        if leased:
+
+            def give_back() -> None:
+                with unit_of_work(self._sessions) as session:
+                    release(session, leased)
+
+            await asyncio.to_thread(give_back)
