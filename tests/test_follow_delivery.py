@@ -98,26 +98,33 @@ def test_two_senders_on_postgresql_send_each_notification_once(
         engine.dispose()
 
 
+def sender(tg: FakeTelegram, url: str, log: Path) -> BotProcess:
+    """`claimbot run` sending 40 notifications a second, with a lease of 2 s."""
+    return BotProcess(
+        tg,
+        url,
+        log,
+        follow_messages_per_second="40",
+        follow_lease_seconds="2",
+        follow_quiet_seconds="0",
+    )
+
+
 def test_a_sender_killed_mid_broadcast_loses_nothing_after_a_restart(
     seeded_sqlite_template: Path, tmp_path: Path
 ) -> None:
     url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
-    settings = {
-        "follow_messages_per_second": "40",
-        "follow_lease_seconds": "2",
-        "follow_quiet_seconds": "0",
-    }
     with FakeTelegram(chat_messages_per_second=1) as tg:
         users = followers(tg, sessions, 200)
-        first = BotProcess(tg, url, tmp_path / "first.log", **settings).start(timeout=120)
+        first = sender(tg, url, tmp_path / "first.log").start(timeout=120)
         change_now(sessions)
         tg.wait_until(lambda: len(sent_to(tg)) >= 60 or None, 60, "the broadcast to start")
         first.stop(signal.SIGKILL)
         killed_at = len(sent_to(tg))
         assert killed_at < len(users), "the broadcast ended before the kill"
-        second = BotProcess(tg, url, tmp_path / "second.log", **settings).start(timeout=120)
+        second = sender(tg, url, tmp_path / "second.log").start(timeout=120)
         tg.wait_until(lambda: backlog(sessions) == 0 or None, 60, "every follower")
         time.sleep(1)
         assert second.stop() == 0
