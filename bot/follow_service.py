@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.follow import changes_between
 from bot.follow_rendering import render_notification
+from bot.i18n import DEFAULT_LANGUAGE, Language, is_language, translator
 from db import follows
 from db.engine import unit_of_work
 from db.models import Event, MutedChat, Source
@@ -27,12 +28,15 @@ class FollowService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def follow(self, chat_id: int, slug: str) -> Followed:
+    def follow(self, chat_id: int, slug: str, language: Language) -> Followed:
+        """Follow an event, to be told of its changes in `language`."""
         with unit_of_work(self._sessions) as session:
             event_id = _visible_event(session, slug)
             if event_id is None:
                 return Followed.GONE
-            return Followed.NOW if follows.follow(session, chat_id, event_id) else Followed.ALREADY
+            if follows.follow(session, chat_id, event_id, language):
+                return Followed.NOW
+            return Followed.ALREADY
 
     def unfollow(self, chat_id: int, slug: str) -> bool:
         with unit_of_work(self._sessions) as session:
@@ -56,9 +60,10 @@ class FollowService:
             return follows.set_muted(session, chat_id, muted)
 
 
-def notification_text(session: Session, event_id: int, before: State) -> str | None:
-    """What followers are told of an event's changes since `before`; None for nothing a
-    reader would notice (an undone change), or for an event no longer shown."""
+def notification_text(session: Session, event_id: int, before: State, language: str) -> str | None:
+    """What followers reading `language` are told of an event's changes since `before`;
+    None for nothing a reader would notice (an undone change), or for an event no longer
+    shown."""
     event = session.get(Event, event_id)
     if event is None or event.hidden:
         return None
@@ -72,7 +77,8 @@ def notification_text(session: Session, event_id: int, before: State) -> str | N
             select(Source.name, Source.short_name).where(Source.name.in_(names))
         )
     }
-    return render_notification(event.title, changes, labels)
+    tr = translator(language if is_language(language) else DEFAULT_LANGUAGE)
+    return render_notification(tr, event.title, changes, labels)
 
 
 def _visible_event(session: Session, slug: str) -> int | None:

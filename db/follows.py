@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 from db.models import Event, Follow, MutedChat, utcnow
 
 
-def follow(session: Session, chat_id: int, event_id: int) -> bool:
-    """Make the chat follow the event; False if it already did."""
+def follow(session: Session, chat_id: int, event_id: int, language: str) -> bool:
+    """Make the chat follow the event, told in `language`; False if it already did."""
     if session.get(Follow, (chat_id, event_id)) is not None:
         return False
-    session.add(Follow(chat_id=chat_id, event_id=event_id, followed_at=utcnow()))
+    session.add(Follow(chat_id=chat_id, event_id=event_id, followed_at=utcnow(), language=language))
     session.flush()
     return True
 

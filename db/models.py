@@ -626,6 +626,8 @@ class Follow(Base):
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     followed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The language its notifications are written in: the follower's when they followed.
+    language: Mapped[str] = mapped_column(String(3), default="en")
 
 
 class MutedChat(Base):
@@ -656,7 +658,7 @@ class Notification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     due_at: Mapped[dt.datetime] = mapped_column(index=True)
     prepared_at: Mapped[dt.datetime | None]
-    text: Mapped[str | None] = mapped_column(Text)
+    texts: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class Delivery(Base):
@@ -668,6 +670,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(3))
     leased_until: Mapped[dt.datetime | None]
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
 

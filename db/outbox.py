@@ -47,6 +47,7 @@ class Due:
 
     id: int
     chat_id: int
+    language: str
     text: str
     event_slug: str
 
@@ -133,7 +134,7 @@ def record_changes(
                 before[key] = shown
         session.add(
             Notification(
-                event_id=event_id, before=before, created_at=now, due_at=now + quiet, text=None
+                event_id=event_id, before=before, created_at=now, due_at=now + quiet, texts=None
             )
         )
     session.flush()
@@ -181,11 +182,13 @@ def _has_followers(session: Session, event_id: int) -> bool:
 # ---------------------------------------------------------------- sending
 
 
-Render = Callable[[Session, int, State], str | None]
+# What followers reading one language are told of an event's changes since a state.
+Render = Callable[[Session, int, State, str], str | None]
 
 
 def prepare_due(session: Session, render: Render, limit: int = 10) -> int:
-    """Render the notifications that fell due and write their deliveries; how many."""
+    """Render the notifications that fell due, in each language their followers read, and
+    write their deliveries; how many."""
     due = session.scalars(
         select(Notification)
         .where(Notification.prepared_at.is_(None), Notification.due_at <= utcnow())
@@ -194,17 +197,22 @@ def prepare_due(session: Session, render: Render, limit: int = 10) -> int:
         .with_for_update(skip_locked=True)
     ).all()
     for notification in due:
-        notification.text = render(session, notification.event_id, notification.before)
-        notification.prepared_at = utcnow()
-        if notification.text is None:
-            continue
-        followers = select(literal(notification.id), Follow.chat_id).where(
+        told = (
             Follow.event_id == notification.event_id,
             Follow.chat_id.not_in(select(MutedChat.chat_id)),
         )
-        session.execute(
-            insert(Delivery).from_select([Delivery.notification_id, Delivery.chat_id], followers)
-        )
+        languages = session.scalars(select(Follow.language).where(*told).distinct())
+        texts = {
+            language: text
+            for language in languages
+            if (text := render(session, notification.event_id, notification.before, language))
+        }
+        notification.texts = texts or None
+        notification.prepared_at = utcnow()
+        if texts:
+            followers = select(literal(notification.id), Follow.chat_id, Follow.language)
+            columns = [Delivery.notification_id, Delivery.chat_id, Delivery.language]
+            session.execute(insert(Delivery).from_select(columns, followers.where(*told)))
     return len(due)
 
 
@@ -230,13 +238,16 @@ def claim_deliveries(session: Session, lease: dt.timedelta, limit: int) -> list[
         return []
     session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(leased_until=now + lease))
     rows = session.execute(
-        select(Delivery.id, Delivery.chat_id, Notification.text, Event.slug)
+        select(Delivery.id, Delivery.chat_id, Delivery.language, Notification.texts, Event.slug)
         .join(Notification, Delivery.notification_id == Notification.id)
         .join(Event, Notification.event_id == Event.id)
         .where(Delivery.id.in_(ids))
         .order_by(Delivery.id)
     ).all()
-    return [Due(i, chat, text or "", slug) for i, chat, text, slug in rows]
+    return [
+        Due(i, chat, language, (texts or {}).get(language, ""), slug)
+        for i, chat, language, texts, slug in rows
+    ]
 
 
 def mark_sent(session: Session, delivery_id: int) -> None:

@@ -39,7 +39,7 @@ def followers(tg: FakeTelegram, sessions: sessionmaker[Session], count: int) -> 
         event_id = session.scalar(select(Event.id).where(Event.slug == "makiivka-strike"))
         assert event_id is not None
         for user_id in users:
-            follow(session, user_id, event_id)
+            follow(session, user_id, event_id, "en")
     return users
 
 

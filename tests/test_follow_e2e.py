@@ -70,8 +70,9 @@ def press(user: TgUser, message: MessageView, button: str) -> str:
 
 def follow(user: TgUser) -> None:
     card = say(user, QUESTION)
-    assert card.keyboard[-1][-1].text == "🔔 Follow"
-    assert press(user, card, "🔔 Follow").startswith("Following")
+    button = card.keyboard[-1][-1]
+    assert button.callback_data == "fo:makiivka-strike"
+    press(user, card, button.text)
 
 
 def notifications(chat: TgChat, within: float) -> list[MessageView]:
@@ -137,7 +138,8 @@ def test_follow_and_unfollow_from_the_card_and_from_following(tg: FakeTelegram, 
 def test_a_superseding_change_reaches_two_followers_once_each(
     tg: FakeTelegram, admin: TgUser
 ) -> None:
-    first, second, bystander = tg.add_user("Ann"), tg.add_user("Ben"), tg.add_user("Cy")
+    first, bystander = tg.add_user("Ann"), tg.add_user("Cy")
+    second = tg.add_user("Bohdan", language_code="uk")  # told in Ukrainian
     follow(first)
     follow(second)
     say(bystander, QUESTION)
@@ -150,14 +152,21 @@ def test_a_superseding_change_reaches_two_followers_once_each(
     saved = say(admin, "/supersede makiivka-russian-mod-89 makiivka-test-mod-120")
     assert "✅" in saved.content, saved.content
     messages = []
-    for chat in (first.chat, second.chat):
+    for chat, line, buttons in (
+        (first.chat, "Russian MoD: 120 killed (earlier 89)", ["Open the card", "🔕 Unfollow"]),
+        (
+            second.chat,
+            "Russian MoD: загинули 120 (раніше 89)",
+            ["Відкрити картку", "🔕 Не стежити"],
+        ),
+    ):
         told = first_notification(chat)
         messages.append(told)
         assert "Strike on Russian troops in Makiivka" in told.content
         # Added and superseded within the quiet period: one message, one line.
-        assert "Russian MoD: 120 killed (earlier 89)" in told.content, told.content
+        assert line in told.content, told.content
         assert told.content.count("\n") == 1, told.content
-        assert told.button_texts == ["Open the card", "🔕 Unfollow"]
+        assert told.button_texts == buttons
         assert notifications(chat, NOTHING_FOR) == []  # once
     assert notifications(bystander.chat, 0.5) == []
     # The button opens the full card.

@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.follow_rendering import OPEN_CARD_BUTTON, UNFOLLOW_BUTTON
 from bot.follow_service import notification_text
+from bot.i18n import is_language, translator
 from bot.metrics import FLOOD_LIMITS, NOTIFICATIONS
 from bot.tg import callbacks
 from bot.tg.resilience import backoff_delays, retry_after_seconds
@@ -141,6 +142,7 @@ class DeliveryWorker:
             self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > horizon}
 
     async def _send(self, delivery: Due) -> None:
+        tr = translator(delivery.language if is_language(delivery.language) else "en")
         payload = {
             "chat_id": delivery.chat_id,
             "text": delivery.text,
@@ -150,11 +152,11 @@ class DeliveryWorker:
                 "inline_keyboard": [
                     [
                         {
-                            "text": OPEN_CARD_BUTTON,
+                            "text": tr.gettext(OPEN_CARD_BUTTON),
                             "callback_data": callbacks.open_event(delivery.event_slug),
                         },
                         {
-                            "text": UNFOLLOW_BUTTON,
+                            "text": tr.gettext(UNFOLLOW_BUTTON),
                             "callback_data": callbacks.unfollow(delivery.event_slug),
                         },
                     ]

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("event_id", sa.Integer(), nullable=False),
         sa.Column("followed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("language", sa.String(length=3), nullable=False),
         sa.ForeignKeyConstraint(
             ["event_id"], ["events.id"], name=op.f("fk_follows_event_id_events"), ondelete="CASCADE"
         ),
@@ -42,7 +43,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("prepared_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("texts", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["event_id"],
             ["events.id"],
@@ -58,6 +59,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("notification_id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("language", sa.String(length=3), nullable=False),
         sa.Column("leased_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
