@@ -12,7 +12,7 @@ them (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises the writes), and
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,8 +250,9 @@ def claim_deliveries(session: Session, lease: dt.timedelta, limit: int) -> list[
     ]
 
 
-def mark_sent(session: Session, delivery_id: int) -> None:
-    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(sent_at=utcnow()))
+def mark_sent(session: Session, delivery_ids: Collection[int]) -> None:
+    ids = list(delivery_ids)
+    session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(sent_at=utcnow()))
 
 
 def release(session: Session, delivery_ids: Iterable[int]) -> None:
