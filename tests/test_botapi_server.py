@@ -940,3 +940,21 @@ def test_the_per_chat_limit_answers_429_with_retry_after() -> None:
         assert send(alice.id)[0] == 200
         assert len(alice.chat.bot_messages()) == 2
         tg.assert_no_rejected_calls()  # Telegram's limit, not the bot's mistake
+
+
+def test_the_overall_limit_answers_429_whichever_chat_is_sent_to() -> None:
+    with FakeTelegram(messages_per_second=3) as tg:
+        users = [tg.add_user(f"User {n}") for n in range(5)]
+
+        def send(chat_id: int) -> tuple[int, dict[str, Any]]:
+            response = httpx.post(
+                f"{tg.api_url}/sendMessage", json={"chat_id": chat_id, "text": "hi"}, timeout=10
+            )
+            return response.status_code, response.json()
+
+        assert [send(u.id)[0] for u in users[:3]] == [200, 200, 200]
+        status, body = send(users[3].id)  # a fourth message within the second, to a new chat
+        assert status == 429 and body["parameters"]["retry_after"] == 1
+        time.sleep(1.05)
+        assert send(users[4].id)[0] == 200
+        tg.assert_no_rejected_calls()

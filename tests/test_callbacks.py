@@ -160,6 +160,20 @@ def test_language_buttons_round_trip_and_forgeries_are_refused() -> None:
 
 
 @FUZZ
+@given(st.one_of(any_slugs, longest_slugs))
+def test_follow_buttons_round_trip_within_64_bytes_for_any_slug(slug: str) -> None:
+    for encode, prefix, other in (
+        (callbacks.follow, Prefix.FOLLOW, Prefix.UNFOLLOW),
+        (callbacks.unfollow, Prefix.UNFOLLOW, Prefix.FOLLOW),
+    ):
+        data = encode(slug)
+        assert len(data.encode()) <= callbacks.CALLBACK_DATA_LIMIT
+        assert callbacks.parse_slug(data, prefix) == slug
+        assert callbacks.parse_slug(data, other) is None
+        assert callbacks.matches(prefix)(data) and not callbacks.matches(other)(data)
+
+
+@FUZZ
 @given(ids, st.integers(min_value=1, max_value=10**6), st.sampled_from([None, "claim", "event"]))
 def test_moderator_buttons_round_trip_within_64_bytes(
     pending: int, page: int, entity: str | None
