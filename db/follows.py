@@ -2,7 +2,7 @@
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import Event, Follow, MutedChat, utcnow
@@ -25,11 +25,6 @@ def unfollow(session: Session, chat_id: int, event_id: int) -> bool:
     session.delete(found)
     session.flush()
     return True
-
-
-def forget_chat(session: Session, chat_id: int) -> None:
-    """Drop every follow of a chat that can no longer be written to (it blocked the bot)."""
-    session.execute(delete(Follow).where(Follow.chat_id == chat_id))
 
 
 def is_following(session: Session, chat_id: int, event_id: int) -> bool:

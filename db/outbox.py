@@ -26,8 +26,9 @@ from db.models import Claim, Delivery, Event, Follow, MutedChat, Notification, S
 # What a reader sees of a claim, as far as telling followers goes: its figure, its status
 # and its place in a revision chain. Wording, quotes, aliases and reports are not news.
 WATCHED = ("claimant", "metric", "qualifier", "low", "high", "supersedes", "lifecycle", "status")
-# Shown with the figure (a vague figure is its wording) but not news when only it changes.
-SHOWN = ("wording",)
+# Shown (a vague figure is its wording; a statement without one, its summary), but not news
+# when only they change.
+SHOWN = ("wording", "summary")
 
 State = dict[str, dict[str, Any]]  # claim key -> the WATCHED and SHOWN fields, as JSON
 
@@ -81,6 +82,7 @@ def event_state(session: Session, event_id: int) -> State:
             Claim.lifecycle,
             Claim.status,
             Claim.wording,
+            Claim.summary,
         )
         .join(claimant, Claim.claimant_id == claimant.id)
         .outerjoin(superseded, Claim.supersedes_id == superseded.id)

@@ -3,7 +3,8 @@
 Every replica runs one. Each round it renders the notifications that fell due, then leases
 a batch of deliveries (no other sender takes them: `FOR UPDATE SKIP LOCKED` on
 PostgreSQL, serialised writes on SQLite) and sends them, recording each one right after
-Telegram accepted it. A killed sender's lease runs out and another sender (or the next
+Telegram accepted it (`SentRecorder`: the sends accepted while one record is being written
+share the next write). A killed sender's lease runs out and another sender (or the next
 start) sends the rest; only a send in flight at the kill (accepted, not yet recorded) can
 reach its chat twice. A stopping sender gives its unsent rows back at once.
 
