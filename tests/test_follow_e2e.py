@@ -6,6 +6,7 @@ event, and nothing for an undone or a silent change. After each test the server 
 the bot never sent anything Telegram would reject (but to a user who blocked it).
 """
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -231,3 +232,15 @@ def test_only_a_group_admin_makes_the_group_follow(tg: FakeTelegram) -> None:
     assert press(boss, card, "🔔 Follow").startswith("Following")
     boss.send("/following", chat=group)
     assert "Makiivka" in group.next_bot_message(timeout=10).content
+
+
+def test_a_preview_says_how_many_followers_saving_will_notify(
+    tg: FakeTelegram, admin: TgUser
+) -> None:
+    follow(tg.add_user("Mia"))
+    preview = say(admin, "/delete makiivka-russian-mod-63")
+    assert "Preview of /delete" in preview.content, preview.content
+    told = re.search(r"Saving this will notify ([\d,]+) followers?", preview.content)
+    assert told and int(told.group(1).replace(",", "")) >= 1, preview.content
+    silent = say(admin, "/delete makiivka-russian-mod-63 silent=yes")
+    assert "will notify" not in silent.content and "Silent" in silent.content, silent.content
