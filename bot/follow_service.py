@@ -16,6 +16,7 @@ from db import follows
 from db.engine import unit_of_work
 from db.models import Event, MutedChat, Source
 from db.outbox import State, event_state
+from db.queries import translated_title
 
 
 class Followed(enum.Enum):
@@ -78,7 +79,7 @@ def notification_text(session: Session, event_id: int, before: State, language: 
         )
     }
     tr = translator(language if is_language(language) else DEFAULT_LANGUAGE)
-    return render_notification(tr, event.title, changes, labels)
+    return render_notification(tr, translated_title(session, event, tr.language), changes, labels)
 
 
 def _visible_event(session: Session, slug: str) -> int | None:

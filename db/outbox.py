@@ -16,12 +16,22 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import Select, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from db.engine import unit_of_work
 from db.follows import follower_count
-from db.models import Claim, Delivery, Event, Follow, MutedChat, Notification, Source, utcnow
+from db.models import (
+    ChatPreference,
+    Claim,
+    Delivery,
+    Event,
+    Follow,
+    MutedChat,
+    Notification,
+    Source,
+    utcnow,
+)
 
 # What a reader sees of a claim, as far as telling followers goes: its figure, its status
 # and its place in a revision chain. Wording, quotes, aliases and reports are not news.
@@ -188,6 +198,19 @@ def _has_followers(session: Session, event_id: int) -> bool:
 Render = Callable[[Session, int, State, str], str | None]
 
 
+# A follower reads the language its chat chose with /language since following, if any; else
+# the one it followed in.
+_READS = func.coalesce(ChatPreference.language, Follow.language)
+
+
+def _followers(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
+        .select_from(Follow)
+        .outerjoin(ChatPreference, ChatPreference.chat_id == Follow.chat_id)
+    )
+
+
 def prepare_due(session: Session, render: Render, limit: int = 10) -> int:
     """Render the notifications that fell due, in each language their followers read, and
     write their deliveries; how many."""
@@ -203,7 +226,7 @@ def prepare_due(session: Session, render: Render, limit: int = 10) -> int:
             Follow.event_id == notification.event_id,
             Follow.chat_id.not_in(select(MutedChat.chat_id)),
         )
-        languages = session.scalars(select(Follow.language).where(*told).distinct())
+        languages = session.scalars(_followers(_READS).where(*told).distinct())
         texts = {
             language: text
             for language in languages
@@ -212,7 +235,7 @@ def prepare_due(session: Session, render: Render, limit: int = 10) -> int:
         notification.texts = texts or None
         notification.prepared_at = utcnow()
         if texts:
-            followers = select(literal(notification.id), Follow.chat_id, Follow.language)
+            followers = _followers(literal(notification.id), Follow.chat_id, _READS)
             columns = [Delivery.notification_id, Delivery.chat_id, Delivery.language]
             session.execute(insert(Delivery).from_select(columns, followers.where(*told)))
     return len(due)

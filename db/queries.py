@@ -277,6 +277,18 @@ def _translations(
     return _Translations({t.event_id: t for t in events}, dict(summaries.all()))
 
 
+def translated_title(session: Session, event: Event, language: str) -> str:
+    """The event's title in `language` where moderators translated it, else in English."""
+    if language == BASE_LANGUAGE:
+        return event.title
+    title = session.scalar(
+        select(EventTranslation.title).where(
+            EventTranslation.event_id == event.id, EventTranslation.lang == language
+        )
+    )
+    return title or event.title
+
+
 def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) -> EventCard | None:
     """The visible event's card, with its title, summary, notes on dates, related events'
     titles and claims' summaries in `language` where moderators translated them (English

@@ -141,8 +141,11 @@ def test_a_superseding_change_reaches_two_followers_once_each(
 ) -> None:
     first, bystander = tg.add_user("Ann"), tg.add_user("Cy")
     second = tg.add_user("Bohdan", language_code="uk")  # told in Ukrainian
+    third = tg.add_user("Olena", language_code="en")
+    say(third, "/language uk")  # her choice, not her Telegram's language, is kept
     follow(first)
     follow(second)
+    follow(third)
     say(bystander, QUESTION)
     added = say(
         admin,
@@ -153,17 +156,26 @@ def test_a_superseding_change_reaches_two_followers_once_each(
     saved = say(admin, "/supersede makiivka-russian-mod-89 makiivka-test-mod-120")
     assert "✅" in saved.content, saved.content
     messages = []
-    for chat, line, buttons in (
-        (first.chat, "Russian MoD: 120 killed (earlier 89)", ["Open the card", "🔕 Unfollow"]),
+    in_ukrainian = (
+        "Удар по російських військових у Макіївці",
+        "Russian MoD: загинули 120 (раніше 89)",
+        ["Відкрити картку", "🔕 Не стежити"],
+    )
+    for chat, (title, line, buttons) in (
         (
-            second.chat,
-            "Russian MoD: загинули 120 (раніше 89)",
-            ["Відкрити картку", "🔕 Не стежити"],
+            first.chat,
+            (
+                "Strike on Russian troops in Makiivka",
+                "Russian MoD: 120 killed (earlier 89)",
+                ["Open the card", "🔕 Unfollow"],
+            ),
         ),
+        (second.chat, in_ukrainian),
+        (third.chat, in_ukrainian),
     ):
         told = first_notification(chat)
         messages.append(told)
-        assert "Strike on Russian troops in Makiivka" in told.content
+        assert title in told.content, told.content
         # Added and superseded within the quiet period: one message, one line.
         assert line in told.content, told.content
         assert told.content.count("\n") == 1, told.content
