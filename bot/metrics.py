@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.freshness import IndexKeeper
 from db.inbox import backlog
 from db.outbox import backlog as outbox_backlog
+from db.tipline import open_count
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,13 @@ class _StateCollector(Collector):
                 value=state.built_at.timestamp(),
             )
         try:
-            waiting, unsent = backlog(sessions), outbox_backlog(sessions)
+            waiting, unsent, unanswered = (
+                backlog(sessions),
+                outbox_backlog(sessions),
+                open_count(sessions),
+            )
         except Exception as error:  # a scrape reports what it can while the database is away
-            log.warning("metrics: the update inbox could not be counted: %s", error)
+            log.warning("metrics: the inbox and outbox could not be counted: %s", error)
             return
         yield GaugeMetricFamily(
             "claimbot_inbox_backlog",
@@ -88,6 +93,11 @@ class _StateCollector(Collector):
             "claimbot_outbox_backlog",
             "Notifications to followers written and not yet sent (every bot on the database).",
             value=unsent,
+        )
+        yield GaugeMetricFamily(
+            "claimbot_moderator_inbox_open",
+            "Questions and tips in the moderators' /inbox not yet answered or dismissed.",
+            value=unanswered,
         )
 
 

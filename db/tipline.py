@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from db.engine import unit_of_work
 from db.models import (
     AnswerFeedback,
     AskedQuestion,
@@ -183,6 +184,14 @@ def open_items(session: Session, offset: int, limit: int) -> tuple[list[TiplineI
         .limit(limit)
     ).all()
     return list(rows), total or 0
+
+
+def open_count(sessions: sessionmaker[Session]) -> int:
+    """Open items in the moderators' inbox: what a dashboard watches to see questions and
+    tips waiting for an answer."""
+    with unit_of_work(sessions) as session:
+        count = session.scalar(select(func.count(TiplineItem.id)).where(TiplineItem.status == OPEN))
+    return int(count or 0)
 
 
 def forget_ids(session: Session, item_id: int) -> None:

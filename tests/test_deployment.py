@@ -137,16 +137,25 @@ def grew(before: Samples, after: Samples, name: str, **labels: str) -> float:
     return after.get(key, 0.0) - before.get(key, 0.0)
 
 
+INBOX_OPEN = "claimbot_moderator_inbox_open"
+
+
 def test_each_replica_serves_prometheus_metrics_of_what_it_did(
     pair: tuple[BotProcess, BotProcess],
 ) -> None:
-    for process in pair:  # the webhook's own address; the poller's metrics port
+    for n, process in enumerate(pair):  # the webhook's own address; the poller's metrics port
         user = process.tg.add_user("Counted")
         before = scrape(process.metrics_url())
         process.tg.inject_fault("sendMessage", count=1, status=429, retry_after=0.1)
         ask(user, "how many died at Makiivka?")
-        ask(user, "zzqx vrrk plonk")
-        after = scrape(process.metrics_url())
+        # No match: into the moderators' inbox (unlike each other, or they would be grouped).
+        ask(user, ["zzqx vrrk plonk", "quorbish delm fantaro"][n])
+        deadline = time.monotonic() + 10
+        while grew(before, after := scrape(process.metrics_url()), INBOX_OPEN) < 1:
+            assert time.monotonic() < deadline, "the unanswered question never reached /inbox"
+            time.sleep(0.1)
+        assert grew(before, after, INBOX_OPEN) == 1
+        assert after[("claimbot_outbox_backlog", ())] == 0  # nobody follows anything here
         assert grew(before, after, "claimbot_questions_total", outcome="answer") == 1
         assert grew(before, after, "claimbot_questions_total", outcome="no_match") == 1
         assert grew(before, after, "claimbot_answer_seconds_count") >= 2
