@@ -149,34 +149,31 @@ def claim_record(claim: Claim) -> ClaimRecord:
     )
 
 
+# What `event_record` and `claim_record` read, loaded with the rows (export and import alike).
+EVENT_RECORD_LOADS = (
+    selectinload(Event.aliases),
+    selectinload(Event.links).selectinload(EventLink.related_event),
+    selectinload(Event.translations),
+)
+CLAIM_RECORD_LOADS = (
+    selectinload(Claim.event),
+    selectinload(Claim.claimant),
+    selectinload(Claim.supersedes),
+    selectinload(Claim.appearances).selectinload(Appearance.publisher),
+    selectinload(Claim.appearances).selectinload(Appearance.via),
+    selectinload(Claim.appearances).selectinload(Appearance.source_document),
+    selectinload(Claim.assessments),
+    selectinload(Claim.translations),
+)
+
+
 def export_dataset(session: Session) -> DataSet:
     sources = session.scalars(select(Source).order_by(Source.id)).all()
     documents = session.scalars(
         select(Document).options(selectinload(Document.publisher)).order_by(Document.id)
     ).all()
-    events = session.scalars(
-        select(Event)
-        .options(
-            selectinload(Event.aliases),
-            selectinload(Event.links).selectinload(EventLink.related_event),
-            selectinload(Event.translations),
-        )
-        .order_by(Event.id)
-    ).all()
-    claims = session.scalars(
-        select(Claim)
-        .options(
-            selectinload(Claim.event),
-            selectinload(Claim.claimant),
-            selectinload(Claim.supersedes),
-            selectinload(Claim.appearances).selectinload(Appearance.publisher),
-            selectinload(Claim.appearances).selectinload(Appearance.via),
-            selectinload(Claim.appearances).selectinload(Appearance.source_document),
-            selectinload(Claim.assessments),
-            selectinload(Claim.translations),
-        )
-        .order_by(Claim.id)
-    ).all()
+    events = session.scalars(select(Event).options(*EVENT_RECORD_LOADS).order_by(Event.id)).all()
+    claims = session.scalars(select(Claim).options(*CLAIM_RECORD_LOADS).order_by(Claim.id)).all()
     return DataSet(
         sources=[source_record(s) for s in sources],
         documents=[document_record(d) for d in documents],
@@ -219,33 +216,12 @@ def stored_documents(session: Session, keys: Sequence[str]) -> dict[str, Documen
 
 
 def stored_events(session: Session, slugs: Sequence[str]) -> dict[str, Event]:
-    query = (
-        select(Event)
-        .options(
-            selectinload(Event.aliases),
-            selectinload(Event.links).selectinload(EventLink.related_event),
-            selectinload(Event.translations),
-        )
-        .where(Event.slug.in_(slugs))
-    )
+    query = select(Event).options(*EVENT_RECORD_LOADS).where(Event.slug.in_(slugs))
     return {e.slug: e for e in session.scalars(query)}
 
 
 def stored_claims(session: Session, keys: Sequence[str]) -> dict[str, Claim]:
-    query = (
-        select(Claim)
-        .options(
-            selectinload(Claim.event),
-            selectinload(Claim.claimant),
-            selectinload(Claim.supersedes),
-            selectinload(Claim.appearances).selectinload(Appearance.publisher),
-            selectinload(Claim.appearances).selectinload(Appearance.via),
-            selectinload(Claim.appearances).selectinload(Appearance.source_document),
-            selectinload(Claim.assessments),
-            selectinload(Claim.translations),
-        )
-        .where(Claim.key.in_(keys))
-    )
+    query = select(Claim).options(*CLAIM_RECORD_LOADS).where(Claim.key.in_(keys))
     return {c.key: c for c in session.scalars(query)}
 
 
