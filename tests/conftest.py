@@ -1,4 +1,6 @@
-"""Shared fixtures: real databases (a SQLite file and a throwaway PostgreSQL server)."""
+"""Shared fixtures: real databases (a SQLite file and a throwaway PostgreSQL server), and the
+local Bot API server with the bot running against it for end-to-end tests (a module may
+override `bot` with its own set-up)."""
 
 import os
 import pwd
@@ -9,15 +11,19 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from telegram.ext import Application
 
 from bot.moderation.service import ModerationService
 from db.bootstrap import initialise
 from db.engine import make_engine, make_session_factory
+from tests.botapi import FakeTelegram
+from tests.e2e import copy_seeded_sqlite, running_bot
 from tests.moderating import ADMIN, MOD, OTHER_MOD
 
 REPO = Path(__file__).resolve().parents[1]
@@ -201,3 +207,29 @@ def service(seeded: sessionmaker[Session], refreshed: list[set[str]]) -> Moderat
     moderation.grant(ADMIN, MOD)
     moderation.grant(ADMIN, OTHER_MOD)
     return moderation
+
+
+@pytest.fixture(scope="module")
+def tg() -> Iterator[FakeTelegram]:
+    """The local Bot API server, one per test module."""
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bot(
+    tg: FakeTelegram,
+    seeded_sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """The bot on a copy of the seeded SQLite database, answering through `tg`."""
+    url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path_factory.mktemp("bot"))
+    with running_bot(tg, url) as application:
+        yield application
+
+
+@pytest.fixture
+def nothing_rejected(tg: FakeTelegram) -> Iterator[None]:
+    """Every call the bot made during the test was one Telegram would take."""
+    yield
+    tg.assert_no_rejected_calls()

@@ -8,43 +8,22 @@ After each test the server confirms the bot never sent anything Telegram would r
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from bot.answering import AnswerService
 from bot.tg import callbacks
 from bot.tg.callbacks import Prefix
 from tests.botapi import FakeTelegram, MessageView, TgChat, TgUser
-from tests.e2e import copy_seeded_sqlite, running_bot
+from tests.e2e import copy_seeded_sqlite
 
 TELEGRAM_LIMIT = 4096
 
 
-@pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def bot(
-    tg: FakeTelegram,
-    seeded_sqlite_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Application[Any, Any, Any, Any, Any, Any]]:
-    url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path_factory.mktemp("bot"))
-    with running_bot(tg, url) as application:
-        yield application
-
-
-@pytest.fixture(autouse=True)
-def nothing_rejected(tg: FakeTelegram) -> Iterator[None]:
-    yield
-    tg.assert_no_rejected_calls()
+# Every call the bot makes must be one Telegram would take.
+pytestmark = pytest.mark.usefixtures("nothing_rejected")
 
 
 @pytest.fixture

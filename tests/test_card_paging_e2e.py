@@ -21,6 +21,10 @@ SLUG = "long-" + "x" * 50 + "-card"  # 60 characters, the longest slug there is
 CLAIMS = 2000
 
 
+# Every call the bot makes must be one Telegram would take.
+pytestmark = pytest.mark.usefixtures("nothing_rejected")
+
+
 def long_event() -> DataSet:
     sources = [
         {"name": f"Regional administration press office {n}", "kind": "official", "side": "ukraine"}
@@ -65,12 +69,6 @@ def long_event() -> DataSet:
 
 
 @pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def bot(
     tg: FakeTelegram, seeded_sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
@@ -82,12 +80,6 @@ def bot(
     engine.dispose()
     with running_bot(tg, url) as application:
         yield application
-
-
-@pytest.fixture(autouse=True)
-def nothing_rejected(tg: FakeTelegram) -> Iterator[None]:
-    yield
-    tg.assert_no_rejected_calls()
 
 
 @pytest.fixture

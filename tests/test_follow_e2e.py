@@ -28,12 +28,6 @@ QUESTION = "how many died at Makiivka?"
 
 
 @pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def admin(tg: FakeTelegram) -> TgUser:
     return tg.add_user("Ada", username="ada_admin")
 

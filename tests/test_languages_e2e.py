@@ -6,39 +6,15 @@ printed them; /language chooses for good (in a group, only its administrators ma
 """
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram.ext import Application
 
 from tests.botapi import FakeTelegram
-from tests.e2e import copy_seeded_sqlite, running_bot
 from tests.test_bot_e2e import TELEGRAM_LIMIT, ask, joined, page_through, replies_in
 
-
-@pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def bot(
-    tg: FakeTelegram,
-    seeded_sqlite_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Application[Any, Any, Any, Any, Any, Any]]:
-    url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path_factory.mktemp("bot"))
-    with running_bot(tg, url) as application:
-        yield application
-
-
-@pytest.fixture(autouse=True)
-def nothing_rejected(tg: FakeTelegram) -> Iterator[None]:
-    yield
-    tg.assert_no_rejected_calls()
+# Every call the bot makes must be one Telegram would take.
+pytestmark = pytest.mark.usefixtures("nothing_rejected")
 
 
 def test_a_ukrainian_reader_gets_a_ukrainian_card_with_the_quotes_as_printed(

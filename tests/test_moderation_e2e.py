@@ -59,10 +59,8 @@ VALID_USES = {
 ADMIN_ONLY = sorted(name for name, spec in COMMANDS.items() if spec.role.value == "admin")
 
 
-@pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
+# Every call the bot makes must be one Telegram would take.
+pytestmark = pytest.mark.usefixtures("nothing_rejected")
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +80,6 @@ def bot(
 ) -> Iterator[Application[Any, Any, Any, Any, Any, Any]]:
     with running_bot(tg, database, admin_ids=str(admin.id)) as application:
         yield application
-
-
-@pytest.fixture(autouse=True)
-def nothing_rejected(tg: FakeTelegram) -> Iterator[None]:
-    yield
-    tg.assert_no_rejected_calls()
 
 
 @pytest.fixture(scope="module")

@@ -25,12 +25,6 @@ TIPS_PER_HOUR = 3
 
 
 @pytest.fixture(scope="module")
-def tg() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def admin(tg: FakeTelegram) -> TgUser:
     return tg.add_user("Ada", username="ada_admin")
 
