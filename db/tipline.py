@@ -175,7 +175,6 @@ def question_text(session: Session, question_id: int | None) -> str | None:
 
 def open_items(session: Session, offset: int, limit: int) -> tuple[list[TiplineItem], int]:
     """A page of the open items, most asked first, and how many are open."""
-    total = session.scalar(select(func.count(TiplineItem.id)).where(TiplineItem.status == OPEN))
     rows = session.scalars(
         select(TiplineItem)
         .where(TiplineItem.status == OPEN)
@@ -183,14 +182,18 @@ def open_items(session: Session, offset: int, limit: int) -> tuple[list[TiplineI
         .offset(offset)
         .limit(limit)
     ).all()
-    return list(rows), total or 0
+    return list(rows), _open_total(session)
 
 
 def open_count(sessions: sessionmaker[Session]) -> int:
     """Open items in the moderators' inbox: what a dashboard watches to see questions and
     tips waiting for an answer."""
     with unit_of_work(sessions) as session:
-        count = session.scalar(select(func.count(TiplineItem.id)).where(TiplineItem.status == OPEN))
+        return _open_total(session)
+
+
+def _open_total(session: Session) -> int:
+    count = session.scalar(select(func.count(TiplineItem.id)).where(TiplineItem.status == OPEN))
     return int(count or 0)
 
 
