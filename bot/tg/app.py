@@ -30,6 +30,7 @@ from bot.tg.callbacks import Prefix, matches
 from bot.tg.handlers.fallback import FallbackHandlers
 from bot.tg.handlers.follow import FollowHandlers
 from bot.tg.handlers.inbox import InboxHandlers
+from bot.tg.handlers.language import LanguageHandlers
 from bot.tg.handlers.moderator import ModeratorHandlers
 from bot.tg.handlers.tipline import TiplineHandlers
 from bot.tg.handlers.user import UserHandlers
@@ -234,6 +235,7 @@ def add_user_handlers(
     handlers: UserHandlers,
     tips: TiplineHandlers,
 ) -> None:
+    languages = LanguageHandlers(handlers)
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     application.add_handlers(
@@ -247,7 +249,7 @@ def add_user_handlers(
             CommandHandler("ask", handlers.ask),
             CommandHandler("tip", tips.tip_command),
             CommandHandler("forget", tips.forget),
-            CommandHandler("language", handlers.language_command),
+            CommandHandler("language", languages.language_command),
             MessageHandler(TIPS & ~filters.COMMAND, tips.tip_message),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text),
             MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text),
@@ -268,7 +270,7 @@ def add_user_handlers(
             ),
             CallbackQueryHandler(tips.vote_button, pattern=matches(Prefix.FEEDBACK)),
             CallbackQueryHandler(tips.reason_button, pattern=matches(Prefix.FEEDBACK_REASON)),
-            CallbackQueryHandler(handlers.language_button, pattern=matches(Prefix.LANGUAGE)),
+            CallbackQueryHandler(languages.language_button, pattern=matches(Prefix.LANGUAGE)),
             # Last: forged, truncated or outdated data of any kind gets a clear answer.
             CallbackQueryHandler(handlers.stale_button),
             InlineQueryHandler(handlers.inline_query),

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 
 from telegram import (
-    Bot,
     CallbackQuery,
     Chat,
     InlineKeyboardMarkup,
@@ -23,7 +22,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answering import Answer, AnswerService
@@ -32,11 +31,8 @@ from bot.card_notes import render_assessments, render_event_about
 from bot.chat_languages import ChatLanguages
 from bot.follow_service import FollowService
 from bot.i18n import (
-    LANGUAGE_NAMES,
-    LANGUAGES,
     Language,
     Tr,
-    is_language,
     reply_language,
     translator,
 )
@@ -74,16 +70,12 @@ from bot.user_rendering import (
     EVENT_USAGE,
     EVENTS_USAGE,
     EXAMPLE_QUESTIONS,
-    LANGUAGE_ADMINS_ONLY,
-    LANGUAGE_USAGE,
     NONE_OF_THESE_THANKS,
     NOT_AN_EVENT,
     SLOW_DOWN,
     STALE_BUTTON,
     button_text,
     inline_description,
-    render_language_prompt,
-    render_language_set,
     render_unknown_event,
 )
 
@@ -283,48 +275,10 @@ class UserHandlers:
         buttons = in_language(candidate_buttons(suggestions), tr.language)
         await message.reply_html(text, reply_markup=as_markup(buttons))
 
-    async def language_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/language: buttons to choose the language of the replies; /language uk sets it."""
-        message = update.effective_message
-        if message is None:
-            return
-        tr = await self.tr(update)
-        if not context.args:
-            current = await self.language(message.chat, update.effective_user)
-            buttons = [
-                [(LANGUAGE_NAMES[code], callbacks.choose_language(code)) for code in LANGUAGES]
-            ]
-            await message.reply_html(
-                render_language_prompt(tr, current), reply_markup=as_markup(buttons)
-            )
-            return
-        wanted = context.args[0].lower()
-        if len(context.args) > 1 or not is_language(wanted):
-            await message.reply_html(tr.gettext(LANGUAGE_USAGE))
-        elif not await _may_set_language(context.bot, message.chat, update.effective_user):
-            await message.reply_html(tr.gettext(LANGUAGE_ADMINS_ONLY))
-        else:
-            await asyncio.to_thread(self.languages.choose, message.chat.id, wanted)
-            await message.reply_html(render_language_set(translator(wanted), wanted))
-
     # ------------------------------------------------------------ buttons
 
-    async def language_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = await self._pressed(update)
-        language = callbacks.parse_language(pressed.data)
-        if language is None or pressed.message is None:
-            await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
-            return
-        chat = pressed.message.chat
-        if not await _may_set_language(context.bot, chat, pressed.query.from_user):
-            await pressed.query.answer(pressed.tr.gettext(LANGUAGE_ADMINS_ONLY), show_alert=True)
-            return
-        await asyncio.to_thread(self.languages.choose, chat.id, language)
-        await pressed.query.answer()
-        await edit_html(pressed.message, render_language_set(translator(language), language), None)
-
     async def events_page_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = await self._pressed(update)
+        pressed = await self.pressed(update)
         page = callbacks.parse_number(pressed.data, callbacks.Prefix.EVENTS_PAGE)
         if page is None or pressed.message is None:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
@@ -334,7 +288,7 @@ class UserHandlers:
         await edit_html(pressed.message, text, keyboard)
 
     async def example_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = await self._pressed(update)
+        pressed = await self.pressed(update)
         index = callbacks.parse_number(pressed.data, callbacks.Prefix.EXAMPLE)
         examples = EXAMPLE_QUESTIONS[pressed.tr.language]
         if index is None or index >= len(examples) or pressed.message is None:
@@ -347,7 +301,7 @@ class UserHandlers:
     async def none_of_these_button(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
-        pressed = await self._pressed(update)
+        pressed = await self.pressed(update)
         marked = callbacks.parse_number(pressed.data, callbacks.Prefix.NONE_OF_THESE)
         if marked is None or pressed.message is None:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
@@ -373,7 +327,7 @@ class UserHandlers:
         await self._card_page(update, choosing=True)
 
     async def _card_page(self, update: Update, choosing: bool) -> None:
-        pressed = await self._pressed(update)
+        pressed = await self.pressed(update)
         prefix = callbacks.Prefix.PAGE_CHOOSER if choosing else callbacks.Prefix.CARD_PAGE
         card = callbacks.parse_card_page(pressed.data, prefix)
         if card is None or pressed.message is None:
@@ -401,7 +355,7 @@ class UserHandlers:
         await self._side_page(update, callbacks.Prefix.ASSESSMENTS_PAGE)
 
     async def _side_page(self, update: Update, prefix: callbacks.Prefix) -> None:
-        pressed = await self._pressed(update)
+        pressed = await self.pressed(update)
         wanted = callbacks.parse_card_page(pressed.data, prefix)
         if wanted is None or pressed.message is None:
             await pressed.query.answer(pressed.tr.gettext(STALE_BUTTON))
@@ -419,14 +373,14 @@ class UserHandlers:
         await edit_html(pressed.message, pages[page], as_markup(buttons))
 
     async def show_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = await self._pressed(update)
+        pressed = await self.pressed(update)
         slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.SHOW_EVENT)
         answer = await self._shown_event(pressed, slug)
         if answer is not None and pressed.message is not None:
             await self._show_in_place(pressed.message, answer)
 
     async def open_event_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        pressed = await self._pressed(update)
+        pressed = await self.pressed(update)
         slug = callbacks.parse_slug(pressed.data, callbacks.Prefix.OPEN_EVENT)
         answer = await self._shown_event(pressed, slug)
         if answer is not None and pressed.message is not None:
@@ -450,7 +404,7 @@ class UserHandlers:
         await pressed.query.answer()
         return answer
 
-    async def _pressed(self, update: Update) -> "Pressed":
+    async def pressed(self, update: Update) -> "Pressed":
         query = update.callback_query
         assert query is not None  # these handlers are registered for callback queries only
         message = query.message if isinstance(query.message, Message) else None
@@ -500,16 +454,6 @@ class UserHandlers:
             )
         # Personal: the results are in the asker's language.
         await query.answer(results, cache_time=30, is_personal=True)
-
-
-async def _may_set_language(bot: Bot, chat: Chat, user: User | None) -> bool:
-    """Anyone in a private chat; in a group, only its administrators."""
-    if chat.type == ChatType.PRIVATE:
-        return True
-    if user is None:
-        return False
-    member = await bot.get_chat_member(chat.id, user.id)
-    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
 @dataclass(frozen=True)
