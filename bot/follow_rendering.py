@@ -5,7 +5,7 @@ the moderators' replies."""
 
 from collections.abc import Mapping, Sequence
 
-from bot.card import FIGURE_CHARS, figure_label
+from bot.claim_text import FIGURE_CHARS, figure_label
 from bot.follow import Change, ChangeKind, Seen
 from bot.i18n import N_, Tr
 from bot.rendering import METRIC_HEADINGS, STATUS_MARKERS, escape, shorten, status_name

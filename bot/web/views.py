@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.answering import claim_json
-from bot.card import claim_groups, figure_label, reason_text, subject_adds
+from bot.card import claim_groups, subject_adds
+from bot.claim_text import figure_label, reason_text
 from bot.i18n import ENGLISH, Tr
 from bot.public_urls import claim_anchor, event_path
 from bot.references import appearance_label
