@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.moderation.actions import claims, events, sources
+from bot.moderation.actions import claims, events, sources, verdicts
 from bot.moderation.service_commands import SERVICE_COMMANDS
 from bot.moderation.spec import CommandSpec
 from bot.moderation.work import DataCommand
@@ -21,11 +21,11 @@ DATA_COMMANDS: dict[str, DataCommand[Any]] = {
         claims.addclaim,
         claims.editclaim,
         claims.report,
-        claims.supersede,
-        claims.retract,
-        claims.status,
-        claims.delete,
-        claims.restore,
+        verdicts.supersede,
+        verdicts.retract,
+        verdicts.status,
+        verdicts.delete,
+        verdicts.restore,
     )
 }
 COMMANDS: dict[str, CommandSpec[Any]] = {

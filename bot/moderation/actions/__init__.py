@@ -1,1 +1,1 @@
-"""The commands that change data, by group: events, sources and claims."""
+"""The commands that change data, by group: events, sources, claims and their verdicts."""
