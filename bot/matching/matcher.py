@@ -39,7 +39,13 @@ from bot.matching.index import (
     IndexedEvent,
     Totals,
 )
-from bot.matching.question import FUZZY_SIMILARITY, Query, QuestionReader, Unit
+from bot.matching.question import (
+    FUZZY_SIMILARITY,
+    Query,
+    QuestionReader,
+    Unit,
+    near_another_name,
+)
 from bot.matching.terms import cached_units, is_concept, plain
 from bot.matching.text import common_words, is_number
 from db.vocabulary import AliasKind
@@ -104,6 +110,8 @@ class _Evidence:
     unique_at: set[int] = field(default_factory=set)  # positions of those unique words
     name_hit: bool = False  # a question word is (a misspelling of) a word of its names
     sure_name: bool = False  # ... spelt right, or misspelt but nearer no other event's name
+    # Positions of question words whose key is a word of its names.
+    name_keys: list[int] = field(default_factory=list)
     # Every question word it does not hold is one that many events hold ("strike", "killed").
     rest_unspecific: bool = False
     # Evidence from each word of the question, by position.
@@ -353,7 +361,10 @@ class Matcher:
                                 item.place_named = True
                         if field >= NAME_LEVEL and not is_concept(term):
                             item.name_hit = True
-                            item.sure_name |= similarity == 1.0 or not unit.doubtful
+                            if similarity == 1.0:
+                                item.name_keys.append(len(item.by_word))
+                            else:
+                                item.sure_name |= not unit.doubtful
                 item.by_word.append(best)
                 if unique:
                     item.unique_at.add(len(item.by_word) - 1)
@@ -400,6 +411,12 @@ class Matcher:
                 item.named = self._names_event(item.event, matched)
             # Folding makes Wommels and Womeels one key; the spelling the user typed decides.
             item.verbatim = self._verbatim(item.event, query.text)
+            item.sure_name |= item.verbatim or any(
+                not near_another_name(self._index, query.units[position], item.event.id)
+                for position in item.name_keys
+            )
+        for item in found[NAME_CHECKS:]:
+            item.sure_name |= bool(item.name_keys)
         leading = found[:DESCRIBED]
         self._related(query, leading, found)
         for item in leading:

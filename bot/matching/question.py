@@ -3,6 +3,8 @@ typos of an indexed key), and the places and dates it names."""
 
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from bot.matching.dates import DateMention, dated_new_years, find_dates, relative_dates
 from bot.matching.gazetteer import Gazetteer
 from bot.matching.index import NAME_LEVEL, Index
@@ -32,6 +34,9 @@ class Unit:
     # An everyday word of one of the five languages ("first", "million", "article"): one
     # event's text holding it alone does not make it that event's own.
     common: bool = False
+    # The word's key, where it is the key of a name and the word is long enough to be a
+    # misspelling: folding may have made a misspelling of one name another's key.
+    key: str = ""
 
 
 @dataclass(slots=True)
@@ -143,7 +148,10 @@ class QuestionReader:
         terms = LEXICON.get(key, (key,))
         held = [term for term in terms if term in index.postings]
         if held:
-            return self._unit([(term, 1.0) for term in held])
+            unit = self._unit([(term, 1.0) for term in held])
+            if typos and terms == (key,):
+                unit.key = key
+            return unit
         if key in LEXICON:
             return Unit([], False, concept=True)
         if is_number(key) or typos == 0:
@@ -163,3 +171,21 @@ class QuestionReader:
         """The events whose names hold this term."""
         posting = self._index.postings.get(term, {})
         return {event_id for event_id, weight in posting.items() if weight >= NAME_LEVEL}
+
+
+def near_another_name(index: Index, unit: Unit, event_id: int) -> bool:
+    """Whether a word whose key names this event is one edit from another event's name: folding
+    makes "Syetova", meant for Setovka, the very key of Syetov (a spelling of Sietow), so the
+    key alone is no sure sign of the name. Asked only of the leading events' names that the
+    question does not spell verbatim: a lookup costs about as much as matching a question."""
+    if not unit.key:
+        return False
+    _, others = index.fuzzy.near(unit.key, 1)
+    return any(
+        OSA.distance(unit.key, near) <= 1
+        and any(
+            other != event_id and weight >= NAME_LEVEL
+            for other, weight in index.postings.get(near, {}).items()
+        )
+        for near in others[:MAX_FUZZY]
+    )
