@@ -235,28 +235,31 @@ def cmd_web(ctx: Runtime, _args: argparse.Namespace) -> None:
 
 def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
     from db.file_formats import read_dataset
+    from db.heap import import_heap
     from db.import_plan import plan_import
     from db.import_write import apply_import
 
     # An import brings its own data: the schema is needed, the seed is not.
     ctx.ensure_schema()
     line = ProgressLine(sys.stderr)
-    dataset = read_dataset(
-        Path(args.file), max_bytes=ctx.settings.import_max_mb * 2**20, progress=line.show
-    )
-    # Planning only reads: on SQLite the write lock is taken by the first write, so
-    # answers and other writers wait only while the changes are written.
-    with unit_of_work(ctx.sessions) as session:
-        plan = plan_import(session, dataset, progress=line.show)
-        line.end()
-        print(plan.summary())
-        if plan.rejected:
-            raise CommandError("nothing was imported: fix the rejected records and try again")
-        if args.dry_run or not plan.has_changes:
-            print("Nothing written." if args.dry_run else "Nothing to change.")
-            return
-        apply_import(session, plan, actor=f"import:{Path(args.file).name}", progress=line.show)
-        line.end()
+    with import_heap() as heap:
+        dataset = read_dataset(
+            Path(args.file), max_bytes=ctx.settings.import_max_mb * 2**20, progress=line.show
+        )
+        heap.built()
+        # Planning only reads: on SQLite the write lock is taken by the first write, so
+        # answers and other writers wait only while the changes are written.
+        with unit_of_work(ctx.sessions) as session:
+            plan = plan_import(session, dataset, progress=line.show)
+            line.end()
+            print(plan.summary())
+            if plan.rejected:
+                raise CommandError("nothing was imported: fix the rejected records and try again")
+            if args.dry_run or not plan.has_changes:
+                print("Nothing written." if args.dry_run else "Nothing to change.")
+                return
+            apply_import(session, plan, actor=f"import:{Path(args.file).name}", progress=line.show)
+            line.end()
     print("Imported.")
 
 
