@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from db.audit import new_batch, record_change
+from db.bulk_insert import insert_rows
 from db.dataset_schema import (
     AliasRecord,
     AppearanceRecord,
@@ -114,8 +115,7 @@ class _ImportWriter:
     def _insert(self, model: type[Any], rows: list[Row]) -> None:
         """Insert rows in one statement (executemany): no ids come back, which is what lets
         SQLite take them all at once."""
-        if rows:
-            self.session.execute(insert(cast(Table, model.__table__)), rows)
+        insert_rows(self.session, cast(Table, model.__table__), rows)
 
     def _insert_keyed(self, key: InstrumentedAttribute[str], rows: list[Row]) -> list[int]:
         """Insert rows with a natural key; their new ids, in the rows' order."""
