@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import logging
 import sys
@@ -238,6 +239,7 @@ def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
     from db.heap import import_heap
     from db.import_plan import plan_import
     from db.import_write import apply_import
+    from db.outbox import record_changes
 
     # An import brings its own data: the schema is needed, the seed is not.
     ctx.ensure_schema()
@@ -258,7 +260,12 @@ def cmd_import(ctx: Runtime, args: argparse.Namespace) -> None:
             if args.dry_run or not plan.has_changes:
                 print("Nothing written." if args.dry_run else "Nothing to change.")
                 return
-            apply_import(session, plan, actor=f"import:{Path(args.file).name}", progress=line.show)
+            changes = apply_import(
+                session, plan, actor=f"import:{Path(args.file).name}", progress=line.show
+            )
+            # Followers are told of an imported change as of a moderator's one.
+            quiet = dt.timedelta(seconds=ctx.settings.follow_quiet_seconds)
+            record_changes(session, changes, quiet, silent=False)
             line.end()
     print("Imported.")
 

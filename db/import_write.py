@@ -51,6 +51,7 @@ from db.models import (
     EventTranslation,
     Source,
 )
+from db.outbox import ClaimChange, watched_events
 from db.progress import Phase, Progress
 
 
@@ -60,12 +61,14 @@ def apply_import(
     actor: str,
     progress: Progress | None = None,
     by: ImportBy | None = None,
-) -> None:
+) -> list[ClaimChange]:
     """Write a plan without rejections; the caller's transaction makes it all-or-nothing.
 
     New rows are inserted in bulk, a batch at a time; changed rows are updated through
     the ORM (their version counters move), a batch per flush. With `by`, new assessments
-    are recorded as set by that moderator, at that time.
+    are recorded as set by that moderator, at that time. Returns the changes to claims of
+    events someone follows, for the caller to note in the outbox (`record_changes`), as
+    a moderator's change is.
     """
     if plan.rejected:
         raise ImportRejected(plan)
@@ -74,6 +77,7 @@ def apply_import(
     writer.write_documents()
     writer.write_events()
     writer.write_claims()
+    return writer.watched_changes
 
 
 Row = dict[str, Any]
@@ -97,6 +101,8 @@ class _ImportWriter:
         self.done = 0
         self.audited = False
         self.audit_rows: list[Row] = []
+        self.watched = watched_events(session)
+        self.watched_changes: list[ClaimChange] = []
         if progress:
             progress(Phase.WRITING, 0, self.total)
 
@@ -124,6 +130,12 @@ class _ImportWriter:
         return [ids[row[key.key]] for row in rows]
 
     def _audit(self, change: Change, entity: str, entity_id: int, before: Any, after: Any) -> None:
+        before_json = before.model_dump(mode="json") if before else None
+        after_json = after.model_dump(mode="json")
+        if entity == "claim" and (
+            after.event in self.watched or (before and before.event in self.watched)
+        ):
+            self.watched_changes.append(ClaimChange(before_json, after_json))
         if not self.audited:
             # The first entry goes through the session, so that whatever watches flushes
             # for audit entries (card caches, handled marks) sees that this changes data.
@@ -138,8 +150,8 @@ class _ImportWriter:
                 "action": change.value,
                 "entity": entity,
                 "entity_id": entity_id,
-                "before": before.model_dump(mode="json") if before else None,
-                "after": after.model_dump(mode="json"),
+                "before": before_json,
+                "after": after_json,
                 "batch": self.batch,
             }
         )

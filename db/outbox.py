@@ -105,6 +105,15 @@ def event_state(session: Session, event_id: int) -> State:
     return state
 
 
+def watched_events(session: Session) -> set[str]:
+    """The events a change may have to be noted for: followed, or with a notification
+    pending. A large import asks this first, so that it keeps and notes only the changes
+    to these, not to every event it touches."""
+    pending = select(Notification.event_id).where(Notification.prepared_at.is_(None))
+    watched = select(Follow.event_id).union(pending)
+    return set(session.scalars(select(Event.slug).where(Event.id.in_(watched))))
+
+
 def record_changes(
     session: Session, changes: Iterable[ClaimChange], quiet: dt.timedelta, *, silent: bool
 ) -> int:

@@ -10,8 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 import yaml
 
+from db.engine import make_engine, make_session_factory, unit_of_work
+from db.follows import follow
+from db.models import Event, Notification
 from tests.conftest import NewDatabase
 
 CLAIMBOT = Path(sys.executable).with_name("claimbot")
@@ -196,6 +200,36 @@ def test_export_and_import_round_trip_through_the_command_line(
     assert "claims:" in imported.stdout and "new" in imported.stdout
     again = run("export", "--format", "json", database_url=target)
     assert again.stdout == exported.read_text(encoding="utf-8")
+
+
+def test_an_imported_change_to_a_followed_event_is_noted_for_its_followers(
+    new_database: NewDatabase, tmp_path: Path
+) -> None:
+    url = new_database()
+    assert run("init", database_url=url).returncode == 0
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with unit_of_work(sessions) as session:
+        makiivka = session.scalars(
+            sqlalchemy.select(Event.id).where(Event.slug == "makiivka-strike")
+        ).one()
+        follow(session, 9001, makiivka, "en")
+    document = yaml.safe_load(run("export", database_url=url).stdout)
+    claim = next(
+        c
+        for c in document["claims"]
+        if c["event"] == "makiivka-strike" and c["lifecycle"] == "current" and not c["hidden"]
+    )
+    claim["lifecycle"] = "retracted"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    imported = run("import", str(changed), database_url=url)
+    assert imported.returncode == 0, imported.stderr
+    with unit_of_work(sessions) as session:
+        pending = session.scalars(sqlalchemy.select(Notification)).one()
+        assert pending.event_id == makiivka
+        assert pending.before[claim["key"]]["lifecycle"] == "current"
+    engine.dispose()
 
 
 def test_a_malformed_import_changes_nothing_and_names_the_record(

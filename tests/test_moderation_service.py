@@ -26,11 +26,12 @@ from bot.moderation.spec import Kind
 from bot.moderation.work import Work
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import dataset_from_bytes
+from db.follows import follow
 from db.import_export import claim_record, event_record, source_record
 from db.import_plan import plan_import
 from db.import_write import apply_import
 from db.migrate import upgrade
-from db.models import AuditEntry, Claim, Event, Source, utcnow
+from db.models import AuditEntry, Claim, Event, Notification, Source, utcnow
 from db.queries import load_event_card
 from db.vocabulary import Lifecycle, Role, VerificationStatus
 from tests.conftest import NewDatabase
@@ -501,6 +502,30 @@ def test_an_import_applies_all_or_nothing_after_its_preview(
     assert {e.actor for e in written} == {f"tg:{MOD}"} and len({e.batch for e in written}) == 1
     assert "An imported correction." in state(seeded)[0]
     assert service.undo(MOD).message == "Undid your import (2 records)."
+
+
+def test_an_imported_change_to_a_followed_event_tells_its_followers(
+    service: ModerationService, seeded: sessionmaker[Session]
+) -> None:
+    with unit_of_work(seeded) as session:
+        makiivka = session.scalars(select(Event).where(Event.slug == "makiivka-strike")).one()
+        follow(session, 9001, makiivka.id, "en")
+    document = exported(service)
+    claim = next(
+        c
+        for c in document["claims"]
+        if c["event"] == "makiivka-strike" and c["lifecycle"] == "current" and not c["hidden"]
+    )
+    claim["lifecycle"] = "retracted"
+    preview = service.preview_import(MOD, yaml.safe_dump(document).encode(), "data.yaml")
+    assert "claims: 1 updated" in preview.summary
+    outcome = service.confirm(MOD, service.remember_import(MOD, preview))
+    assert outcome.followers == 1
+    with unit_of_work(seeded) as session:
+        pending = session.scalars(select(Notification)).one()
+        assert pending.event_id == makiivka.id
+        # It holds what followers saw before the import, so the retraction is news.
+        assert pending.before[claim["key"]]["lifecycle"] == "current"
 
 
 def test_an_import_is_refused_if_the_data_changed_since_its_preview(

@@ -241,7 +241,7 @@ class ModerationService:
                 silent = is_silent(work.batch)
                 changed = [
                     ClaimChange(c.before, c.after) for c in work.changes if c.entity == "claim"
-                ]
+                ] + work.imported
                 # In the change's own transaction: saved together, or neither is.
                 told = (
                     record_changes(session, changed, self._follow_quiet, silent=silent)
@@ -518,7 +518,7 @@ class ModerationService:
                 )
             if plan.rejected or not plan.has_changes:
                 w.fail("this file has nothing that can be imported.")
-            apply_import(w.session, plan, w.actor, progress, by)
+            w.imported = apply_import(w.session, plan, w.actor, progress, by)
             w.touched.update(e.slug for e in dataset.events)
             w.touched.update(c.event for c in dataset.claims)
             return "Imported:\n" + plan.summary()

@@ -20,6 +20,7 @@ from bot.moderation.spec import SILENT, A, CommandArguments, CommandSpec
 from db.audit import record_change
 from db.import_export import claim_record, event_record, source_record
 from db.models import Claim, Event, Source, utcnow
+from db.outbox import ClaimChange
 from db.vocabulary import Side, SourceKind
 
 
@@ -51,6 +52,8 @@ class Work(Lookup):
         super().__init__(session)
         self.actor, self.spec, self.batch = actor, spec, batch
         self.changes: list[RowChange] = []
+        # An import's changes to followed events' claims (its rows are not `changes`).
+        self.imported: list[ClaimChange] = []
         self.touched: set[str] = set()  # event slugs whose match-index entry may change
         self.notes: list[str] = []
         self.pins: dict[str, str] = {}
