@@ -130,12 +130,15 @@ class _ImportWriter:
         return [ids[row[key.key]] for row in rows]
 
     def _audit(self, change: Change, entity: str, entity_id: int, before: Any, after: Any) -> None:
-        before_json = before.model_dump(mode="json") if before else None
-        after_json = after.model_dump(mode="json")
         if entity == "claim" and (
             after.event in self.watched or (before and before.event in self.watched)
         ):
-            self.watched_changes.append(ClaimChange(before_json, after_json))
+            self.watched_changes.append(
+                ClaimChange(
+                    before.model_dump(mode="json") if before else None,
+                    after.model_dump(mode="json"),
+                )
+            )
         if not self.audited:
             # The first entry goes through the session, so that whatever watches flushes
             # for audit entries (card caches, handled marks) sees that this changes data.
@@ -150,15 +153,21 @@ class _ImportWriter:
                 "action": change.value,
                 "entity": entity,
                 "entity_id": entity_id,
-                "before": before_json,
-                "after": after_json,
+                # JSON's null, as SQLAlchemy writes None to a JSON column.
+                "before": before.model_dump_json() if before else "null",
+                "after": after.model_dump_json(),
                 "batch": self.batch,
             }
         )
 
     def _written(self, count: int) -> None:
         """Write a batch's audit entries and pending changes, and report it."""
-        self._insert(AuditEntry, self.audit_rows)
+        insert_rows(
+            self.session,
+            cast(Table, AuditEntry.__table__),
+            self.audit_rows,
+            json_text=("before", "after"),
+        )
         self.audit_rows = []
         self.session.flush()
         self.done += count
