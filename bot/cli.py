@@ -304,7 +304,8 @@ class ProgressLine:
 
 
 def cmd_export(ctx: Runtime, args: argparse.Namespace) -> None:
-    from db.file_formats import claim_reviews, claims_to_csv, dataset_to_text
+    from db.export_formats import claim_reviews, claims_to_csv
+    from db.file_formats import dataset_to_text
     from db.import_export import export_dataset
 
     prepare(ctx)

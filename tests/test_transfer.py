@@ -17,10 +17,9 @@ from bot.cli import ProgressLine
 from bot.moderation.rendering import render_import_progress
 from db.dataset_schema import DataSet
 from db.engine import make_engine, make_session_factory, unit_of_work
+from db.export_formats import claim_reviews, claims_to_csv
 from db.file_formats import (
     DataSetFileError,
-    claim_reviews,
-    claims_to_csv,
     dataset_from_bytes,
     dataset_to_text,
     read_dataset,

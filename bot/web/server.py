@@ -30,7 +30,7 @@ from bot.web.pages import (
 from bot.web.views import API_VERSION, event_json, event_page, listing_json
 from config import Settings
 from db.engine import unit_of_work
-from db.file_formats import claim_reviews
+from db.export_formats import claim_reviews
 from db.public_queries import event_dataset
 
 log = logging.getLogger(__name__)
