@@ -2,11 +2,11 @@
 
 Reading a file builds millions of objects (its records) that all stay alive until the
 import ends. Each time enough new objects pile up, the cycle collector scans them again;
-for a 10,000-event file that was about half the CPU time of reading and of planning, and
-it never found anything to free. So the collector is paused while the data set is built,
-and then the data set is frozen out of its scans (`gc.freeze`): it still runs for what
-planning and writing leave behind (loaded rows refer to each other in cycles), and only
-scans that.
+for a 10,000-event file that was about half the CPU time of reading and a third of
+planning, and it never found anything to free. So the collector is paused while the
+data set is built, and then the data set is frozen out of its scans (`gc.freeze`): it
+still runs for what planning and writing leave behind (loaded rows refer to each other
+in cycles), and only scans that.
 """
 
 import gc

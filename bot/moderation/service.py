@@ -45,6 +45,7 @@ from db.audit import is_silent, new_batch, record_change, silent_batch
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
+from db.heap import import_heap
 from db.import_export import export_dataset
 from db.import_plan import ImportBy, plan_import
 from db.import_write import apply_import
@@ -203,8 +204,12 @@ class ModerationService:
             raise PendingGone(EXPIRED)
         command, payload = found
         if command == "import":
-            dataset = DataSet.model_validate(payload["dataset"])
-            return self._apply_import(user_id, dataset, payload["summary"], pending_id, progress)
+            with import_heap() as heap:
+                dataset = DataSet.model_validate(payload["dataset"])
+                heap.built()
+                return self._apply_import(
+                    user_id, dataset, payload["summary"], pending_id, progress
+                )
         return self.execute(user_id, command, payload["values"], pending=pending_id)
 
     def discard(self, user_id: int, pending_id: int) -> bool:
@@ -483,14 +488,16 @@ class ModerationService:
     ) -> ImportPreview:
         """Check a whole file against the database; writes nothing."""
         check_import_file(name, len(data))
-        try:
-            dataset = dataset_from_bytes(data, name, progress=progress)
-        except DataSetFileError as error:
-            raise ModerationError(f"{name}: {error}", example=IMPORT.example) from None
-        with unit_of_work(self._sessions) as session:
-            self._require(session, user_id, Role.MODERATOR)
-            plan = plan_import(session, dataset, self._import_by(session, user_id), progress)
-            return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
+        with import_heap() as heap:
+            try:
+                dataset = dataset_from_bytes(data, name, progress=progress)
+            except DataSetFileError as error:
+                raise ModerationError(f"{name}: {error}", example=IMPORT.example) from None
+            heap.built()
+            with unit_of_work(self._sessions) as session:
+                self._require(session, user_id, Role.MODERATOR)
+                plan = plan_import(session, dataset, self._import_by(session, user_id), progress)
+                return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
 
     def _import_by(self, session: Session, user_id: int) -> ImportBy:
         """The rules of the commands, for an import this user sends through the bot."""
