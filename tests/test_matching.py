@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from bot.matching import (
     Alias,
@@ -337,14 +338,28 @@ def test_any_question_is_parsed_without_errors(matcher: Matcher, text: str) -> N
     assert matcher.match(text).outcome in set(Decision)
 
 
-@settings(max_examples=60, derandomize=True, deadline=None)
+@settings(max_examples=300, derandomize=True, deadline=None)
 @given(
-    keys=st.lists(st.text(alphabet="abcd", min_size=4, max_size=9), max_size=60),
-    word=st.text(alphabet="abcd", min_size=4, max_size=9),
+    word=st.text(alphabet="abcdeyz!Жx", max_size=12),
+    other=st.text(alphabet="abcdeyz!Жx", max_size=12),
+)
+def test_letters_never_rule_out_a_key_within_reach(word: str, other: str) -> None:
+    """Typo lookups skip keys whose letter masks differ in more than twice as many bits as
+    the edits allowed: that must never skip a key within those edits."""
+    differ = (typos.letter_mask(word) ^ typos.letter_mask(other)).bit_count()
+    assert differ <= 2 * OSA.distance(word, other)
+
+
+# "!" and "a" share a bit of the letter mask (code points 33 and 97, modulo 64).
+@settings(max_examples=120, derandomize=True, deadline=None)
+@given(
+    keys=st.lists(st.text(alphabet="abcdeyz!", min_size=4, max_size=12), max_size=60),
+    word=st.text(alphabet="abcdeyz!", min_size=4, max_size=12),
 )
 def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], word: str) -> None:
     """Small indexes count shared trigrams in plain Python (no numpy import on a cold start),
-    large ones with numpy: a misspelt word must find the same keys either way."""
+    large ones with numpy and rule keys out by their letters: a misspelt word must find the
+    same keys either way."""
     index = typos.FuzzyIndex()
     for key in keys:
         index.add(key)

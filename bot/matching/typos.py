@@ -2,20 +2,17 @@
 
 from array import array
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
 # Fewer shared trigrams than this is no resemblance worth checking, whatever the bound says.
 MIN_SHARED_TRIGRAMS = 2
 # Up to this many trigram postings in all, they are counted in plain Python: importing numpy
-# would cost a cold `claimbot ask` more than the counting (a tenth of a second or more).
-PLAIN_COUNT = 50_000
+# would cost a cold `claimbot ask` more than the counting (a tenth of a second or more). Past
+# it plain Python costs about a microsecond a posting, numpy a fortieth of that: a misspelt
+# word among a million aliases (30,000 postings) took 20-40 ms counted in plain Python.
+PLAIN_COUNT = 2_000
 
 
 def max_edits(length: int) -> int:
@@ -25,51 +22,58 @@ def max_edits(length: int) -> int:
     return length // 5 if length < 15 else 2
 
 
+def letter_mask(key: str) -> int:
+    """The letters a key holds, one bit each (modulo 64).
+
+    An edit changes at most two bits (a substitution drops one letter and brings another),
+    so two keys whose masks differ in more than twice `n` bits are more than `n` edits apart:
+    most keys sharing two trigrams with a word are ruled out by one XOR instead of an edit
+    distance."""
+    mask = 0
+    for char in key:
+        mask |= 1 << (ord(char) & 63)
+    return mask
+
+
 class FuzzyIndex:
     """Keys by character trigram, for lookups within a small edit distance.
 
     Candidates are the keys sharing enough trigrams with the question word (counted with
-    numpy over the trigrams' posting arrays), then verified by edit distance in rapidfuzz."""
+    numpy over the trigrams' posting arrays in a large index), then verified by edit distance
+    in rapidfuzz."""
 
     def __init__(self) -> None:
         self._keys: list[str] = []
         self._ids: dict[str, int] = {}
         self._lengths = array("B")
+        self._masks = array("Q")  # letter_mask of each key
         self._grams: dict[str, array[int]] = {}
-        self._cached: tuple[npt.NDArray[np.object_], npt.NDArray[np.int16]] | None = None
 
     @staticmethod
     def _trigrams(key: str) -> set[str]:
         padded = f"^{key}$"
         return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
-    def _arrays(self) -> tuple["npt.NDArray[np.object_]", "npt.NDArray[np.int16]"]:
-        """Keys and their lengths as numpy arrays, remade after keys were added."""
+    def _counted(
+        self, postings: list["array[int]"], shared: int, key: str, limit: int
+    ) -> list[str]:
+        """The keys in at least `shared` of these postings, within `limit` of the length of
+        `key` and not ruled out by their letters, in key order; counted with numpy."""
         import numpy as np  # only large indexes need it (PLAIN_COUNT)
 
-        if self._cached is None or len(self._cached[0]) != len(self._keys):
-            self._cached = (
-                np.array(self._keys, dtype=object),
-                np.array(self._lengths, dtype=np.int16),
-            )
-        return self._cached
-
-    def _counted(
-        self, postings: list["array[int]"], shared: int, length: int, limit: int
-    ) -> list[str]:
-        """The keys in at least `shared` of these postings and within `limit` of `length`
-        letters, counted with numpy."""
-        import numpy as np
-
-        counts = np.bincount(
-            np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings]),
-            minlength=len(self._keys),
-        )
-        ids = np.flatnonzero(counts >= shared)
-        keys, lengths = self._arrays()
-        ids = ids[np.abs(lengths[ids] - length) <= limit]
-        result: list[str] = keys[ids].tolist()
-        return result
+        ids = np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings])
+        # A key is at most once in each posting: its run in the sorted ids is the number of
+        # trigrams it shares. Sorting the postings touches only them; a count per key
+        # (bincount) would sweep an array as long as the index on every lookup.
+        ids.sort()
+        starts = np.flatnonzero(np.diff(ids, prepend=-1))
+        ids = ids[starts[np.diff(starts, append=len(ids)) >= shared]]
+        lengths = np.frombuffer(self._lengths, dtype=np.uint8)
+        ids = ids[np.abs(lengths[ids].astype(np.int16) - len(key)) <= limit]
+        masks = np.frombuffer(self._masks, dtype=np.uint64)
+        differ = np.bitwise_count(masks[ids] ^ np.uint64(letter_mask(key)))
+        keys = self._keys
+        return [keys[key_id] for key_id in ids[differ <= 2 * limit].tolist()]
 
     def __contains__(self, key: str) -> bool:
         return key in self._ids
@@ -80,6 +84,7 @@ class FuzzyIndex:
         key_id = self._ids[key] = len(self._keys)
         self._keys.append(key)
         self._lengths.append(min(len(key), 255))
+        self._masks.append(letter_mask(key))
         for gram in self._trigrams(key):
             posting = self._grams.get(gram)
             if posting is None:
@@ -110,7 +115,7 @@ class FuzzyIndex:
                 if count >= shared and abs(self._lengths[key_id] - len(key)) <= reach
             ]
         else:
-            candidates = self._counted(postings, shared, len(key), reach)
+            candidates = self._counted(postings, shared, key, reach)
         found = process.extract(
             key, candidates, scorer=OSA.distance, score_cutoff=reach, limit=None
         )
