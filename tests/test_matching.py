@@ -1,9 +1,12 @@
 """The question matcher: normal forms, the three outcomes, hard negatives, odd input, updates."""
 
 import datetime as dt
+import io
+import json
 import random
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -27,6 +30,9 @@ from tests.matching_documents import event_documents_from_dataset, strike_at
 def normalise(text: str) -> str:
     """The normal form both sides of a match share: cleaned, transliterated, no stop words."""
     return " ".join(word for word in words(clean(text)) if word not in STOPWORDS)
+
+
+EVAL_QUESTIONS = Path(__file__).parent / "eval" / "questions.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +246,30 @@ def test_upsert_adds_a_new_event_beside_the_others(documents: list[EventDocument
     assert answer(matcher, "Угледар") == "vuhledar-assault"
     assert answer(matcher, "Makiivka") == "makiivka-strike"
     assert matcher.match("Vuhledar in March 2022").outcome == Decision.NO_MATCH
+
+
+def test_an_index_read_back_from_disk_decides_as_the_one_written(
+    matcher: Matcher, documents: list[EventDocument]
+) -> None:
+    """The snapshot keeps events as plain tuples, made into documents again on first use:
+    every question gets the same evidence, and events read back can be re-indexed."""
+    saved = io.BytesIO()
+    matcher.save_index(saved)
+    read = Matcher()
+    read.load_index(io.BytesIO(saved.getvalue()))
+    questions = [json.loads(line)["q"] for line in EVAL_QUESTIONS.read_text().splitlines()]
+    for question in questions[::4]:
+        assert read.evidence(question) == matcher.evidence(question), question
+
+    kherson = next(d for d in documents if d.slug == "kherson-incendiary-attack")
+    read.upsert(replace(kherson, aliases=(*kherson.aliases, Alias("Chornobaivka", "en", "name"))))
+    assert answer(read, "What happened at Chornobaivka?") == "kherson-incendiary-attack"
+    unused = Matcher()
+    unused.load_index(io.BytesIO(saved.getvalue()))
+    unused.remove("makiivka-strike")  # read back, never asked about: its terms go all the same
+    offered = unused.match("Makiivka vocational school").candidates
+    assert "makiivka-strike" not in {candidate.slug for candidate in offered}
+    assert len(unused) == len(documents) - 1
 
 
 def test_documents_from_the_seed_carry_claims(documents: list[EventDocument]) -> None:

@@ -2,9 +2,9 @@
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,26 @@ class EventDocument:
     date_note: str | None = None  # how the articles date it, for events without dates
     # (slug, relation) of events this one is linked to, e.g. presented_as_retaliation_for.
     related: tuple[tuple[str, str], ...] = ()
+
+
+# An event document as plain tuples and strings, for pickling (`index.IndexedEvent`): the
+# fields in order, aliases as (text, lang, kind).
+PlainDocument = tuple[Any, ...]
+
+
+def plain_document(document: EventDocument) -> PlainDocument:
+    values = [getattr(document, name) for name in _FIELDS]
+    values[_FIELDS.index("aliases")] = tuple((a.text, a.lang, a.kind) for a in document.aliases)
+    return tuple(values)
+
+
+def document_from_plain(plain: PlainDocument) -> EventDocument:
+    values = dict(zip(_FIELDS, plain, strict=True))
+    values["aliases"] = tuple(Alias(*alias) for alias in values["aliases"])
+    return EventDocument(**values)
+
+
+_FIELDS = tuple(field.name for field in fields(EventDocument))
 
 
 class AliasSource(Protocol):

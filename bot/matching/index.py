@@ -5,11 +5,12 @@ name aliases > title and keywords > summary > region and claims). Postings map a
 events holding it; `upsert` and `remove` touch one event's postings without a rebuild.
 """
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.matching.dates import DateWindow, find_dates, window_from_mentions, window_of_months
-from bot.matching.documents import EventDocument
+from bot.matching.documents import EventDocument, PlainDocument, document_from_plain, plain_document
 from bot.matching.gazetteer import Gazetteer
 from bot.matching.lexicon import LEXICON
 from bot.matching.terms import cached_units, is_concept, many_units, place_parts, units
@@ -31,15 +32,67 @@ REFERENCE = 25  # another event's place name mentioned in this event's text
 CANDIDATE_DF = 1000
 
 
-@dataclass(slots=True)
+# A date window as plain data: start, end, approximate, months.
+PlainWindow = tuple[dt.date, dt.date, bool, tuple[int, ...]] | None
+
+
 class IndexedEvent:
-    id: int
-    document: EventDocument
-    window: DateWindow | None
-    has_place: bool  # a town or region, not a country or nowhere
-    # The place and names as the verbatim check compares them, worked out on the first check:
-    # cleaning them on every check was a quarter of the time a question took.
-    plain_names: tuple[str, ...] | None = None
+    """One event in the index.
+
+    Pickled (the index snapshot), its document and date window are plain tuples, made into
+    objects again when first used: a start then loads 100,000 events in C instead of calling
+    Python for each document, alias and window, which took most of the snapshot's reading."""
+
+    __slots__ = ("_document", "_plain", "_window", "has_place", "id", "plain_names")
+
+    def __init__(
+        self, id: int, document: EventDocument, window: DateWindow | None, has_place: bool
+    ) -> None:
+        self.id = id
+        self.has_place = has_place  # a town or region, not a country or nowhere
+        # The place and names as the verbatim check compares them, worked out on the first
+        # check: cleaning them on every check was a quarter of the time a question took.
+        self.plain_names: tuple[str, ...] | None = None
+        self._document: EventDocument | None = document
+        self._window = window
+        self._plain: tuple[PlainDocument, PlainWindow] | None = None
+
+    @property
+    def document(self) -> EventDocument:
+        if self._document is None:
+            self._restore()
+        assert self._document is not None
+        return self._document
+
+    @property
+    def window(self) -> DateWindow | None:
+        if self._document is None:
+            self._restore()
+        return self._window
+
+    def _restore(self) -> None:
+        assert self._plain is not None
+        document, window = self._plain
+        self._document = document_from_plain(document)
+        self._window = None if window is None else DateWindow(*window[:3], frozenset(window[3]))
+        self._plain = None
+
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        # Slots only, and no __setstate__: pickle sets them itself, without a Python call.
+        window = self.window
+        plain = (
+            None
+            if window is None
+            else (window.start, window.end, window.approximate, tuple(window.months))
+        )
+        return None, {
+            "id": self.id,
+            "has_place": self.has_place,
+            "plain_names": self.plain_names,
+            "_document": None,
+            "_window": None,
+            "_plain": (plain_document(self.document), plain),
+        }
 
 
 @dataclass(slots=True)
