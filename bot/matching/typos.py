@@ -30,7 +30,7 @@ def letter_mask(key: str) -> int:
     most keys sharing two trigrams with a word are ruled out by one XOR instead of an edit
     distance."""
     mask = 0
-    for char in key:
+    for char in set(key):  # each letter once: a third of the time, over a build's millions
         mask |= 1 << (ord(char) & 63)
     return mask
 
