@@ -1,11 +1,15 @@
-"""Time `claimbot ask` from a cold process: `python tests/bench/cold_start.py [--runs N]`.
+"""Time a cold `claimbot ask`, or `claimbot run` until it polls: `python tests/bench/cold_start.py`.
 
-Each run is a new Python process answering one question on a temporary SQLite database, as a
-user's first `claimbot ask` does; the first run may fill the start-up cache (word lists and
-gazetteer), so it is reported apart. Prints wall-clock and CPU seconds (median of the rest).
-`--root` runs another checkout's code; `--baseline OTHER` also times OTHER's code, its runs
-alternating with these on a database of its own, and prints the ratio of the two, so both
-figures share one period of machine load (e.g. a `git archive main` copy, for a change's gain).
+Each run is a new Python process on a temporary SQLite database set up by `claimbot init`, as a
+user's first command is. `ask` answers one question and exits; `--command run` starts the bot
+against the local test Bot API server (`tests/botapi`) and stops it once it waits for updates
+("ready"). The first run may fill the start-up caches (the matcher's word lists and gazetteer,
+and Python's bytecode, which the benchmark lets Python write as it does for a user even where
+PYTHONDONTWRITEBYTECODE is set), so it is reported apart. Prints wall-clock and CPU seconds
+(median of the rest) and the load average. `--root` runs another checkout's code;
+`--baseline OTHER` also times OTHER's code, its runs alternating with these on a database of
+its own, and prints the ratio of the two, so both figures share one period of machine load
+(e.g. a `git archive main` copy, for a change's gain).
 """
 
 import argparse
@@ -15,49 +19,107 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ASK = "import sys; from bot.cli import main; sys.argv = ['claimbot', *sys.argv[1:]]; main()"
+sys.path.insert(0, str(ROOT))  # run as a script: make `tests` importable
+
+from tests.botapi import FakeTelegram  # noqa: E402
+
+CLAIMBOT = "import sys; from bot.cli import main; sys.argv = ['claimbot', *sys.argv[1:]]; main()"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+Timing = tuple[float, float]  # wall-clock and CPU seconds
+Runner = Callable[[Path, dict[str, str]], Timing]
 
 
-def run(root: Path, environment: dict[str, str], *args: str) -> tuple[float, float]:
-    started = time.perf_counter()
-    before = os.times()
+def ask(question: str) -> Runner:
+    def run(root: Path, environment: dict[str, str]) -> Timing:
+        started = time.perf_counter()
+        before = os.times()
+        subprocess.run(
+            [sys.executable, "-c", CLAIMBOT, "ask", question],
+            cwd=root,
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
+        after = os.times()
+        cpu = (after.children_user - before.children_user) + (
+            after.children_system - before.children_system
+        )
+        return time.perf_counter() - started, cpu
+
+    return run
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a running process (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def until_ready(tg: FakeTelegram) -> Runner:
+    def run(root: Path, environment: dict[str, str]) -> Timing:
+        environment = environment | {
+            "CLAIMBOT_TOKEN": tg.token,
+            "CLAIMBOT_BOT_API_URL": tg.base_url,
+            "CLAIMBOT_BOT_API_FILE_URL": tg.base_file_url,
+        }
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-c", CLAIMBOT, "run"],
+            cwd=root,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while tg.long_polls_waiting == 0:
+                if process.poll() is not None:
+                    raise RuntimeError(f"claimbot run exited with status {process.returncode}")
+                time.sleep(0.002)
+            timing = time.perf_counter() - started, cpu_seconds(process.pid)
+        finally:
+            process.terminate()
+            process.wait(30)
+        while tg.long_polls_waiting:  # the stopped bot's poll ends before the next starts
+            time.sleep(0.01)
+        return timing
+
+    return run
+
+
+def measure(root: Path, runner: Runner, runs: int, directory: Path) -> Iterator[Timing]:
+    """The first run of `root`'s code (after `init`), then one more run each time it is asked."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CLAIMBOT_") and key != "PYTHONDONTWRITEBYTECODE"
+    }
+    environment |= {
+        "PYTHONPATH": str(root),
+        "CLAIMBOT_DATABASE_URL": f"sqlite:///{directory}/cold.db",
+        "CLAIMBOT_CACHE_DIR": f"{directory}/cache",
+    }
     subprocess.run(
-        [sys.executable, "-c", ASK, *args],
+        [sys.executable, "-c", CLAIMBOT, "init"],
         cwd=root,
         env=environment,
         check=True,
         capture_output=True,
     )
-    after = os.times()
-    cpu = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
-    )
-    return time.perf_counter() - started, cpu
-
-
-def measure(root: Path, question: str, runs: int, directory: Path) -> Iterator[tuple[float, float]]:
-    """The first run of `root`'s code (after `init`), then one more run each time it is asked."""
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(root),
-        "CLAIMBOT_DATABASE_URL": f"sqlite:///{directory}/cold.db",
-        "CLAIMBOT_CACHE_DIR": f"{directory}/cache",
-    }
-    run(root, environment, "init")
     for _ in range(runs):
-        yield run(root, environment, "ask", question)
+        yield runner(root, environment)
 
 
-def report(root: Path, timings: list[tuple[float, float]]) -> float:
+def report(root: Path, timings: list[Timing]) -> float:
     """Prints one checkout's figures; returns its median CPU seconds after the first run."""
     first, rest = timings[0], timings[1:]
     cpu = statistics.median(c for _, c in rest)
     print(f"code: {root}")
-    print(f"first run (may build the start-up cache): {first[0]:.2f} s wall, {first[1]:.2f} s CPU")
+    print(f"first run (may build the start-up caches): {first[0]:.2f} s wall, {first[1]:.2f} s CPU")
     print(
         f"cold runs after it (median of {len(rest)}): "
         f"{statistics.median(w for w, _ in rest):.2f} s wall, {cpu:.2f} s CPU"
@@ -65,26 +127,34 @@ def report(root: Path, timings: list[tuple[float, float]]) -> float:
     return cpu
 
 
+def load_average() -> str:
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--baseline", type=Path, help="another checkout to time alongside")
-    parser.add_argument("--question", default="makiivka death toll")
+    parser.add_argument("--command", choices=["ask", "run"], default="ask")
+    parser.add_argument("--question", default="how many died at Makiivka?")
     args = parser.parse_args()
     roots = [args.root] if args.baseline is None else [args.root, args.baseline]
-    with tempfile.TemporaryDirectory() as directory:
+    print(f"claimbot {args.command}; load average before: {load_average()}")
+    with tempfile.TemporaryDirectory() as directory, FakeTelegram() as tg:
+        runner = ask(args.question) if args.command == "ask" else until_ready(tg)
         runners = [
-            measure(root, args.question, args.runs, Path(directory) / str(number))
+            measure(root, runner, args.runs, Path(directory) / str(number))
             for number, root in enumerate(roots)
         ]
-        timings: list[list[tuple[float, float]]] = [[] for _ in roots]
+        timings: list[list[Timing]] = [[] for _ in roots]
         for rounds in zip(*runners, strict=True):
             for collected, timing in zip(timings, rounds, strict=True):
                 collected.append(timing)
     cpu = [report(root, collected) for root, collected in zip(roots, timings, strict=True)]
     if len(cpu) == 2:
         print(f"CPU ratio, baseline / this code: {cpu[1] / cpu[0]:.2f}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":
