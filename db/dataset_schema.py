@@ -25,6 +25,8 @@ from pydantic import (
 )
 
 from db.vocabulary import (
+    BASE_LANGUAGE,
+    TRANSLATED_LANGUAGES,
     AliasKind,
     Basis,
     DatePrecision,
@@ -131,13 +133,6 @@ class RelatedEventRecord(Record):
     event: EventSlug
     relation: Relation
     note: ShortText | None = None
-
-
-# The languages the bot answers in; English is the records' own text, and the others
-# are translations of it that a moderator wrote.
-BASE_LANGUAGE: Final = "en"
-LANGUAGES: Final = (BASE_LANGUAGE, "uk", "ru")
-TRANSLATED_LANGUAGES: Final = LANGUAGES[1:]
 
 
 def check_languages(translations: Any) -> Any:

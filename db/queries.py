@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from db.changes import CHUNK
-from db.dataset_schema import BASE_LANGUAGE
 from db.models import (
     Appearance,
     Claim,
@@ -26,6 +25,7 @@ from db.models import (
     Source,
 )
 from db.vocabulary import (
+    BASE_LANGUAGE,
     AliasKind,
     Basis,
     DatePrecision,

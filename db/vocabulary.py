@@ -5,6 +5,13 @@ They are plain string enums so that the same words appear in the database
 """
 
 from enum import StrEnum
+from typing import Final
+
+# The languages the bot answers in; English is the records' own text, and the others
+# are translations of it that a moderator wrote.
+BASE_LANGUAGE: Final = "en"
+LANGUAGES: Final = (BASE_LANGUAGE, "uk", "ru")
+TRANSLATED_LANGUAGES: Final = LANGUAGES[1:]
 
 
 class SourceKind(StrEnum):

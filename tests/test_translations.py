@@ -11,7 +11,7 @@ from bot.card import render_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.i18n import Language, translator
 from bot.rendering import TELEGRAM_MESSAGE_LIMIT, telegram_length
-from db.dataset_schema import BASE_LANGUAGE, LANGUAGES, DataSet
+from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
 from db.import_export import export_dataset
@@ -21,6 +21,7 @@ from db.models import EventTranslation
 from db.public_queries import event_dataset
 from db.queries import list_events, load_event_card
 from db.seed import load_seed
+from db.vocabulary import BASE_LANGUAGE, LANGUAGES
 
 MAKIIVKA = "makiivka-strike"
 KRAMATORSK = "kramatorsk-strike"

@@ -14,16 +14,11 @@ from pydantic import BaseModel
 from bot.moderation.errors import ModerationError
 from bot.moderation.spec import CommandArguments, Kind, field_spec
 from bot.moderation.work import Work
-from db.dataset_schema import (
-    BASE_LANGUAGE,
-    LANGUAGES,
-    TRANSLATED_LANGUAGES,
-    ClaimTranslationRecord,
-    EventTranslationRecord,
-)
+from db.dataset_schema import ClaimTranslationRecord, EventTranslationRecord
 from db.import_export import claim_record, event_record
 from db.import_write import set_claim_translations, set_event_translations
 from db.models import Claim, Event
+from db.vocabulary import BASE_LANGUAGE, LANGUAGES, TRANSLATED_LANGUAGES
 
 LANG = field_spec(
     "lang", Kind.LANGUAGE, "In which language is the text (en, uk or ru)?", in_form=False
