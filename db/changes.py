@@ -50,7 +50,10 @@ class LogPosition:
 
 
 def log_position(session: Session) -> LogPosition:
-    newest, entries = session.execute(select(func.max(AuditEntry.id), func.count())).one()
+    # On the table, not the entity: building the match index reads it, and `claimbot ask`
+    # then configures no ORM mapper (see db.queries).
+    log = AuditEntry.__table__
+    newest, entries = session.execute(select(func.max(log.c.id), func.count())).one()
     return LogPosition(newest or 0, entries)
 
 

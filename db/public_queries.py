@@ -1,13 +1,43 @@
 """Read-side queries of the public web site that the bot's views do not cover: one event's
 visible claims as data-set records, for its page's ClaimReview JSON-LD."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from db.dataset_schema import DataSet
 from db.import_export import claim_record, document_record, event_record, source_record
-from db.models import Claim, Event
-from db.queries import visible_claims_and_documents
+from db.models import Appearance, Claim, Document, Event
+
+
+def visible_claims_and_documents(
+    session: Session, event: Event
+) -> tuple[Sequence[Claim], Sequence[Document]]:
+    """An event's visible claims, with what a card or a page shows of them loaded, and the
+    documents they cite (through their appearances or their assessments)."""
+    claims = session.scalars(
+        select(Claim)
+        .where(Claim.event_id == event.id, Claim.hidden.is_(False))
+        .options(
+            selectinload(Claim.claimant),
+            selectinload(Claim.supersedes),
+            selectinload(Claim.appearances).selectinload(Appearance.publisher),
+            selectinload(Claim.appearances).selectinload(Appearance.via),
+            selectinload(Claim.appearances).selectinload(Appearance.source_document),
+            selectinload(Claim.assessments),
+        )
+        .order_by(Claim.id)
+    ).all()
+    cited_ids = {a.document_id for c in claims for a in c.appearances if a.document_id}
+    cited_keys = {key for c in claims for a in c.assessments for key in a.documents or ()}
+    documents = session.scalars(
+        select(Document)
+        .where(Document.id.in_(cited_ids) | Document.key.in_(cited_keys))
+        .options(selectinload(Document.publisher))
+        .order_by(Document.id)
+    ).all()
+    return claims, documents
 
 
 def event_dataset(session: Session, slug: str) -> DataSet | None:

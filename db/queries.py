@@ -5,16 +5,17 @@ unit of work has ended. Hidden (deleted) events and claims are never shown.
 """
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 
 from db.changes import CHUNK
 from db.models import (
     Appearance,
+    Assessment,
     Claim,
     ClaimTranslation,
     Document,
@@ -152,92 +153,181 @@ def _source_view(source: Source) -> SourceView:
     return SourceView(source.name, source.kind, source.side, source.short_name)
 
 
-def _document_view(document: Document) -> DocumentView:
-    return DocumentView(
-        key=document.key,
-        publisher=document.publisher.name if document.publisher else None,
-        headline=document.headline,
-        opening_words=document.opening_words,
-        published_on=document.published_on,
-        url=document.url,
-    )
+# Cards and the matcher's events are read with plain column queries on the tables: every
+# answer with a card waits for the read, a new process's first one too, and ORM entities would
+# cost configuring every model's mapper and building objects only to copy them into views
+# (about a tenth of a cold `claimbot ask`). A card shows what the ORM loader of the web page's
+# records reads (`db.public_queries.visible_claims_and_documents`): the visible claims, and
+# the documents their reports and assessments cite.
+_EVENTS = Event.__table__
+_ALIASES = EventAlias.__table__
+_CLAIMS = Claim.__table__
+_SOURCES = Source.__table__
+_APPEARANCES = Appearance.__table__
+_ASSESSMENTS = Assessment.__table__
+_DOCUMENTS = Document.__table__
+_LINKS = EventLink.__table__
+_EVENT_TRANSLATIONS = EventTranslation.__table__
+_CLAIM_TRANSLATIONS = ClaimTranslation.__table__
 
 
-def _claim_view(claim: Claim, documents: dict[int, DocumentView], summary: str) -> ClaimView:
-    return ClaimView(
-        id=claim.id,
-        key=claim.key,
-        claimant=_source_view(claim.claimant),
-        metric=claim.metric,
-        subject=claim.subject,
-        qualifier=claim.qualifier,
-        low=claim.low,
-        high=claim.high,
-        wording=claim.wording,
-        summary=summary,
-        quote=claim.quote,
-        stated_on=claim.stated_on,
-        basis=claim.basis,
-        supersedes_id=claim.supersedes_id,
-        lifecycle=claim.lifecycle,
-        status=claim.status,
-        appearances=tuple(
-            AppearanceView(
-                publisher=a.publisher.name if a.publisher else None,
-                via=a.via.name if a.via else None,
-                document=a.document,
-                url=a.url,
-                title=a.title,
-                published_on=a.published_on,
-                wording=a.wording,
-                figure_wording=a.figure_wording,
-                source_document=documents.get(a.document_id) if a.document_id else None,
-            )
-            for a in claim.appearances
-        ),
-        assessments=tuple(
-            AssessmentView(
-                status=a.status,
-                rationale=a.rationale,
-                reason=a.reason,
-                given_by=a.given_by,
-                evidence=tuple(a.evidence),
-                documents=tuple(a.documents or ()),
-                set_by=a.set_by,
-                set_at=a.set_at,
-            )
-            for a in claim.assessments
-        ),
-    )
+def _event_claims(event_id: int) -> Any:
+    """The event's visible claims, to join a claim's rows (reports, assessments) to."""
+    return (_CLAIMS.c.event_id == event_id) & _CLAIMS.c.hidden.is_(False)
 
 
-def visible_claims_and_documents(
-    session: Session, event: Event
-) -> tuple[Sequence[Claim], Sequence[Document]]:
-    """An event's visible claims, with what a card or a page shows of them loaded, and the
-    documents they cite (through their appearances or their assessments)."""
-    claims = session.scalars(
-        select(Claim)
-        .where(Claim.event_id == event.id, Claim.hidden.is_(False))
-        .options(
-            selectinload(Claim.claimant),
-            selectinload(Claim.supersedes),
-            selectinload(Claim.appearances).selectinload(Appearance.publisher),
-            selectinload(Claim.appearances).selectinload(Appearance.via),
-            selectinload(Claim.appearances).selectinload(Appearance.source_document),
-            selectinload(Claim.assessments),
+def _appearances(session: Session, event_id: int) -> dict[int, list[Any]]:
+    publisher, via = _SOURCES.alias("publisher"), _SOURCES.alias("via")
+    rows = session.execute(
+        select(
+            _APPEARANCES.c.claim_id,
+            publisher.c.name.label("publisher"),
+            via.c.name.label("via"),
+            _APPEARANCES.c.document,
+            _APPEARANCES.c.url,
+            _APPEARANCES.c.title,
+            _APPEARANCES.c.published_on,
+            _APPEARANCES.c.wording,
+            _APPEARANCES.c.figure_wording,
+            _APPEARANCES.c.document_id,
         )
-        .order_by(Claim.id)
+        .join(_CLAIMS, _CLAIMS.c.id == _APPEARANCES.c.claim_id)
+        .outerjoin(publisher, publisher.c.id == _APPEARANCES.c.publisher_id)
+        .outerjoin(via, via.c.id == _APPEARANCES.c.via_id)
+        .where(_event_claims(event_id))
+        .order_by(_APPEARANCES.c.id)
+    )
+    by_claim: dict[int, list[Any]] = {}
+    for row in rows:
+        by_claim.setdefault(row.claim_id, []).append(row)
+    return by_claim
+
+
+def _assessments(session: Session, event_id: int) -> dict[int, list[AssessmentView]]:
+    rows = session.execute(
+        select(
+            _ASSESSMENTS.c.claim_id,
+            _ASSESSMENTS.c.status,
+            _ASSESSMENTS.c.rationale,
+            _ASSESSMENTS.c.reason,
+            _ASSESSMENTS.c.given_by,
+            _ASSESSMENTS.c.evidence,
+            _ASSESSMENTS.c.documents,
+            _ASSESSMENTS.c.set_by,
+            _ASSESSMENTS.c.set_at,
+        )
+        .join(_CLAIMS, _CLAIMS.c.id == _ASSESSMENTS.c.claim_id)
+        .where(_event_claims(event_id))
+        .order_by(_ASSESSMENTS.c.id)
+    )
+    by_claim: dict[int, list[AssessmentView]] = {}
+    for row in rows:
+        by_claim.setdefault(row.claim_id, []).append(
+            AssessmentView(
+                status=row.status,
+                rationale=row.rationale,
+                reason=row.reason,
+                given_by=row.given_by,
+                evidence=tuple(row.evidence),
+                documents=tuple(row.documents or ()),
+                set_by=row.set_by,
+                set_at=row.set_at,
+            )
+        )
+    return by_claim
+
+
+def _documents(session: Session, ids: set[int], keys: set[str]) -> dict[int, DocumentView]:
+    rows = session.execute(
+        select(
+            _DOCUMENTS.c.id,
+            _DOCUMENTS.c.key,
+            _SOURCES.c.name,
+            _DOCUMENTS.c.headline,
+            _DOCUMENTS.c.opening_words,
+            _DOCUMENTS.c.published_on,
+            _DOCUMENTS.c.url,
+        )
+        .outerjoin(_SOURCES, _SOURCES.c.id == _DOCUMENTS.c.publisher_id)
+        .where(_DOCUMENTS.c.id.in_(ids) | _DOCUMENTS.c.key.in_(keys))
+        .order_by(_DOCUMENTS.c.id)
+    )
+    return {document_id: DocumentView(*view) for document_id, *view in rows}
+
+
+def _claim_views(
+    session: Session, event_id: int, summaries: dict[int, str]
+) -> tuple[tuple[ClaimView, ...], tuple[DocumentView, ...]]:
+    """The event's visible claims, with their claimants, reports and assessments, and the
+    documents those cite; summaries in the reader's language where translated."""
+    claims = session.execute(
+        select(
+            _CLAIMS.c.id,
+            _CLAIMS.c.key,
+            _SOURCES.c.name,
+            _SOURCES.c.kind,
+            _SOURCES.c.side,
+            _SOURCES.c.short_name,
+            _CLAIMS.c.metric,
+            _CLAIMS.c.subject,
+            _CLAIMS.c.qualifier,
+            _CLAIMS.c.low,
+            _CLAIMS.c.high,
+            _CLAIMS.c.wording,
+            _CLAIMS.c.summary,
+            _CLAIMS.c.quote,
+            _CLAIMS.c.stated_on,
+            _CLAIMS.c.basis,
+            _CLAIMS.c.supersedes_id,
+            _CLAIMS.c.lifecycle,
+            _CLAIMS.c.status,
+        )
+        .join(_SOURCES, _SOURCES.c.id == _CLAIMS.c.claimant_id)
+        .where(_event_claims(event_id))
+        .order_by(_CLAIMS.c.id)
     ).all()
-    cited_ids = {a.document_id for c in claims for a in c.appearances if a.document_id}
-    cited_keys = {key for c in claims for a in c.assessments for key in a.documents or ()}
-    documents = session.scalars(
-        select(Document)
-        .where(Document.id.in_(cited_ids) | Document.key.in_(cited_keys))
-        .options(selectinload(Document.publisher))
-        .order_by(Document.id)
-    ).all()
-    return claims, documents
+    appearances = _appearances(session, event_id)
+    assessments = _assessments(session, event_id)
+    cited_ids = {a.document_id for rows in appearances.values() for a in rows if a.document_id}
+    cited_keys = {key for views in assessments.values() for a in views for key in a.documents}
+    documents = _documents(session, cited_ids, cited_keys)
+    views = tuple(
+        ClaimView(
+            id=c.id,
+            key=c.key,
+            claimant=SourceView(c.name, c.kind, c.side, c.short_name),
+            metric=c.metric,
+            subject=c.subject,
+            qualifier=c.qualifier,
+            low=c.low,
+            high=c.high,
+            wording=c.wording,
+            summary=summaries.get(c.id, c.summary),
+            quote=c.quote,
+            stated_on=c.stated_on,
+            basis=c.basis,
+            supersedes_id=c.supersedes_id,
+            lifecycle=c.lifecycle,
+            status=c.status,
+            appearances=tuple(
+                AppearanceView(
+                    publisher=a.publisher,
+                    via=a.via,
+                    document=a.document,
+                    url=a.url,
+                    title=a.title,
+                    published_on=a.published_on,
+                    wording=a.wording,
+                    figure_wording=a.figure_wording,
+                    source_document=documents.get(a.document_id) if a.document_id else None,
+                )
+                for a in appearances.get(c.id, ())
+            ),
+            assessments=tuple(assessments.get(c.id, ())),
+        )
+        for c in claims
+    )
+    return views, tuple(documents.values())
 
 
 T = TypeVar("T", str, str | None)
@@ -248,7 +338,7 @@ class _Translations:
     """The texts moderators wrote in one language for some events and claims, by id;
     whatever is missing is shown in English."""
 
-    events: dict[int, EventTranslation]
+    events: dict[int, Any]  # rows of title, summary and date_note, by event id
     claim_summaries: dict[int, str]
 
     def event_text(self, event_id: int, column: str, english: T) -> T:
@@ -256,25 +346,23 @@ class _Translations:
         return translated or english
 
 
-def _translations(
-    session: Session, language: str, event: Event, others: list[Event]
-) -> _Translations:
-    """The event's and its claims' texts in `language`, and the titles of the events it
-    links to (a handful: the claims are found by their event, not listed)."""
+def _translations(session: Session, language: str, event_ids: list[int]) -> _Translations:
+    """The texts in `language` of the first event and its claims, and of the events it links
+    to (a handful: the claims are found by their event, not listed)."""
     if language == BASE_LANGUAGE:
         return _Translations({}, {})  # the English card costs no query more
-    events = session.scalars(
-        select(EventTranslation).where(
-            EventTranslation.lang == language,
-            EventTranslation.event_id.in_([event.id, *(o.id for o in others)]),
-        )
+    translations = _EVENT_TRANSLATIONS.c
+    events = session.execute(
+        select(
+            translations.event_id, translations.title, translations.summary, translations.date_note
+        ).where(translations.lang == language, translations.event_id.in_(event_ids))
     )
     summaries = session.execute(
-        select(ClaimTranslation.claim_id, ClaimTranslation.summary)
-        .join(Claim, Claim.id == ClaimTranslation.claim_id)
-        .where(ClaimTranslation.lang == language, Claim.event_id == event.id)
+        select(_CLAIM_TRANSLATIONS.c.claim_id, _CLAIM_TRANSLATIONS.c.summary)
+        .join(_CLAIMS, _CLAIMS.c.id == _CLAIM_TRANSLATIONS.c.claim_id)
+        .where(_CLAIM_TRANSLATIONS.c.lang == language, _CLAIMS.c.event_id == event_ids[0])
     )
-    return _Translations({t.event_id: t for t in events}, dict(summaries.all()))
+    return _Translations({row.event_id: row for row in events}, dict(summaries.all()))
 
 
 def translated_title(session: Session, event: Event, language: str) -> str:
@@ -293,24 +381,36 @@ def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) 
     """The visible event's card, with its title, summary, notes on dates, related events'
     titles and claims' summaries in `language` where moderators translated them (English
     field by field where not; quotes and figures always as printed)."""
-    event = session.scalar(select(Event).where(Event.slug == slug, Event.hidden.is_(False)))
+    event = session.execute(
+        select(
+            _EVENTS.c.id,
+            _EVENTS.c.slug,
+            _EVENTS.c.title,
+            _EVENTS.c.summary,
+            _EVENTS.c.place,
+            _EVENTS.c.region,
+            _EVENTS.c.country,
+            _EVENTS.c.start_date,
+            _EVENTS.c.end_date,
+            _EVENTS.c.date_precision,
+            _EVENTS.c.date_note,
+        ).where(_EVENTS.c.slug == slug, _EVENTS.c.hidden.is_(False))
+    ).first()
     if event is None:
         return None
-    claims, rows = visible_claims_and_documents(session, event)
-    documents = {d.id: _document_view(d) for d in rows}
-    links = session.scalars(
-        select(EventLink)
-        .where((EventLink.event_id == event.id) | (EventLink.related_event_id == event.id))
-        .options(selectinload(EventLink.event), selectinload(EventLink.related_event))
-        .order_by(EventLink.id)
+    other = _EVENTS.alias("other")
+    outgoing = _LINKS.c.event_id == event.id
+    links = session.execute(
+        select(other.c.id, other.c.slug, other.c.title, _LINKS.c.relation, outgoing)
+        .join(
+            other,
+            other.c.id == case((outgoing, _LINKS.c.related_event_id), else_=_LINKS.c.event_id),
+        )
+        .where(outgoing | (_LINKS.c.related_event_id == event.id), other.c.hidden.is_(False))
+        .order_by(_LINKS.c.id)
     ).all()
-    others = []
-    for link in links:
-        outgoing = link.event_id == event.id
-        other = link.related_event if outgoing else link.event
-        if not other.hidden:
-            others.append((other, link.relation, outgoing))
-    texts = _translations(session, language, event, [o for o, _, _ in others])
+    texts = _translations(session, language, [event.id, *(link.id for link in links)])
+    claims, documents = _claim_views(session, event.id, texts.claim_summaries)
     return EventCard(
         slug=event.slug,
         title=texts.event_text(event.id, "title", event.title),
@@ -322,14 +422,14 @@ def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) 
         end_date=event.end_date,
         date_precision=event.date_precision,
         date_note=texts.event_text(event.id, "date_note", event.date_note),
-        claims=tuple(
-            _claim_view(c, documents, texts.claim_summaries.get(c.id, c.summary)) for c in claims
-        ),
+        claims=claims,
         related=tuple(
-            RelatedEventView(o.slug, texts.event_text(o.id, "title", o.title), relation, outgoing)
-            for o, relation, outgoing in others
+            RelatedEventView(
+                slug, texts.event_text(other_id, "title", title), relation, bool(is_outgoing)
+            )
+            for other_id, slug, title, relation, is_outgoing in links
         ),
-        documents=tuple(documents.values()),
+        documents=documents,
     )
 
 
@@ -385,44 +485,44 @@ def matcher_events(session: Session, slugs: Collection[str] | None = None) -> li
     """Events users can be answered with (all, or those of `slugs`), read with plain column
     queries: loading 100,000 events as ORM objects took most of a minute-long start."""
     query = select(
-        Event.id,
-        Event.slug,
-        Event.title,
-        Event.summary,
-        Event.place,
-        Event.region,
-        Event.country,
-        Event.start_date,
-        Event.end_date,
-        Event.date_note,
-    ).where(Event.hidden.is_(False))
+        _EVENTS.c.id,
+        _EVENTS.c.slug,
+        _EVENTS.c.title,
+        _EVENTS.c.summary,
+        _EVENTS.c.place,
+        _EVENTS.c.region,
+        _EVENTS.c.country,
+        _EVENTS.c.start_date,
+        _EVENTS.c.end_date,
+        _EVENTS.c.date_note,
+    ).where(_EVENTS.c.hidden.is_(False))
     if slugs is None:
-        rows = list(session.execute(query.order_by(Event.id)))
+        rows = list(session.execute(query.order_by(_EVENTS.c.id)))
     else:
         wanted = sorted(slugs)
         rows = []
         for start in range(0, len(wanted), CHUNK):
-            rows += session.execute(query.where(Event.slug.in_(wanted[start : start + CHUNK])))
+            rows += session.execute(query.where(_EVENTS.c.slug.in_(wanted[start : start + CHUNK])))
     aliases: dict[int, list[AliasRow]] = {row[0]: [] for row in rows}
     terms: dict[int, list[str]] = {row[0]: [] for row in rows}
     related: dict[int, list[tuple[str, str]]] = {row[0]: [] for row in rows}
-    alias_query = select(EventAlias.event_id, EventAlias.text, EventAlias.lang, EventAlias.kind)
+    alias_query = select(_ALIASES.c.event_id, _ALIASES.c.text, _ALIASES.c.lang, _ALIASES.c.kind)
     claim_query = (
-        select(Claim.event_id, Source.name, Claim.summary, Claim.quote)
-        .join(Source, Source.id == Claim.claimant_id)
-        .where(Claim.hidden.is_(False))
+        select(_CLAIMS.c.event_id, _SOURCES.c.name, _CLAIMS.c.summary, _CLAIMS.c.quote)
+        .join(_SOURCES, _SOURCES.c.id == _CLAIMS.c.claimant_id)
+        .where(_CLAIMS.c.hidden.is_(False))
     )
-    link_query = select(EventLink.event_id, Event.slug, EventLink.relation).join(
-        Event, Event.id == EventLink.related_event_id
+    link_query = select(_LINKS.c.event_id, _EVENTS.c.slug, _LINKS.c.relation).join(
+        _EVENTS, _EVENTS.c.id == _LINKS.c.related_event_id
     )
     ids = None if slugs is None else sorted(aliases)
-    for event_id, text, lang, kind in _rows(session, alias_query, EventAlias, ids):
+    for event_id, text, lang, kind in _rows(session, alias_query, _ALIASES, ids):
         if event_id in aliases:
             aliases[event_id].append(AliasRow(text, lang, kind))
-    for event_id, claimant, summary, quote in _rows(session, claim_query, Claim, ids):
+    for event_id, claimant, summary, quote in _rows(session, claim_query, _CLAIMS, ids):
         if event_id in terms:
             terms[event_id] += [claimant, summary, quote] if quote else [claimant, summary]
-    for event_id, slug, relation in _rows(session, link_query, EventLink, ids):
+    for event_id, slug, relation in _rows(session, link_query, _LINKS, ids):
         if event_id in related:
             related[event_id].append((slug, relation.value))
     return [
@@ -448,11 +548,11 @@ def _rows(session: Session, query: Any, table: Any, event_ids: list[int] | None)
     """The rows of `query` (on `table`, which has event_id and id) for these events, or all,
     in the order they were added."""
     if event_ids is None:
-        return list(session.execute(query.order_by(table.id)))
+        return list(session.execute(query.order_by(table.c.id)))
     found: list[Any] = []
     for start in range(0, len(event_ids), CHUNK):
         chunk = event_ids[start : start + CHUNK]
-        found += session.execute(query.where(table.event_id.in_(chunk)).order_by(table.id))
+        found += session.execute(query.where(table.c.event_id.in_(chunk)).order_by(table.c.id))
     return found
 
 
@@ -461,4 +561,4 @@ def list_sources(session: Session) -> list[SourceView]:
 
 
 def is_empty(session: Session) -> bool:
-    return session.scalar(select(func.count(Event.id))) == 0
+    return session.scalar(select(func.count(_EVENTS.c.id))) == 0
