@@ -178,3 +178,17 @@ def test_answering_from_the_terminal_loads_only_what_answering_needs(
     assert "Makiivka" in again
     assert loaded == "[]"
     assert not configured
+
+
+def test_a_polling_bot_loads_no_web_server() -> None:
+    # aiohttp's web server costs about 0.4 s of every start; only the webhook, a metrics port
+    # and `claimbot web` serve pages.
+    probe = (
+        "import sys\n"
+        "import bot.cli, bot.tg.serve\n"
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] == 'aiohttp'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stderr

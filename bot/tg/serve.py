@@ -16,7 +16,7 @@ import logging
 import signal
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.error import InvalidToken
 from telegram.ext import Application
@@ -32,8 +32,12 @@ from bot.tg.delivery import DeliveryWorker
 from bot.tg.polling import DurablePolling
 from bot.tg.resilience import retry_telegram
 from bot.tg.update_processor import LoggedUpdateProcessor
-from bot.tg.webhook import WebhookServer
 from config import SettingsError
+
+if TYPE_CHECKING:
+    # At run time imported in webhook mode only: its web server (aiohttp) costs ~0.4 s of
+    # every start.
+    from bot.tg.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ class Serving:
 
     application: AnyApplication
     keeper: IndexKeeper
-    receiver: WebhookServer | DurablePolling
+    receiver: "WebhookServer | DurablePolling"
     metrics: MetricsServer | None  # polling mode's own /metrics; the webhook serves its own
     delivery: DeliveryWorker  # sends followers their notifications
 
@@ -74,11 +78,14 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     )
     watch = ChangeWatch(ctx.sessions, since=service.built_from)
     keeper = IndexKeeper(service, watch, settings.index_poll_seconds, staff)
-    receiver: WebhookServer | DurablePolling = (
-        WebhookServer(application, settings, Health(ctx.engine, keeper), ctx.sessions)
-        if webhook
-        else DurablePolling(application, ctx.sessions)
-    )
+    receiver: WebhookServer | DurablePolling
+    if webhook:
+        from bot.tg import webhook as server
+
+        health = Health(ctx.engine, keeper)
+        receiver = server.WebhookServer(application, settings, health, ctx.sessions)
+    else:
+        receiver = DurablePolling(application, ctx.sessions)
     metrics = (
         MetricsServer(settings.metrics_listen, settings.metrics_port)
         if settings.metrics_port is not None and not webhook
@@ -150,13 +157,13 @@ async def _start(stack: AsyncExitStack, serving: Serving) -> None:
     stack.push_async_callback(receiver.finish)
     await application.start()
     stack.push_async_callback(_stop_within_grace, application)
-    if isinstance(receiver, WebhookServer):
+    if isinstance(receiver, DurablePolling):
+        await receiver.start()
+        stack.push_async_callback(receiver.stop_polling)
+    else:
         await receiver.start()
         stack.push_async_callback(receiver.stop)
         await retry_telegram("setting the webhook", receiver.register)
-    else:
-        await receiver.start()
-        stack.push_async_callback(receiver.stop_polling)
 
 
 async def _stop_within_grace(application: AnyApplication) -> None:
