@@ -7,26 +7,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from db.dataset_schema import DataSet
-from db.import_export import claim_record, document_record, event_record, source_record
-from db.models import Appearance, Claim, Document, Event
+from db.import_export import (
+    CLAIM_RECORD_LOADS,
+    claim_record,
+    document_record,
+    event_record,
+    source_record,
+)
+from db.models import Claim, Document, Event
 
 
 def visible_claims_and_documents(
     session: Session, event: Event
 ) -> tuple[Sequence[Claim], Sequence[Document]]:
-    """An event's visible claims, with what a card or a page shows of them loaded, and the
-    documents they cite (through their appearances or their assessments)."""
+    """An event's visible claims, with everything their records hold loaded (translations
+    too: one query, not one a claim), and the documents they cite (through their
+    appearances or their assessments)."""
     claims = session.scalars(
         select(Claim)
         .where(Claim.event_id == event.id, Claim.hidden.is_(False))
-        .options(
-            selectinload(Claim.claimant),
-            selectinload(Claim.supersedes),
-            selectinload(Claim.appearances).selectinload(Appearance.publisher),
-            selectinload(Claim.appearances).selectinload(Appearance.via),
-            selectinload(Claim.appearances).selectinload(Appearance.source_document),
-            selectinload(Claim.assessments),
-        )
+        .options(*CLAIM_RECORD_LOADS)
         .order_by(Claim.id)
     ).all()
     cited_ids = {a.document_id for c in claims for a in c.appearances if a.document_id}
@@ -55,12 +55,6 @@ def event_dataset(session: Session, slug: str) -> DataSet | None:
     if event is None:
         return None
     claims, documents = visible_claims_and_documents(session, event)
-    # Their records carry their translations: loaded here in one query, not one a claim.
-    session.scalars(
-        select(Claim)
-        .where(Claim.event_id == event.id, Claim.hidden.is_(False))
-        .options(selectinload(Claim.translations))
-    ).all()
     sources = {c.claimant.id: c.claimant for c in claims}
     return DataSet(
         sources=[source_record(s) for s in sources.values()],

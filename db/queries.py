@@ -169,6 +169,19 @@ _DOCUMENTS = Document.__table__
 _LINKS = EventLink.__table__
 _EVENT_TRANSLATIONS = EventTranslation.__table__
 _CLAIM_TRANSLATIONS = ClaimTranslation.__table__
+# What a card and the matcher both read of an event.
+_EVENT_FIELDS = (
+    _EVENTS.c.id,
+    _EVENTS.c.slug,
+    _EVENTS.c.title,
+    _EVENTS.c.summary,
+    _EVENTS.c.place,
+    _EVENTS.c.region,
+    _EVENTS.c.country,
+    _EVENTS.c.start_date,
+    _EVENTS.c.end_date,
+    _EVENTS.c.date_note,
+)
 
 
 def _event_claims(event_id: int) -> Any:
@@ -382,19 +395,9 @@ def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) 
     titles and claims' summaries in `language` where moderators translated them (English
     field by field where not; quotes and figures always as printed)."""
     event = session.execute(
-        select(
-            _EVENTS.c.id,
-            _EVENTS.c.slug,
-            _EVENTS.c.title,
-            _EVENTS.c.summary,
-            _EVENTS.c.place,
-            _EVENTS.c.region,
-            _EVENTS.c.country,
-            _EVENTS.c.start_date,
-            _EVENTS.c.end_date,
-            _EVENTS.c.date_precision,
-            _EVENTS.c.date_note,
-        ).where(_EVENTS.c.slug == slug, _EVENTS.c.hidden.is_(False))
+        select(*_EVENT_FIELDS, _EVENTS.c.date_precision).where(
+            _EVENTS.c.slug == slug, _EVENTS.c.hidden.is_(False)
+        )
     ).first()
     if event is None:
         return None
@@ -484,18 +487,7 @@ class MatcherEvent:
 def matcher_events(session: Session, slugs: Collection[str] | None = None) -> list[MatcherEvent]:
     """Events users can be answered with (all, or those of `slugs`), read with plain column
     queries: loading 100,000 events as ORM objects took most of a minute-long start."""
-    query = select(
-        _EVENTS.c.id,
-        _EVENTS.c.slug,
-        _EVENTS.c.title,
-        _EVENTS.c.summary,
-        _EVENTS.c.place,
-        _EVENTS.c.region,
-        _EVENTS.c.country,
-        _EVENTS.c.start_date,
-        _EVENTS.c.end_date,
-        _EVENTS.c.date_note,
-    ).where(_EVENTS.c.hidden.is_(False))
+    query = select(*_EVENT_FIELDS).where(_EVENTS.c.hidden.is_(False))
     if slugs is None:
         rows = list(session.execute(query.order_by(_EVENTS.c.id)))
     else:
