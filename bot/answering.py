@@ -28,6 +28,7 @@ from bot.matching import (
 )
 from bot.references import appearance_label
 from bot.rendering import html_to_text, render_candidates_prompt, render_no_match
+from db.cards import load_event_card
 from db.changes import (
     Entry,
     LogPosition,
@@ -46,7 +47,6 @@ from db.queries import (
     SourceView,
     list_events,
     list_sources,
-    load_event_card,
     matcher_events,
 )
 

@@ -7,21 +7,16 @@ unit of work has ended. Hidden (deleted) events and claims are never shown.
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db import tables
 from db.changes import CHUNK
 from db.models import (
-    Appearance,
-    Assessment,
     Claim,
-    ClaimTranslation,
-    Document,
     Event,
-    EventAlias,
-    EventLink,
     EventTranslation,
     Source,
 )
@@ -153,231 +148,6 @@ def _source_view(source: Source) -> SourceView:
     return SourceView(source.name, source.kind, source.side, source.short_name)
 
 
-# Cards and the matcher's events are read with plain column queries on the tables: every
-# answer with a card waits for the read, a new process's first one too, and ORM entities would
-# cost configuring every model's mapper and building objects only to copy them into views
-# (about a tenth of a cold `claimbot ask`). A card shows what the ORM loader of the web page's
-# records reads (`db.public_queries.visible_claims_and_documents`): the visible claims, and
-# the documents their reports and assessments cite.
-_EVENTS = Event.__table__
-_ALIASES = EventAlias.__table__
-_CLAIMS = Claim.__table__
-_SOURCES = Source.__table__
-_APPEARANCES = Appearance.__table__
-_ASSESSMENTS = Assessment.__table__
-_DOCUMENTS = Document.__table__
-_LINKS = EventLink.__table__
-_EVENT_TRANSLATIONS = EventTranslation.__table__
-_CLAIM_TRANSLATIONS = ClaimTranslation.__table__
-# What a card and the matcher both read of an event.
-_EVENT_FIELDS = (
-    _EVENTS.c.id,
-    _EVENTS.c.slug,
-    _EVENTS.c.title,
-    _EVENTS.c.summary,
-    _EVENTS.c.place,
-    _EVENTS.c.region,
-    _EVENTS.c.country,
-    _EVENTS.c.start_date,
-    _EVENTS.c.end_date,
-    _EVENTS.c.date_note,
-)
-
-
-def _event_claims(event_id: int) -> Any:
-    """The event's visible claims, to join a claim's rows (reports, assessments) to."""
-    return (_CLAIMS.c.event_id == event_id) & _CLAIMS.c.hidden.is_(False)
-
-
-def _appearances(session: Session, event_id: int) -> dict[int, list[Any]]:
-    publisher, via = _SOURCES.alias("publisher"), _SOURCES.alias("via")
-    rows = session.execute(
-        select(
-            _APPEARANCES.c.claim_id,
-            publisher.c.name.label("publisher"),
-            via.c.name.label("via"),
-            _APPEARANCES.c.document,
-            _APPEARANCES.c.url,
-            _APPEARANCES.c.title,
-            _APPEARANCES.c.published_on,
-            _APPEARANCES.c.wording,
-            _APPEARANCES.c.figure_wording,
-            _APPEARANCES.c.document_id,
-        )
-        .join(_CLAIMS, _CLAIMS.c.id == _APPEARANCES.c.claim_id)
-        .outerjoin(publisher, publisher.c.id == _APPEARANCES.c.publisher_id)
-        .outerjoin(via, via.c.id == _APPEARANCES.c.via_id)
-        .where(_event_claims(event_id))
-        .order_by(_APPEARANCES.c.id)
-    )
-    by_claim: dict[int, list[Any]] = {}
-    for row in rows:
-        by_claim.setdefault(row.claim_id, []).append(row)
-    return by_claim
-
-
-def _assessments(session: Session, event_id: int) -> dict[int, list[AssessmentView]]:
-    rows = session.execute(
-        select(
-            _ASSESSMENTS.c.claim_id,
-            _ASSESSMENTS.c.status,
-            _ASSESSMENTS.c.rationale,
-            _ASSESSMENTS.c.reason,
-            _ASSESSMENTS.c.given_by,
-            _ASSESSMENTS.c.evidence,
-            _ASSESSMENTS.c.documents,
-            _ASSESSMENTS.c.set_by,
-            _ASSESSMENTS.c.set_at,
-        )
-        .join(_CLAIMS, _CLAIMS.c.id == _ASSESSMENTS.c.claim_id)
-        .where(_event_claims(event_id))
-        .order_by(_ASSESSMENTS.c.id)
-    )
-    by_claim: dict[int, list[AssessmentView]] = {}
-    for row in rows:
-        by_claim.setdefault(row.claim_id, []).append(
-            AssessmentView(
-                status=row.status,
-                rationale=row.rationale,
-                reason=row.reason,
-                given_by=row.given_by,
-                evidence=tuple(row.evidence),
-                documents=tuple(row.documents or ()),
-                set_by=row.set_by,
-                set_at=row.set_at,
-            )
-        )
-    return by_claim
-
-
-def _documents(session: Session, ids: set[int], keys: set[str]) -> dict[int, DocumentView]:
-    rows = session.execute(
-        select(
-            _DOCUMENTS.c.id,
-            _DOCUMENTS.c.key,
-            _SOURCES.c.name,
-            _DOCUMENTS.c.headline,
-            _DOCUMENTS.c.opening_words,
-            _DOCUMENTS.c.published_on,
-            _DOCUMENTS.c.url,
-        )
-        .outerjoin(_SOURCES, _SOURCES.c.id == _DOCUMENTS.c.publisher_id)
-        .where(_DOCUMENTS.c.id.in_(ids) | _DOCUMENTS.c.key.in_(keys))
-        .order_by(_DOCUMENTS.c.id)
-    )
-    return {document_id: DocumentView(*view) for document_id, *view in rows}
-
-
-def _claim_views(
-    session: Session, event_id: int, summaries: dict[int, str]
-) -> tuple[tuple[ClaimView, ...], tuple[DocumentView, ...]]:
-    """The event's visible claims, with their claimants, reports and assessments, and the
-    documents those cite; summaries in the reader's language where translated."""
-    claims = session.execute(
-        select(
-            _CLAIMS.c.id,
-            _CLAIMS.c.key,
-            _SOURCES.c.name,
-            _SOURCES.c.kind,
-            _SOURCES.c.side,
-            _SOURCES.c.short_name,
-            _CLAIMS.c.metric,
-            _CLAIMS.c.subject,
-            _CLAIMS.c.qualifier,
-            _CLAIMS.c.low,
-            _CLAIMS.c.high,
-            _CLAIMS.c.wording,
-            _CLAIMS.c.summary,
-            _CLAIMS.c.quote,
-            _CLAIMS.c.stated_on,
-            _CLAIMS.c.basis,
-            _CLAIMS.c.supersedes_id,
-            _CLAIMS.c.lifecycle,
-            _CLAIMS.c.status,
-        )
-        .join(_SOURCES, _SOURCES.c.id == _CLAIMS.c.claimant_id)
-        .where(_event_claims(event_id))
-        .order_by(_CLAIMS.c.id)
-    ).all()
-    appearances = _appearances(session, event_id)
-    assessments = _assessments(session, event_id)
-    cited_ids = {a.document_id for rows in appearances.values() for a in rows if a.document_id}
-    cited_keys = {key for views in assessments.values() for a in views for key in a.documents}
-    documents = _documents(session, cited_ids, cited_keys)
-    views = tuple(
-        ClaimView(
-            id=c.id,
-            key=c.key,
-            claimant=SourceView(c.name, c.kind, c.side, c.short_name),
-            metric=c.metric,
-            subject=c.subject,
-            qualifier=c.qualifier,
-            low=c.low,
-            high=c.high,
-            wording=c.wording,
-            summary=summaries.get(c.id, c.summary),
-            quote=c.quote,
-            stated_on=c.stated_on,
-            basis=c.basis,
-            supersedes_id=c.supersedes_id,
-            lifecycle=c.lifecycle,
-            status=c.status,
-            appearances=tuple(
-                AppearanceView(
-                    publisher=a.publisher,
-                    via=a.via,
-                    document=a.document,
-                    url=a.url,
-                    title=a.title,
-                    published_on=a.published_on,
-                    wording=a.wording,
-                    figure_wording=a.figure_wording,
-                    source_document=documents.get(a.document_id) if a.document_id else None,
-                )
-                for a in appearances.get(c.id, ())
-            ),
-            assessments=tuple(assessments.get(c.id, ())),
-        )
-        for c in claims
-    )
-    return views, tuple(documents.values())
-
-
-T = TypeVar("T", str, str | None)
-
-
-@dataclass(frozen=True)
-class _Translations:
-    """The texts moderators wrote in one language for some events and claims, by id;
-    whatever is missing is shown in English."""
-
-    events: dict[int, Any]  # rows of title, summary and date_note, by event id
-    claim_summaries: dict[int, str]
-
-    def event_text(self, event_id: int, column: str, english: T) -> T:
-        translated = getattr(self.events.get(event_id), column, None)
-        return translated or english
-
-
-def _translations(session: Session, language: str, event_ids: list[int]) -> _Translations:
-    """The texts in `language` of the first event and its claims, and of the events it links
-    to (a handful: the claims are found by their event, not listed)."""
-    if language == BASE_LANGUAGE:
-        return _Translations({}, {})  # the English card costs no query more
-    translations = _EVENT_TRANSLATIONS.c
-    events = session.execute(
-        select(
-            translations.event_id, translations.title, translations.summary, translations.date_note
-        ).where(translations.lang == language, translations.event_id.in_(event_ids))
-    )
-    summaries = session.execute(
-        select(_CLAIM_TRANSLATIONS.c.claim_id, _CLAIM_TRANSLATIONS.c.summary)
-        .join(_CLAIMS, _CLAIMS.c.id == _CLAIM_TRANSLATIONS.c.claim_id)
-        .where(_CLAIM_TRANSLATIONS.c.lang == language, _CLAIMS.c.event_id == event_ids[0])
-    )
-    return _Translations({row.event_id: row for row in events}, dict(summaries.all()))
-
-
 def translated_title(session: Session, event: Event, language: str) -> str:
     """The event's title in `language` where moderators translated it, else in English."""
     if language == BASE_LANGUAGE:
@@ -388,52 +158,6 @@ def translated_title(session: Session, event: Event, language: str) -> str:
         )
     )
     return title or event.title
-
-
-def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) -> EventCard | None:
-    """The visible event's card, with its title, summary, notes on dates, related events'
-    titles and claims' summaries in `language` where moderators translated them (English
-    field by field where not; quotes and figures always as printed)."""
-    event = session.execute(
-        select(*_EVENT_FIELDS, _EVENTS.c.date_precision).where(
-            _EVENTS.c.slug == slug, _EVENTS.c.hidden.is_(False)
-        )
-    ).first()
-    if event is None:
-        return None
-    other = _EVENTS.alias("other")
-    outgoing = _LINKS.c.event_id == event.id
-    links = session.execute(
-        select(other.c.id, other.c.slug, other.c.title, _LINKS.c.relation, outgoing)
-        .join(
-            other,
-            other.c.id == case((outgoing, _LINKS.c.related_event_id), else_=_LINKS.c.event_id),
-        )
-        .where(outgoing | (_LINKS.c.related_event_id == event.id), other.c.hidden.is_(False))
-        .order_by(_LINKS.c.id)
-    ).all()
-    texts = _translations(session, language, [event.id, *(link.id for link in links)])
-    claims, documents = _claim_views(session, event.id, texts.claim_summaries)
-    return EventCard(
-        slug=event.slug,
-        title=texts.event_text(event.id, "title", event.title),
-        summary=texts.event_text(event.id, "summary", event.summary),
-        place=event.place,
-        region=event.region,
-        country=event.country,
-        start_date=event.start_date,
-        end_date=event.end_date,
-        date_precision=event.date_precision,
-        date_note=texts.event_text(event.id, "date_note", event.date_note),
-        claims=claims,
-        related=tuple(
-            RelatedEventView(
-                slug, texts.event_text(other_id, "title", title), relation, bool(is_outgoing)
-            )
-            for other_id, slug, title, relation, is_outgoing in links
-        ),
-        documents=documents,
-    )
 
 
 def list_events(session: Session, language: str = BASE_LANGUAGE) -> list[EventListing]:
@@ -487,34 +211,46 @@ class MatcherEvent:
 def matcher_events(session: Session, slugs: Collection[str] | None = None) -> list[MatcherEvent]:
     """Events users can be answered with (all, or those of `slugs`), read with plain column
     queries: loading 100,000 events as ORM objects took most of a minute-long start."""
-    query = select(*_EVENT_FIELDS).where(_EVENTS.c.hidden.is_(False))
+    query = select(*tables.EVENT_FIELDS).where(tables.EVENTS.c.hidden.is_(False))
     if slugs is None:
-        rows = list(session.execute(query.order_by(_EVENTS.c.id)))
+        rows = list(session.execute(query.order_by(tables.EVENTS.c.id)))
     else:
         wanted = sorted(slugs)
         rows = []
         for start in range(0, len(wanted), CHUNK):
-            rows += session.execute(query.where(_EVENTS.c.slug.in_(wanted[start : start + CHUNK])))
+            rows += session.execute(
+                query.where(tables.EVENTS.c.slug.in_(wanted[start : start + CHUNK]))
+            )
     aliases: dict[int, list[AliasRow]] = {row[0]: [] for row in rows}
     terms: dict[int, list[str]] = {row[0]: [] for row in rows}
     related: dict[int, list[tuple[str, str]]] = {row[0]: [] for row in rows}
-    alias_query = select(_ALIASES.c.event_id, _ALIASES.c.text, _ALIASES.c.lang, _ALIASES.c.kind)
+    alias_query = select(
+        tables.ALIASES.c.event_id,
+        tables.ALIASES.c.text,
+        tables.ALIASES.c.lang,
+        tables.ALIASES.c.kind,
+    )
     claim_query = (
-        select(_CLAIMS.c.event_id, _SOURCES.c.name, _CLAIMS.c.summary, _CLAIMS.c.quote)
-        .join(_SOURCES, _SOURCES.c.id == _CLAIMS.c.claimant_id)
-        .where(_CLAIMS.c.hidden.is_(False))
+        select(
+            tables.CLAIMS.c.event_id,
+            tables.SOURCES.c.name,
+            tables.CLAIMS.c.summary,
+            tables.CLAIMS.c.quote,
+        )
+        .join(tables.SOURCES, tables.SOURCES.c.id == tables.CLAIMS.c.claimant_id)
+        .where(tables.CLAIMS.c.hidden.is_(False))
     )
-    link_query = select(_LINKS.c.event_id, _EVENTS.c.slug, _LINKS.c.relation).join(
-        _EVENTS, _EVENTS.c.id == _LINKS.c.related_event_id
-    )
+    link_query = select(
+        tables.LINKS.c.event_id, tables.EVENTS.c.slug, tables.LINKS.c.relation
+    ).join(tables.EVENTS, tables.EVENTS.c.id == tables.LINKS.c.related_event_id)
     ids = None if slugs is None else sorted(aliases)
-    for event_id, text, lang, kind in _rows(session, alias_query, _ALIASES, ids):
+    for event_id, text, lang, kind in _rows(session, alias_query, tables.ALIASES, ids):
         if event_id in aliases:
             aliases[event_id].append(AliasRow(text, lang, kind))
-    for event_id, claimant, summary, quote in _rows(session, claim_query, _CLAIMS, ids):
+    for event_id, claimant, summary, quote in _rows(session, claim_query, tables.CLAIMS, ids):
         if event_id in terms:
             terms[event_id] += [claimant, summary, quote] if quote else [claimant, summary]
-    for event_id, slug, relation in _rows(session, link_query, _LINKS, ids):
+    for event_id, slug, relation in _rows(session, link_query, tables.LINKS, ids):
         if event_id in related:
             related[event_id].append((slug, relation.value))
     return [
@@ -553,4 +289,4 @@ def list_sources(session: Session) -> list[SourceView]:
 
 
 def is_empty(session: Session) -> bool:
-    return session.scalar(select(func.count(_EVENTS.c.id))) == 0
+    return session.scalar(select(func.count(tables.EVENTS.c.id))) == 0

@@ -20,6 +20,7 @@ from bot.matching import Decision
 from bot.rendering import CARD_PART_LIMIT, TELEGRAM_MESSAGE_LIMIT, telegram_length
 from bot.tg.callbacks import CALLBACK_DATA_LIMIT, about_page
 from bot.tg.handlers.user_keyboards import Rows, answer_buttons, side_page_buttons
+from db.cards import load_event_card
 from db.dataset_schema import (
     EVENT_SLUG_MAX,
     EVENT_SUMMARY_MAX,
@@ -39,7 +40,6 @@ from db.queries import (
     RelatedEventView,
     SourceView,
     list_events,
-    load_event_card,
 )
 from db.vocabulary import (
     Basis,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.bootstrap import initialise
+from db.cards import load_event_card
 from db.engine import unit_of_work
 from db.migrate import is_up_to_date
 from db.models import (
@@ -22,7 +23,6 @@ from db.models import (
     EventLink,
     Source,
 )
-from db.queries import load_event_card
 from db.seed import load_seed
 from db.vocabulary import (
     Lifecycle,

@@ -24,6 +24,7 @@ from bot.moderation.service import (
 )
 from bot.moderation.spec import Kind
 from bot.moderation.work import Work
+from db.cards import load_event_card
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.file_formats import dataset_from_bytes
 from db.follows import follow
@@ -32,7 +33,6 @@ from db.import_plan import plan_import
 from db.import_write import apply_import
 from db.migrate import upgrade
 from db.models import AuditEntry, Claim, Event, Notification, Source, utcnow
-from db.queries import load_event_card
 from db.vocabulary import Lifecycle, Role, VerificationStatus
 from tests.conftest import NewDatabase
 from tests.moderating import ADMIN, MOD, OTHER_MOD, run, state

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.moderation.errors import ModerationError
 from bot.moderation.rendering import render_outcome
 from bot.moderation.service import ModerationService
+from db.cards import load_event_card
 from db.changes import Entry, touched
 from db.engine import unit_of_work
 from db.import_export import event_record, export_dataset
 from db.models import Claim, Event
-from db.queries import load_event_card
 from tests.moderating import MOD, run, state
 
 MAKIIVKA = "makiivka-strike"

@@ -11,6 +11,7 @@ from bot.card import render_card
 from bot.card_notes import render_assessments, render_event_about
 from bot.i18n import Language, translator
 from bot.rendering import TELEGRAM_MESSAGE_LIMIT, telegram_length
+from db.cards import load_event_card
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
@@ -19,7 +20,7 @@ from db.import_plan import Change, plan_import
 from db.import_write import apply_import
 from db.models import EventTranslation
 from db.public_queries import event_dataset
-from db.queries import list_events, load_event_card
+from db.queries import list_events
 from db.seed import load_seed
 from db.vocabulary import BASE_LANGUAGE, LANGUAGES
 

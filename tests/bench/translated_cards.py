@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import event
 
 from db.bootstrap import initialise
+from db.cards import load_event_card
 from db.engine import make_engine, make_session_factory, unit_of_work
-from db.queries import list_events, load_event_card
+from db.queries import list_events
 from db.seed import load_seed
 from db.vocabulary import LANGUAGES
 
