@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.moderation.service import ModerationService
-from bot.tg.delivery import DeliveryWorker, sends_at_once
+from bot.tg.delivery import Answers, DeliveryWorker, sends_at_once
+from bot.tg.transport import SendWindow
 from db.engine import make_engine, make_session_factory, unit_of_work
 from db.follows import follow
 from db.models import Event
@@ -29,6 +30,7 @@ from tests.deployment import BotProcess
 from tests.e2e import copy_seeded_sqlite
 
 ADMIN = 1
+NO_ANSWERS = Answers(lambda: 0, SendWindow(), 0)  # senders alone, no application beside them
 CHANGE = ("retract", {"claim": "makiivka-russian-mod-six-himars-rockets-fired"})
 
 
@@ -74,7 +76,7 @@ def test_two_senders_on_postgresql_send_each_notification_once(
         async def broadcast() -> None:
             workers = [
                 DeliveryWorker.for_bot(
-                    s, tg.token, tg.base_url, 8, dt.timedelta(seconds=5), lambda: 0
+                    s, tg.token, tg.base_url, 8, dt.timedelta(seconds=5), NO_ANSWERS
                 )
                 for s in replicas
             ]

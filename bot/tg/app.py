@@ -35,7 +35,7 @@ from bot.tg.handlers.moderator import ModeratorHandlers
 from bot.tg.handlers.tipline import TiplineHandlers
 from bot.tg.handlers.user import UserHandlers
 from bot.tg.resilience import PatientRateLimiter
-from bot.tg.transport import JsonBodyRequest
+from bot.tg.transport import JsonBodyRequest, SendWindow
 from bot.tg.update_processor import LoggedUpdateProcessor
 from bot.tipline import rendering as tipline_rendering
 from bot.tipline.recorder import QuestionRecorder
@@ -106,7 +106,9 @@ def build_application(
     staff: StaffIds,
     tipline: TiplineService,
     follows: FollowService,
+    sent: SendWindow,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot's application; its messages into chats are counted in `sent`."""
     if settings.token is None:
         raise ValueError("a bot token is needed to build the Telegram application")
     # Moderators' menus are in English, the user commands in them too.
@@ -132,7 +134,9 @@ def build_application(
         .post_stop(post_stop)
         # Handlers run concurrently: a slow answer must not hold up other users.
         .concurrent_updates(processor)
-        .rate_limiter(PatientRateLimiter(settings.rate_limit_per_second, sending=processor.sending))
+        .rate_limiter(
+            PatientRateLimiter(settings.rate_limit_per_second, sending=processor.sending, sent=sent)
+        )
         .request(JsonBodyRequest())
         # One connection: only the poller long-polls, and it waits longer than a send.
         .get_updates_request(JsonBodyRequest(1))

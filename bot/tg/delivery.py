@@ -17,13 +17,15 @@ does not stall a broadcast).
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
@@ -33,7 +35,7 @@ from bot.i18n import is_language, translator
 from bot.metrics import FLOOD_LIMITS, NOTIFICATIONS
 from bot.tg import callbacks
 from bot.tg.resilience import backoff_delays, retry_after_seconds
-from bot.tg.transport import JsonBodyRequest, call_raw
+from bot.tg.transport import JsonBodyRequest, SendWindow
 from db.engine import unit_of_work
 from db.outbox import Due, claim_deliveries, drop_chat, mark_sent, prepare_due, release
 
@@ -52,6 +54,20 @@ ROUND_TRIP_SECONDS = 0.15
 SENDS_AT_ONCE = 4
 
 
+# Of Telegram's limit for the whole bot, kept free for answers beyond those sent in the
+# last second: a question arriving during a broadcast is not answered with a 429's wait.
+ANSWER_HEADROOM = 2
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the sender knows of the answers it gives way to."""
+
+    in_hand: Callable[[], int]  # updates being handled now
+    sent: SendWindow  # the answers' messages in the last second
+    limit: float  # Telegram's messages a second for the whole bot; 0 for none
+
+
 def sends_at_once(rate: float) -> int:
     return max(SENDS_AT_ONCE, math.ceil(rate * ROUND_TRIP_SECONDS))
 
@@ -60,22 +76,28 @@ class DeliveryWorker:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        bot: Bot,
+        request: JsonBodyRequest,
+        send_message_url: str,
         rate: float,
         lease: dt.timedelta,
-        answers_in_hand: Callable[[], int],
+        answers: Answers,
     ) -> None:
         self._sessions = sessions
-        self._bot = bot
-        self._interval = 1 / rate
+        self._request = request
+        self._url = send_message_url
+        # The rate is kept as Telegram counts it, sends in any window of time: a send held
+        # back for answers is made up for later in the window, without a burst beyond it.
+        self._window_sends = max(1, round(rate))
+        self._window = self._window_sends / rate
+        self._recent: deque[float] = deque()
+        self._held_until = 0.0  # after a 429, until its retry_after is out
         self._in_flight = sends_at_once(rate)
         self._recorder = SentRecorder(sessions)
-        self._answers_in_hand = answers_in_hand
+        self._answers = answers
         # A batch takes about a fifth of the lease at full rate, leaving room for 429 waits;
         # what is not sent when 80% of the lease is gone is given back.
         self._batch = max(1, int(rate * lease.total_seconds() / 5))
         self._lease = lease
-        self._next_send = 0.0
         self._chat_sent: dict[int, float] = {}
         self._leased: set[int] = set()
 
@@ -87,17 +109,17 @@ class DeliveryWorker:
         base_url: str,
         rate: float,
         lease: dt.timedelta,
-        answers_in_hand: Callable[[], int],
+        answers: Answers,
     ) -> "DeliveryWorker":
         """A worker with its own HTTP connections, so that answers never queue behind it."""
         request = JsonBodyRequest(sends_at_once(rate))
-        bot = Bot(token, base_url=base_url, request=request)
-        return cls(sessions, bot, rate, lease, answers_in_hand)
+        url = f"{base_url}{token}/sendMessage"
+        return cls(sessions, request, url, rate, lease, answers)
 
     async def run(self) -> None:
         """Send until cancelled; the unsent rows of the batch in hand are given back."""
         wait = backoff_delays(POLL_SECONDS)
-        await self._bot.initialize()
+        await self._request.initialize()
         try:
             while True:
                 try:
@@ -114,7 +136,7 @@ class DeliveryWorker:
                     await asyncio.sleep(POLL_SECONDS)
         finally:
             await self._give_back()
-            await self._bot.shutdown()
+            await self._request.shutdown()
 
     def _next_batch(self) -> list[Due]:
         with unit_of_work(self._sessions) as session:
@@ -128,12 +150,20 @@ class DeliveryWorker:
         leased_until = time.monotonic() + self._lease.total_seconds() * 0.8
         slots = asyncio.Semaphore(self._in_flight)
         sending: set[asyncio.Task[None]] = set()
+        bodies: dict[tuple[str, str, str], bytes] = {}
         for delivery in due:
+            # A slot first, then the send's turn: the send starts on time, not in a burst
+            # when slots free up (bursts meet Telegram's limit as 429s).
+            await slots.acquire()
             await self._wait_turn(delivery.chat_id)
             if time.monotonic() > leased_until:
+                slots.release()
                 break  # the rest are given back rather than sent on an expired lease
-            await slots.acquire()
-            task = asyncio.create_task(self._send(delivery))
+            message = (delivery.language, delivery.event_slug, delivery.text)
+            if message not in bodies:
+                bodies[message] = encoded_message(*message)
+            body = b'{"chat_id":%d,%s' % (delivery.chat_id, bodies[message])
+            task = asyncio.create_task(self._send(delivery, body))
             task.add_done_callback(lambda _: slots.release())
             sending.add(task)
         if sending:
@@ -142,49 +172,51 @@ class DeliveryWorker:
 
     async def _wait_turn(self, chat_id: int) -> None:
         """Pace: the global rate, the chat's one a second, and answers first."""
+        answers = self._answers
         waited = 0.0
-        while self._answers_in_hand() and waited < ANSWER_YIELD_SECONDS:
+        while answers.in_hand() and waited < ANSWER_YIELD_SECONDS:
             await asyncio.sleep(ANSWER_POLL_SECONDS)
             waited += ANSWER_POLL_SECONDS
-        now = time.monotonic()
-        start = max(now, self._next_send, self._chat_sent.get(chat_id, 0) + CHAT_INTERVAL_SECONDS)
-        self._next_send = start + self._interval
-        self._chat_sent[chat_id] = start
-        if start > now:
-            await asyncio.sleep(start - now)
+        while True:
+            now = time.monotonic()
+            recent = self._recent
+            while recent and recent[0] <= now - self._window:
+                recent.popleft()
+            start = self._chat_sent.get(chat_id, 0) + CHAT_INTERVAL_SECONDS
+            if len(recent) >= self._window_sends:
+                start = max(start, recent[-self._window_sends] + self._window)
+            start = max(now, start, self._held_until)
+            if start > now:
+                await asyncio.sleep(start - now)
+                continue
+            if answers.limit and self._sent_lately() + answers.sent.count() >= (
+                answers.limit - ANSWER_HEADROOM
+            ):
+                await asyncio.sleep(ANSWER_POLL_SECONDS)
+                continue
+            break
+        recent.append(now)
+        self._chat_sent[chat_id] = now
         if len(self._chat_sent) > 10 * self._batch:
             horizon = time.monotonic() - CHAT_INTERVAL_SECONDS
             self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > horizon}
 
-    async def _send(self, delivery: Due) -> None:
-        tr = translator(delivery.language if is_language(delivery.language) else "en")
-        payload = {
-            "chat_id": delivery.chat_id,
-            "text": delivery.text,
-            "parse_mode": ParseMode.HTML,
-            "link_preview_options": {"is_disabled": True},
-            "reply_markup": {
-                "inline_keyboard": [
-                    [
-                        {
-                            "text": tr.gettext(OPEN_CARD_BUTTON),
-                            "callback_data": callbacks.open_event(delivery.event_slug),
-                        },
-                        {
-                            "text": tr.gettext(UNFOLLOW_BUTTON),
-                            "callback_data": callbacks.unfollow(delivery.event_slug),
-                        },
-                    ]
-                ]
-            },
-        }
+    def _sent_lately(self) -> int:
+        """This sender's sends in the last second."""
+        horizon = time.monotonic() - 1
+        return sum(1 for at in reversed(self._recent) if at > horizon)
+
+    async def _send(self, delivery: Due, body: bytes) -> None:
         wait = backoff_delays()
         for _ in range(8):
             try:
-                await call_raw(self._bot, "send_message", payload)
+                await self._request.post_encoded(self._url, body)
             except RetryAfter as error:
                 FLOOD_LIMITS.labels("sendMessage").inc()
-                await asyncio.sleep(retry_after_seconds(error))
+                # Telegram says the bot sends too much: no send starts before the wait is out.
+                wait_out = retry_after_seconds(error)
+                self._held_until = max(self._held_until, time.monotonic() + wait_out)
+                await asyncio.sleep(wait_out)
                 continue
             except Forbidden:
                 # Blocked, or removed from the group: it is unfollowed and sent nothing more.
@@ -226,6 +258,23 @@ class DeliveryWorker:
                     release(session, leased)
 
             await asyncio.to_thread(give_back)
+
+
+def encoded_message(language: str, event_slug: str, text: str) -> bytes:
+    """A notification's sendMessage body as JSON, but for its opening `{"chat_id":N,`:
+    encoded once per message and language, not once per follower."""
+    tr = translator(language if is_language(language) else "en")
+    buttons = [
+        {"text": tr.gettext(OPEN_CARD_BUTTON), "callback_data": callbacks.open_event(event_slug)},
+        {"text": tr.gettext(UNFOLLOW_BUTTON), "callback_data": callbacks.unfollow(event_slug)},
+    ]
+    payload = {
+        "text": text,
+        "parse_mode": ParseMode.HTML,
+        "link_preview_options": {"is_disabled": True},
+        "reply_markup": {"inline_keyboard": [buttons]},
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()[1:]
 
 
 class SentRecorder:

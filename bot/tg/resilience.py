@@ -23,7 +23,7 @@ from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.metrics import FLOOD_LIMITS, TELEGRAM_REQUESTS
-from bot.tg.transport import CONNECTIONS
+from bot.tg.transport import CONNECTIONS, SendWindow
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class PatientRateLimiter(AIORateLimiter):
         first_backoff: float = FIRST_BACKOFF_SECONDS,
         in_flight: int = CONNECTIONS,
         sending: Callable[[], AbstractContextManager[None]] = nullcontext,
+        sent: SendWindow | None = None,
     ) -> None:
         super().__init__(
             overall_max_rate=per_second,
@@ -67,6 +68,7 @@ class PatientRateLimiter(AIORateLimiter):
         self._first_backoff = first_backoff
         self._slots = asyncio.Semaphore(in_flight)
         self._sending = sending  # tells a stopping process which requests are under way
+        self._sent = sent  # where sends into chats are counted, if anywhere
         # One lock per chat with sends waiting, and how many wait on it.
         self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
 
@@ -87,6 +89,8 @@ class PatientRateLimiter(AIORateLimiter):
                 try:
                     async with self._slots:
                         with self._sending():
+                            if self._sent is not None and chat is not None:
+                                self._sent.note()
                             return await callback(*args, **kwargs)
                 except RetryAfter as error:
                     FLOOD_LIMITS.labels(endpoint).inc()

@@ -28,9 +28,10 @@ from bot.health import Health
 from bot.metrics import MetricsServer, follow
 from bot.runtime import Runtime
 from bot.tg.app import build_application
-from bot.tg.delivery import DeliveryWorker
+from bot.tg.delivery import Answers, DeliveryWorker
 from bot.tg.polling import DurablePolling
 from bot.tg.resilience import retry_telegram
+from bot.tg.transport import SendWindow
 from bot.tg.update_processor import LoggedUpdateProcessor
 from config import SettingsError
 
@@ -64,8 +65,15 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     settings = ctx.settings
     moderation = ctx.moderation_service(service)
     staff = StaffIds(lambda: (user_id for user_id, _ in moderation.staff()))
+    answers_sent = SendWindow()
     application = build_application(
-        settings, service, moderation, staff, ctx.tipline_service(), FollowService(ctx.sessions)
+        settings,
+        service,
+        moderation,
+        staff,
+        ctx.tipline_service(),
+        FollowService(ctx.sessions),
+        answers_sent,
     )
     assert settings.token is not None  # build_application refuses to go on without one
     delivery = DeliveryWorker.for_bot(
@@ -74,7 +82,11 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
         settings.bot_api_url,
         settings.follow_messages_per_second,
         dt.timedelta(seconds=settings.follow_lease_seconds),
-        lambda: application.update_processor.current_concurrent_updates,
+        Answers(
+            lambda: application.update_processor.current_concurrent_updates,
+            answers_sent,
+            settings.rate_limit_per_second,
+        ),
     )
     watch = ChangeWatch(ctx.sessions, since=service.built_from)
     keeper = IndexKeeper(service, watch, settings.index_poll_seconds, staff)

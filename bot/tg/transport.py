@@ -12,14 +12,16 @@ matching the question and rendering the card together. Answers never read it bac
 (`call_raw`) rather than turning PTB's objects back into JSON.
 """
 
+import time
 import warnings
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.warnings import PTBUserWarning
 
@@ -30,6 +32,24 @@ from telegram.warnings import PTBUserWarning
 # of a burst waits on a semaphore in the rate limiter instead.
 CONNECTIONS = 8
 USER_AGENT = "claimbot (python-telegram-bot, httpx)"
+JSON_BODY = {"Content-Type": "application/json"}
+
+
+class SendWindow:
+    """The messages sent into chats in the last second, as Telegram counts them against
+    the bot's ~30: the answers' are noted, so that the notification sender leaves them room."""
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque()
+
+    def note(self) -> None:
+        self._times.append(time.monotonic())
+
+    def count(self) -> int:
+        horizon = time.monotonic() - 1
+        while self._times and self._times[0] <= horizon:
+            self._times.popleft()
+        return len(self._times)
 
 
 class JsonBodyRequest(BaseRequest):
@@ -85,25 +105,41 @@ class JsonBodyRequest(BaseRequest):
             write=_given(write_timeout, self._timeout.write),
             pool=_given(pool_timeout, self._timeout.pool),
         )
+        if request_data is None:
+            return await self._request(method, url, timeout=timeout)
+        if request_data.contains_files:
+            return await self._request(
+                method,
+                url,
+                timeout=timeout,
+                data=request_data.json_parameters,
+                files=request_data.multipart_data,
+            )
+        return await self._request(
+            method, url, timeout=timeout, content=request_data.json_payload, headers=JSON_BODY
+        )
+
+    async def post_encoded(self, url: str, body: bytes) -> None:
+        """POST a JSON body encoded beforehand (a broadcast encodes its message once, not
+        once a chat), leaving Telegram's answer unread when it is a success; else raise
+        the error PTB would (`RetryAfter`, `Forbidden`, `BadRequest`, `NetworkError`)."""
+        status, content = await self._request("POST", url, content=body, headers=JSON_BODY)
+        if status == 200:
+            return
+        answer = self.parse_json_payload(content)
+        description = str(answer.get("description") or f"HTTP {status}")
+        retry_after = (answer.get("parameters") or {}).get("retry_after")
+        if retry_after:
+            raise RetryAfter(retry_after)
+        if status == 403:
+            raise Forbidden(description)
+        if status == 400:
+            raise BadRequest(description)
+        raise NetworkError(description)
+
+    async def _request(self, method: str, url: str, **arguments: Any) -> tuple[int, bytes]:
         try:
-            if request_data is None:
-                response = await self._client.request(method, url, timeout=timeout)
-            elif request_data.contains_files:
-                response = await self._client.request(
-                    method,
-                    url,
-                    timeout=timeout,
-                    data=request_data.json_parameters,
-                    files=request_data.multipart_data,
-                )
-            else:
-                response = await self._client.request(
-                    method,
-                    url,
-                    timeout=timeout,
-                    content=request_data.json_payload,
-                    headers={"Content-Type": "application/json"},
-                )
+            response = await self._client.request(method, url, **arguments)
         except httpx.PoolTimeout as error:
             raise TimedOut("no free connection to Telegram; the request was not sent") from error
         except httpx.TimeoutException as error:

@@ -138,6 +138,12 @@ class Askers:
         return latencies
 
 
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """CPU time the process used so far, all its threads, user and system (Linux)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
@@ -210,10 +216,12 @@ def main() -> int:
         bot = start_bot(env, tg, log)
         failures = 0
         try:
+            cpu = cpu_seconds(bot)
             askers.start()
             time.sleep(BASELINE_SECONDS)
             quiet = askers.stop()
             asked = len(askers.asked)
+            cpu_per_answer = (cpu_seconds(bot) - cpu) / asked
 
             moderation = ModerationService(sessions, {ADMIN}, follow_quiet=dt.timedelta(0))
             moderation.execute(
@@ -227,13 +235,18 @@ def main() -> int:
                     "quote": "Load test figure.",
                     "publisher": "Example News",
                     "key": "makiivka-load-test-120",
+                    # Told with the supersede instead: added aloud, it could be sent on its
+                    # own before the supersede (no quiet period here), without "(earlier 89)".
+                    "silent": "yes",
                 },
             )
+            cpu = cpu_seconds(bot)
             askers.start()
             supersede = {"old": "makiivka-russian-mod-89", "new": "makiivka-load-test-120"}
             moderation.execute(ADMIN, "supersede", supersede)
             seconds = wait_told(tg, FIRST, len(followers))
             during = askers.stop()
+            cpu = cpu_seconds(bot) - cpu
             lost, duplicated = losses(tg, followers, FIRST)
             failures += lost + duplicated
             rate = len(followers) / seconds
@@ -242,6 +255,13 @@ def main() -> int:
             print(f"  lost: {lost}, duplicated: {duplicated}")
             print("  " + latency_line("answers without a broadcast", quiet, asked))
             print("  " + latency_line("answers during the broadcast", during, len(askers.asked)))
+            sending = cpu - cpu_per_answer * len(askers.asked)
+            print(
+                f"  bot CPU: {cpu_per_answer * 1000:.1f} ms an answer without a broadcast; "
+                f"{cpu:.1f} s during it, {sending / len(followers) * 1000:.2f} ms a notification "
+                "after the answers' share"
+            )
+            print(f"  load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
             print(f"  429s answered: {sum(c.status == 429 for c in tg.calls('sendMessage'))}")
             if not args.no_kill:
                 moderation.execute(
@@ -266,6 +286,9 @@ def main() -> int:
                 )
                 failures += lost + max(0, duplicated - in_flight)
             print(f"outbox backlog at the end: {backlog(sessions)}")
+        except TimeoutError:
+            print(f"the bot's log ends:\n{log.read_text()[-3000:]}")
+            raise
         finally:
             bot.send_signal(signal.SIGTERM)
             bot.wait(60)
