@@ -89,6 +89,9 @@ class DeliveryWorker:
         # back for answers is made up for later in the window, without a burst beyond it.
         self._window_sends = max(1, round(rate))
         self._window = self._window_sends / rate
+        # At most half a send's interval, so that stepping back for answers never lowers
+        # the rate (a stream of slow answers is in hand nearly all the time).
+        self._step_back = min(ANSWER_YIELD_SECONDS, 0.5 / rate)
         self._recent: deque[float] = deque()
         self._held_until = 0.0  # after a 429, until its retry_after is out
         self._in_flight = sends_at_once(rate)
@@ -174,7 +177,7 @@ class DeliveryWorker:
         """Pace: the global rate, the chat's one a second, and answers first."""
         answers = self._answers
         waited = 0.0
-        while answers.in_hand() and waited < ANSWER_YIELD_SECONDS:
+        while answers.in_hand() and waited < self._step_back:
             await asyncio.sleep(ANSWER_POLL_SECONDS)
             waited += ANSWER_POLL_SECONDS
         while True:
