@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -142,3 +143,48 @@ def test_a_sender_killed_mid_broadcast_loses_nothing_after_a_restart(
         # Twice at most for the sends in flight at the kill: accepted, not yet recorded.
         twice = [chat for chat, n in told.items() if n > 1]
         assert len(twice) <= sends_at_once(40) and max(told.values()) <= 2, twice
+
+
+def test_answers_during_a_broadcast_at_the_bots_limit_meet_no_429(
+    seeded_sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The sender may send as fast as the whole limit allows; answers sent meanwhile (3 a
+    second, noted as the application's rate limiter notes them) are left room."""
+    url = copy_seeded_sqlite(seeded_sqlite_template, tmp_path)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with FakeTelegram(messages_per_second=10, chat_messages_per_second=1) as tg:
+        users = followers(tg, sessions, 60)
+        askers = [tg.add_user(f"Asker {n}") for n in range(6)]
+        change_now(sessions)
+        answered = SendWindow()
+        answers = Answers(lambda: 0, answered, 10)
+
+        async def broadcast() -> None:
+            worker = DeliveryWorker.for_bot(
+                sessions, tg.token, tg.base_url, 10, dt.timedelta(seconds=30), answers
+            )
+            task = asyncio.create_task(worker.run())
+            deadline = time.monotonic() + 60
+            async with httpx.AsyncClient() as client:
+                turn = 0
+                while len(sent_to(tg)) < len(users):
+                    assert time.monotonic() < deadline, f"{len(sent_to(tg))} told"
+                    answered.note()
+                    chat = askers[turn % len(askers)].id
+                    reply = {"chat_id": chat, "text": "An answer."}
+                    await client.post(f"{tg.api_url}/sendMessage", json=reply)
+                    turn += 1
+                    await asyncio.sleep(1 / 3)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        asyncio.run(broadcast())
+        refused = [
+            call
+            for call in tg.calls("sendMessage")
+            if call.status == 429 and call.params.get("text") == "An answer."
+        ]
+        assert not refused, f"{len(refused)} answers met a 429"
+        assert set(sent_to(tg)) == set(users)
+    engine.dispose()

@@ -56,7 +56,7 @@ SENDS_AT_ONCE = 4
 
 # Of Telegram's limit for the whole bot, kept free for answers beyond those sent in the
 # last second: a question arriving during a broadcast is not answered with a 429's wait.
-ANSWER_HEADROOM = 2
+ANSWER_HEADROOM = 3
 
 
 @dataclass(frozen=True)
