@@ -8,11 +8,18 @@ share the next write). A killed sender's lease runs out and another sender (or t
 start) sends the rest; only a send in flight at the kill (accepted, not yet recorded) can
 reach its chat twice. A stopping sender gives its unsent rows back at once.
 
-Telegram's limits: at most `rate` notifications a second for this sender, one a second
-per chat, and a 429's `retry_after` is waited out. Answers to users come first: they
-have the application's own HTTP connections, and while any update is being handled the
-sender steps back (up to ANSWER_YIELD_SECONDS per message, so a steady stream of questions
-does not stall a broadcast).
+Telegram's limits: `rate` notifications a second for this sender, evenly spaced (bursts
+cost CPU in the HTTP client's pool and meet Telegram's limit as 429s), one a second per
+chat, and after a 429 no send starts until its `retry_after` is out. Each message is
+encoded once per language and sent to each follower as a ready JSON body
+(`JsonBodyRequest.post_encoded`).
+
+Answers to users come first: they have the application's own HTTP connections; the
+sender leaves them ANSWER_HEADROOM messages of the bot's limit beyond those they sent in
+the last second (so a question during a broadcast is not answered after a 429's wait);
+and while any update is being handled it steps back, at most half a send's interval,
+made up for by the next send, so that even answers in hand all the time do not lower the
+broadcast's rate.
 """
 
 import asyncio
@@ -21,7 +28,6 @@ import json
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,14 +91,12 @@ class DeliveryWorker:
         self._sessions = sessions
         self._request = request
         self._url = send_message_url
-        # The rate is kept as Telegram counts it, sends in any window of time: a send held
-        # back for answers is made up for later in the window, without a burst beyond it.
-        self._window_sends = max(1, round(rate))
-        self._window = self._window_sends / rate
+        self._interval = 1 / rate
+        self._next_send = 0.0
+        self._sent = SendWindow()  # this sender's, beside the answers'
         # At most half a send's interval, so that stepping back for answers never lowers
         # the rate (a stream of slow answers is in hand nearly all the time).
         self._step_back = min(ANSWER_YIELD_SECONDS, 0.5 / rate)
-        self._recent: deque[float] = deque()
         self._held_until = 0.0  # after a 429, until its retry_after is out
         self._in_flight = sends_at_once(rate)
         self._recorder = SentRecorder(sessions)
@@ -174,40 +178,34 @@ class DeliveryWorker:
         await self._give_back()
 
     async def _wait_turn(self, chat_id: int) -> None:
-        """Pace: the global rate, the chat's one a second, and answers first."""
+        """Pace: evenly at the rate, the chat's one a second, a 429's wait, answers first."""
         answers = self._answers
+        start = max(
+            self._next_send,
+            self._chat_sent.get(chat_id, 0) + CHAT_INTERVAL_SECONDS,
+            self._held_until,
+        )
+        while (wait := start - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+            start = max(start, self._held_until)  # a 429 met meanwhile moves it on
         waited = 0.0
         while answers.in_hand() and waited < self._step_back:
             await asyncio.sleep(ANSWER_POLL_SECONDS)
             waited += ANSWER_POLL_SECONDS
-        while True:
-            now = time.monotonic()
-            recent = self._recent
-            while recent and recent[0] <= now - self._window:
-                recent.popleft()
-            start = self._chat_sent.get(chat_id, 0) + CHAT_INTERVAL_SECONDS
-            if len(recent) >= self._window_sends:
-                start = max(start, recent[-self._window_sends] + self._window)
-            start = max(now, start, self._held_until)
-            if start > now:
-                await asyncio.sleep(start - now)
-                continue
-            if answers.limit and self._sent_lately() + answers.sent.count() >= (
-                answers.limit - ANSWER_HEADROOM
-            ):
-                await asyncio.sleep(ANSWER_POLL_SECONDS)
-                continue
-            break
-        recent.append(now)
+        while answers.limit:
+            if self._sent.count() + answers.sent.count() < answers.limit - ANSWER_HEADROOM:
+                break
+            await asyncio.sleep(ANSWER_POLL_SECONDS)  # until an answer's second is over
+        now = time.monotonic()
+        # A send held back half an interval or less (answers first) is made up for by the
+        # next one, so stepping back keeps the rate; after a longer wait the pace starts
+        # afresh rather than with a burst.
+        self._next_send = max(start, now - self._interval / 2) + self._interval
+        self._sent.note()
         self._chat_sent[chat_id] = now
         if len(self._chat_sent) > 10 * self._batch:
-            horizon = time.monotonic() - CHAT_INTERVAL_SECONDS
+            horizon = now - CHAT_INTERVAL_SECONDS
             self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > horizon}
-
-    def _sent_lately(self) -> int:
-        """This sender's sends in the last second."""
-        horizon = time.monotonic() - 1
-        return sum(1 for at in reversed(self._recent) if at > horizon)
 
     async def _send(self, delivery: Due, body: bytes) -> None:
         wait = backoff_delays()

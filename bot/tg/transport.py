@@ -9,7 +9,8 @@ Telegram answers every sent message with the whole message, entities included, a
 turns that into a `Message`: 0.4 ms for a card page with its ~30 entities, more than
 matching the question and rendering the card together. Answers never read it back, so
 `reply_html` leaves it unparsed; polling stores updates as Telegram sent them
-(`call_raw`) rather than turning PTB's objects back into JSON.
+(`call_raw`) rather than turning PTB's objects back into JSON. A broadcast to followers
+encodes its message once and posts it to each chat as it is (`post_encoded`).
 """
 
 import time

@@ -262,7 +262,9 @@ def main() -> int:
                 "after the answers' share"
             )
             print(f"  load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-            print(f"  429s answered: {sum(c.status == 429 for c in tg.calls('sendMessage'))}")
+            refused = [c for c in tg.calls("sendMessage") if c.status == 429]
+            to_answers = sum(not str(c.params.get("text", "")).startswith("🔔") for c in refused)
+            print(f"  429s: {len(refused)}, {to_answers} of them to answers")
             if not args.no_kill:
                 moderation.execute(
                     ADMIN, "retract", {"claim": "makiivka-russian-mod-six-himars-rockets-fired"}
