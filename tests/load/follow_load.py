@@ -34,7 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))  # run as a script: make `tests` importable
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import Engine, insert, select  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from bot.moderation.service import ModerationService  # noqa: E402
 from bot.tg.delivery import sends_at_once  # noqa: E402
@@ -84,6 +85,31 @@ def start_bot(env: dict[str, str], tg: FakeTelegram, log: Path) -> subprocess.Po
         assert process.poll() is None, log.read_text()[-2000:]
         time.sleep(0.05)
     return process
+
+
+def followed_database(
+    env: dict[str, str], tg: FakeTelegram, count: int
+) -> tuple[Engine, sessionmaker[Session], list[int]]:
+    """The seeded database of `env` (`claimbot init`), in which `count` new users of the
+    test server follow Makiivka; its engine, sessions and the followers' ids."""
+    subprocess.run(
+        [str(Path(sys.executable).with_name("claimbot")), "init"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    engine = make_engine(env["CLAIMBOT_DATABASE_URL"])
+    sessions = make_session_factory(engine)
+    followers = [tg.add_user(f"Follower {n}").id for n in range(count)]
+    with unit_of_work(sessions) as session:
+        event = session.scalar(select(Event.id).where(Event.slug == "makiivka-strike"))
+        now = utcnow()
+        rows = [
+            {"chat_id": f, "event_id": event, "followed_at": now, "language": "en"}
+            for f in followers
+        ]
+        session.execute(insert(Follow), rows)
+    return engine, sessions, followers
 
 
 def told(tg: FakeTelegram, marker: str) -> Counter[int]:
@@ -192,24 +218,8 @@ def main() -> int:
     ):
         url = f"sqlite:///{Path(directory) / 'follow.db'}"
         env = environment(url, tg, limit)
-        subprocess.run(
-            [str(Path(sys.executable).with_name("claimbot")), "init"],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        engine = make_engine(url)
-        sessions = make_session_factory(engine)
         started = time.monotonic()
-        followers = [tg.add_user(f"Follower {n}").id for n in range(args.followers)]
-        with unit_of_work(sessions) as session:
-            event = session.scalar(select(Event.id).where(Event.slug == "makiivka-strike"))
-            now = utcnow()
-            rows = [
-                {"chat_id": f, "event_id": event, "followed_at": now, "language": "en"}
-                for f in followers
-            ]
-            session.execute(insert(Follow), rows)
+        engine, sessions, followers = followed_database(env, tg, args.followers)
         print(f"{args.followers:,} followers of Makiivka in {time.monotonic() - started:.0f} s")
         askers = Askers(tg)
         log = Path(directory) / "bot.log"
