@@ -57,6 +57,12 @@ def render_will_notify(followers: int) -> str:
     return f"Saving this will notify {followers:,} {people} (silent=yes tells no one)."
 
 
+def render_import_will_notify(followers: int) -> str:
+    """An /import preview: who saving it will tell (an import has no silent=yes)."""
+    people = "follower" if followers == 1 else "followers"
+    return f"Saving this will notify {followers:,} {people} of changed claims."
+
+
 SILENT_NOTE = "Silent: followers will not be told about this change."
 
 

@@ -57,6 +57,14 @@ def follower_count(session: Session, event_ids: Collection[int]) -> int:
     )
 
 
+def follower_count_of(session: Session, slugs: Collection[str]) -> int:
+    """`follower_count` of the events with these slugs."""
+    if not slugs:
+        return 0
+    ids = session.scalars(select(Event.id).where(Event.slug.in_(list(slugs)))).all()
+    return follower_count(session, ids)
+
+
 def set_muted(session: Session, chat_id: int, muted: bool) -> bool:
     """Mute or unmute a chat; False if it already was so."""
     found = session.get(MutedChat, chat_id)

@@ -40,6 +40,7 @@ from db.models import (
     Event,
     Source,
 )
+from db.outbox import differs, seen, watched_events
 from db.progress import Phase, Progress
 from db.vocabulary import (
     FIRST_YEAR,
@@ -69,6 +70,8 @@ class PlannedRecord:
 class ImportPlan:
     dataset: DataSet
     records: list[PlannedRecord] = field(default_factory=list)
+    # Followed events whose claims readers would see change: their followers will be told.
+    told_events: set[str] = field(default_factory=set)
 
     def count(self, kind: str, change: Change) -> int:
         return self.counts()[kind, change]
@@ -282,6 +285,7 @@ def plan_import(
             classify("event", event.slug, event, old_event, problems)
 
     twice = _duplicates(c.key for c in dataset.claims)
+    watched = watched_events(session)
     for claims in batches(dataset.claims):
         claims_in_db = claim_records(session, [c.key for c in claims])
         for claim in claims:
@@ -289,7 +293,17 @@ def plan_import(
             problems = ["listed twice in the file"] if claim.key in twice else []
             problems += _claim_problems(claim, old, known, by)
             classify("claim", claim.key, claim, old, problems)
+            affected = {claim.event, *([old.event] if old else [])} & watched
+            # Only followed events' claims are compared, so a large file costs no more for it.
+            if not problems and affected and _noticed(old, claim):
+                plan.told_events |= affected
     return plan
+
+
+def _noticed(old: ClaimRecord | None, new: ClaimRecord) -> bool:
+    """Whether readers would see the claim change, as the outbox judges a change."""
+    before = seen(old.model_dump(mode="json")) if old else None
+    return differs(before, seen(new.model_dump(mode="json")))
 
 
 def _claim_problems(

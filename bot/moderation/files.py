@@ -28,6 +28,7 @@ class ImportPreview:
     summary: str
     rejected: bool
     has_changes: bool
+    followers: int = 0  # how many chats saving it would tell of changed claims
 
 
 def check_import_file(name: str, size: int | None) -> None:

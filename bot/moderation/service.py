@@ -45,6 +45,7 @@ from db.audit import is_silent, new_batch, record_change, silent_batch
 from db.dataset_schema import DataSet
 from db.engine import unit_of_work
 from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
+from db.follows import follower_count_of
 from db.heap import import_heap
 from db.import_export import export_dataset
 from db.import_plan import ImportBy, plan_import
@@ -497,7 +498,13 @@ class ModerationService:
             with unit_of_work(self._sessions) as session:
                 self._require(session, user_id, Role.MODERATOR)
                 plan = plan_import(session, dataset, self._import_by(session, user_id), progress)
-                return ImportPreview(dataset, plan.summary(), bool(plan.rejected), plan.has_changes)
+                return ImportPreview(
+                    dataset,
+                    plan.summary(),
+                    bool(plan.rejected),
+                    plan.has_changes,
+                    follower_count_of(session, plan.told_events),
+                )
 
     def _import_by(self, session: Session, user_id: int) -> ImportBy:
         """The rules of the commands, for an import this user sends through the bot."""
