@@ -163,14 +163,9 @@ class QuestionReader:
                 if term in index.postings:
                     matches[term] = max(matches.get(term, 0.0), FUZZY_SIMILARITY[distance])
         unit = self._unit(list(matches.items()))
-        named = {e for term in matches for e in self._named_by(term)}
-        unit.doubtful = any(not self._named_by(near) <= named for near in others[:MAX_FUZZY])
+        named = {e for term in matches for e in named_by(index, term)}
+        unit.doubtful = any(not named_by(index, near) <= named for near in others[:MAX_FUZZY])
         return unit
-
-    def _named_by(self, term: str) -> set[int]:
-        """The events whose names hold this term."""
-        posting = self._index.postings.get(term, {})
-        return {event_id for event_id, weight in posting.items() if weight >= NAME_LEVEL}
 
 
 def near_another_name(index: Index, unit: Unit, event_id: int) -> bool:
@@ -182,10 +177,12 @@ def near_another_name(index: Index, unit: Unit, event_id: int) -> bool:
         return False
     _, others = index.fuzzy.near(unit.key, 1)
     return any(
-        OSA.distance(unit.key, near) <= 1
-        and any(
-            other != event_id and weight >= NAME_LEVEL
-            for other, weight in index.postings.get(near, {}).items()
-        )
+        OSA.distance(unit.key, near) <= 1 and not named_by(index, near) <= {event_id}
         for near in others[:MAX_FUZZY]
     )
+
+
+def named_by(index: Index, term: str) -> set[int]:
+    """The events whose names hold this term."""
+    posting = index.postings.get(term, {})
+    return {event_id for event_id, weight in posting.items() if weight >= NAME_LEVEL}
