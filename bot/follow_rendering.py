@@ -51,16 +51,11 @@ def render_following(tr: Tr, events: Sequence[tuple[str, str]], muted: bool) -> 
     return "\n".join(lines)
 
 
-def render_will_notify(followers: int) -> str:
-    """A moderator's preview: who saving it will tell."""
+def render_will_notify(followers: int, *, imported: bool = False) -> str:
+    """A moderator's preview: who saving it will tell (an import has no silent=yes)."""
     people = "follower" if followers == 1 else "followers"
-    return f"Saving this will notify {followers:,} {people} (silent=yes tells no one)."
-
-
-def render_import_will_notify(followers: int) -> str:
-    """An /import preview: who saving it will tell (an import has no silent=yes)."""
-    people = "follower" if followers == 1 else "followers"
-    return f"Saving this will notify {followers:,} {people} of changed claims."
+    tail = "of changed claims." if imported else "(silent=yes tells no one)."
+    return f"Saving this will notify {followers:,} {people} {tail}"
 
 
 SILENT_NOTE = "Silent: followers will not be told about this change."

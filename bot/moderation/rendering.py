@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.follow_rendering import SILENT_NOTE, render_import_will_notify, render_will_notify
+from bot.follow_rendering import SILENT_NOTE, render_will_notify
 from bot.moderation.errors import ModerationError
 from bot.moderation.files import ImportPreview
 from bot.moderation.forms import CHOOSE_FIELD, Question
@@ -271,7 +271,7 @@ def render_import_preview(preview: ImportPreview) -> str:
         shown.append(line)
     told = ""
     if preview.followers and preview.has_changes and not preview.rejected:
-        told = f"\n🔔 {render_import_will_notify(preview.followers)}"
+        told = f"\n🔔 {render_will_notify(preview.followers, imported=True)}"
     return f"{head}\n" + escape("\n".join(shown)) + told
 
 
