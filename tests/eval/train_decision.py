@@ -14,6 +14,10 @@ The result depends only on the seed data and the development questions (no rando
 in file order, weights rounded), so the committed file must be exactly what this script writes
 from a clean checkout: `--check` (`make check-matcher`, run by CI) retrains without writing and
 exits 1 when the committed file differs.
+
+`--out-of-fold` judges the method without the held-out part: each fifth of the development
+questions is decided by the whole training (weights and levels) run on the other four fifths,
+and the figures are printed (about a minute).
 """
 
 import argparse
@@ -35,6 +39,7 @@ from bot.matching.decision import (  # noqa: E402
     MODEL_PATH,
     Decision,
     Levels,
+    MatchResult,
     Model,
     Ranking,
     Regression,
@@ -222,18 +227,11 @@ def cross_fitted(questions: list[Question]) -> list[Ranking]:
     return [ranking for ranking in rankings if ranking is not None]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help=f"exit 1 if {MODEL_PATH.name} is not what training writes now; write nothing",
-    )
-    args = parser.parse_args()
-    questions = load()
+def train(questions: list[Question]) -> tuple[Model, float, float]:
+    """The model for these questions; with the best cost over the level grid and the cost at
+    the levels chosen."""
     event, scope = fit(event_rows(questions)), fit(scope_rows(questions))
-    rankings = cross_fitted(questions)
-    costs = grid_costs(questions, rankings)
+    costs = grid_costs(questions, cross_fitted(questions))
     best = min(costs.values())
     # Levels within a few percent of the best are as good, given how few questions decide
     # between them: take the middle of that plateau rather than its edge, one level at a time.
@@ -244,7 +242,61 @@ def main() -> int:
         chosen_levels.append(statistics.median_low(values))
         plateau = [levels for levels in plateau if levels[position] == chosen_levels[-1]]
     answer, second, offer, answer_scope = chosen_levels
-    chosen = Model(event, scope, Levels(answer, second, offer, answer_scope))
+    levels = Levels(answer, second, offer, answer_scope)
+    return Model(event, scope, levels), best, costs[(answer, second, offer, answer_scope)]
+
+
+def out_of_fold(questions: list[Question]) -> None:
+    """Decide each development question by the whole training (weights and levels) run on the
+    other four fifths of them, and print the figures: what the method gives on questions it
+    was not trained on, without looking at the held-out part."""
+    results: list[tuple[Question, MatchResult]] = []
+    for fold in range(FOLDS):
+        rest = [q for i, q in enumerate(questions) if i % FOLDS != fold]
+        model, _, _ = train(rest)
+        results += [
+            (q, choose(rank(q.candidates, model), model.levels))
+            for i, q in enumerate(questions)
+            if i % FOLDS == fold
+        ]
+    with_event = [(q, r) for q, r in results if q.event is not None]
+    top1 = sum(
+        r.outcome == Decision.ANSWER and r.candidates[0].slug == q.event for q, r in with_event
+    )
+    one_click = sum(q.event in [c.slug for c in r.candidates] for q, r in with_event)
+    wrong = [
+        q.text
+        for q, r in results
+        if r.outcome == Decision.ANSWER and r.candidates[0].slug != q.event
+    ]
+    n = len(with_event)
+    print(
+        f"out of fold on the development part: top-1 {100 * top1 / n:.1f}% ({top1}/{n}), "
+        f"within one click {100 * one_click / n:.1f}% ({one_click}/{n}), wrong {len(wrong)}"
+    )
+    for text in wrong:
+        print(f"  wrong: {text!r}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 if {MODEL_PATH.name} is not what training writes now; write nothing",
+    )
+    parser.add_argument(
+        "--out-of-fold",
+        action="store_true",
+        help="print the figures of models trained without each fifth of the development part",
+    )
+    args = parser.parse_args()
+    questions = load()
+    if args.out_of_fold:
+        out_of_fold(questions)
+        return 0
+    chosen, best, at_levels = train(questions)
+    levels, event, scope = chosen.levels, chosen.event, chosen.scope
     trained = json.dumps(chosen.to_json(), indent=2) + "\n"
     if args.check:
         if MODEL_PATH.read_text(encoding="utf-8") != trained:
@@ -254,8 +306,11 @@ def main() -> int:
         return 0
     MODEL_PATH.write_text(trained, encoding="utf-8")
     print(f"{len(questions)} development questions, best cost {best:.1f}")
-    print(f"cost at the chosen levels {costs[(answer, second, offer, answer_scope)]:.1f}")
-    print(f"levels: answer {answer}, second {second}, offer {offer}, scope {answer_scope}")
+    print(f"cost at the chosen levels {at_levels:.1f}")
+    print(
+        f"levels: answer {levels.answer}, second {levels.second}, offer {levels.offer}, "
+        f"scope {levels.answer_scope}"
+    )
     print(f"  {'input':34} {'event':>6} {'scope':>6}")
     for name, weight, in_scope in zip(INPUTS, event.weights, scope.weights, strict=True):
         print(f"  {name:34} {weight:+6.2f} {in_scope:+6.2f}")
