@@ -513,3 +513,34 @@ def test_a_kind_of_place_the_event_does_not_hold_is_another_subject(matcher: Mat
     assert flagged["kramatorsk-strike"]
     plain = {s.slug: s.another_subject for s in matcher.evidence("Kramatorsk strike")}
     assert not plain["kramatorsk-strike"]
+
+
+@pytest.mark.parametrize(
+    ("written", "figure"),
+    [
+        ("500 тысяч", "500000"),
+        ("300 thousand", "300000"),
+        ("2 Millionen", "2000000"),
+        ("1,5 млн", "1500000"),
+        ("half a million", "500000"),
+        ("pół miliona", "500000"),
+    ],
+)
+def test_a_figure_written_with_its_scale_word_is_the_figure(written: str, figure: str) -> None:
+    assert clean(written) == figure
+
+
+def test_a_scale_word_without_a_figure_gives_none() -> None:
+    assert clean("a million Telegram subscribers") == "a million telegram subscribers"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "half a million conscripts",
+        "Russia to call up 500 thousand more men?",
+        "пів мільйона мобілізованих",
+    ],
+)
+def test_a_figure_in_words_finds_the_claim_that_gives_it(matcher: Matcher, question: str) -> None:
+    assert answer(matcher, question) == "russian-mobilisation"

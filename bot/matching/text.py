@@ -18,6 +18,29 @@ COMMON_WORDS = 30_000
 
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,. ](?=\d{3}\b)")
 _THOUSANDS = re.compile(r"\b(\d+)k\b")
+# Figures written with a word for their scale, in the five languages as `clean` transliterates
+# them ("500 тысяч", "300 thousand", "2 Millionen", "1.5 mln", "half a million", "pół miliona"):
+# the articles write them as 500,000 or 1,500,000, so they become those digits.
+_SCALED = (
+    (
+        re.compile(
+            r"\b(\d+(?:[.,]\d+)?) ?(?:thousands?|tausend|t[iy]s[iy]a[cx]h?\w*|tysie\w*|tys)\b"
+        ),
+        1000,
+    ),
+    (
+        re.compile(r"\b(\d+(?:[.,]\d+)?) ?(?:millions?|mln|mio|mill?[iy]?on\w*)\b"),
+        10**6,
+    ),
+)
+_HALF_MILLION = re.compile(r"\b(?:half a|halbe|pol|piv) ?mill?[iy]?on\w*\b")
+_SCALE_HINT = re.compile(r"t[iy]s|tausend|thousand|mil|mln|mio")
+
+
+def _scaled(found: re.Match[str], scale: int) -> str:
+    return str(round(float(found.group(1).replace(",", ".")) * scale))
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 DIGIT = re.compile(r"\d")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -54,6 +77,10 @@ def clean(text: str) -> str:
     if DIGIT.search(text):
         text = _DIGIT_GROUP.sub("", text)  # 500,000 / 500 000 / 500.000 → 500000
         text = _THOUSANDS.sub(r"\g<1>000", text)
+    if _SCALE_HINT.search(text):
+        text = _HALF_MILLION.sub("500000", text)
+        for pattern, scale in _SCALED:
+            text = pattern.sub(lambda found, scale=scale: _scaled(found, scale), text)
     return text
 
 
