@@ -544,3 +544,19 @@ def test_a_scale_word_without_a_figure_gives_none() -> None:
 )
 def test_a_figure_in_words_finds_the_claim_that_gives_it(matcher: Matcher, question: str) -> None:
     assert answer(matcher, question) == "russian-mobilisation"
+
+
+@pytest.mark.parametrize(
+    ("question", "slug"),
+    [
+        ("yo, I wonder how many drones flew at Kyiv", "kyiv-drone-attack"),
+        ("Cześć, chcę wiedzieć ile dronów leciało na Kijów", "kyiv-drone-attack"),
+        ("Привіт, хочу дізнатися скільки загинуло в Краматорську", "kramatorsk-strike"),
+    ],
+)
+def test_greetings_and_asking_words_are_not_another_subject(
+    matcher: Matcher, question: str, slug: str
+) -> None:
+    """ "I wonder", "хочу дізнатися", "chcę wiedzieć" say that a question is asked, not what it
+    is about: they count neither for nor against an event."""
+    assert answer(matcher, question) == slug

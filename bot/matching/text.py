@@ -207,6 +207,16 @@ ile co gdzie kiedy jak dlaczego kto jaki jaka jakie czy w we na z ze do po za o 
 lub to ten ta te tego był była było były jest są być jego jej ich im mi mnie ty wy my oni on
 ona ono tak nie już jeszcze bardzo naprawdę się powiedział powiedzieli proszę dziękuję cześć
 dzień dobry
+yo hiya sup ya yeah yep nope pls plz wanna gonna kinda sorta guess wonder wondering curious
+ask asked asking asks confirm verify check remember someone somebody anybody everyone
+хочу хотів хотіла дізнатися дізнатись знати можете можеш можна бо чув чула бачив бачила
+підкажіть цікаво взагалі ось ну типу щось хтось напевно хіба
+хотел хотела узнать знать можете можешь можно потому слышал слышала видел видела подскажите
+интересно вообще вот ну типа что-то кто-то наверное разве
+möchte wissen weiß gehört gesehen hieß heißt kannst können könnt mir sagen frage mal halt ja
+doch stimmt
+chcę chciałem chciałam wiedzieć możesz możecie powiedzieć słyszałem słyszałam widziałem
+widziałam podobno mówią pytanie ciekawe właściwie no
 """
 STOPWORDS: frozenset[str] = frozenset(words(clean(_STOPWORDS_RAW)))
 
