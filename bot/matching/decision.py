@@ -60,7 +60,6 @@ FEATURES = (
     "unique_share",  # share of the question's words that no other event holds
     "shared_claims",  # words of its claims the question gives that other events hold too
     "foreign_unique",  # question words that one other event alone holds (up to two)
-    "claim_match",  # one claim holds a figure or name of the question and what it says of it
 )
 # A name or strong evidence is worth less the more of the question the event cannot explain:
 # the model weighs these products of two pieces of evidence too ("Kremlin drone attack" names
@@ -85,7 +84,6 @@ _PAIRS = tuple((FEATURES.index(a), FEATURES.index(b)) for a, b in INTERACTIONS)
 # What the regressions weigh: the evidence, then the products.
 INPUTS = FEATURES + tuple(f"{a}*{b}" for a, b in INTERACTIONS)
 MAX_OFFERED = 3
-_CLAIM_MATCH = FEATURES.index("claim_match")
 
 
 def inputs(features: Sequence[float]) -> tuple[float, ...]:
@@ -203,10 +201,6 @@ class Scored:
     # hold and this one lacks), and does not ask for the one linked to it: it is about both,
     # and which one is a coin toss.
     another_named: bool
-    # The question is about something this event is not: it names a kind of place, incident or
-    # topic the event does not hold ("railway station", "flood", "football"), or the event
-    # holds fewer than half of its words.
-    another_subject: bool
 
 
 @dataclass(frozen=True)
@@ -235,13 +229,6 @@ def rank(scored: Sequence[Scored], model: Model) -> Ranking:
     return Ranking(tuple(ranked), in_scope)
 
 
-def claimed(scored: Scored) -> bool:
-    """Whether the question gives what one claim of the event says: a figure or a name only
-    it holds, with what was claimed ("Konashenkov 600", "Klitschko drones"). Such a question
-    is about our events whatever else the scope regression weighs."""
-    return bool(scored.features[_CLAIM_MATCH])
-
-
 def choose(ranking: Ranking, levels: Levels) -> MatchResult:
     ranked = ranking.ranked
 
@@ -255,10 +242,9 @@ def choose(ranking: Ranking, levels: Levels) -> MatchResult:
     if (
         best >= levels.answer
         and runner_up < levels.second
-        and (ranking.in_scope >= levels.answer_scope or claimed(ranked[0][1]))
+        and ranking.in_scope >= levels.answer_scope
         and not ranked[0][1].misspelt_name
         and not ranked[0][1].another_named
-        and not ranked[0][1].another_subject
     ):
         return MatchResult(Decision.ANSWER, candidates(ranked[:1]))
     if ranking.in_scope >= levels.offer:

@@ -225,6 +225,4 @@ PHRASES: dict[tuple[str, ...], tuple[str, ...]] = dict(
     sorted(_build_phrases().items(), key=lambda item: -len(item[0]))
 )
 MAX_PHRASE = max(len(keys) for keys in PHRASES)
-# Concept terms of the kinds of places, incidents and topics above.
-TOPICS: frozenset[str] = frozenset("#" + topic for topic in _TOPICS_RAW)
 PHRASE_HEADS = frozenset(keys[0] for keys in PHRASES)

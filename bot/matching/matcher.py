@@ -46,7 +46,7 @@ from bot.matching.question import (
     Unit,
     near_another_name,
 )
-from bot.matching.terms import cached_units, claim_terms, is_concept, plain
+from bot.matching.terms import cached_units, is_concept, plain
 from bot.matching.text import common_words, is_number
 from db.vocabulary import AliasKind
 
@@ -78,9 +78,6 @@ UNIQUE_CAP = 2
 # Evidence from claim words only one event holds that identifies it as well as a name: one
 # claimant or figure spelt right.
 IDENTIFYING_CLAIMS = 0.9
-# Share of the question's words an event must hold to be answered: with fewer, the question
-# is about something else that merely mentions it ("Dynamo Kyiv vs Shakhtar").
-EXPLAINED_TO_ANSWER = 0.5
 # Question length counted up to this many words: a long message explains itself less.
 LENGTH_CAP = 12
 # The relation by which a question about the "retaliation" for one event means another.
@@ -122,11 +119,6 @@ class _Evidence:
     # Positions of the question's words it explains about as well as any candidate does: a
     # mention of Makiivka in the Kramatorsk strike's text does not explain "Makiivka".
     held: frozenset[int] = frozenset()
-    # The question names a kind of place, incident or topic the event does not hold.
-    foreign_topic: bool = False
-    # One claim of the event holds a figure or name of the question and what the question
-    # asks of it (`_claim_match`).
-    claim_match: bool = False
 
 
 def _anchors(term: str, weight: float, similarity: float) -> bool:
@@ -277,7 +269,6 @@ class Matcher:
                 item.unique_words / len(query.units) if query.units else 0.0,
                 min(item.shared_claims, UNIQUE_CAP) / UNIQUE_CAP,
                 min(len(foreign_unique), UNIQUE_CAP) / UNIQUE_CAP,
-                float(item.claim_match),
             ),
             _vetoed(item),
             item.name_hit and item.rest_unspecific,
@@ -288,7 +279,6 @@ class Matcher:
                 or foreign_figure
                 or any(o.place_named and not _vetoed(o) for o in found if o is not item)
             ),
-            item.foreign_topic or item.explained <= EXPLAINED_TO_ANSWER,
         )
 
     def _analyse(self, question: str) -> Query:
@@ -386,7 +376,6 @@ class Matcher:
                     item.rest_unspecific = False
                 if not best and (unit.concept or _all_concepts(unit)):
                     lacking += 1
-                    item.foreign_topic |= unit.topic
                 item.evidence += best
                 item.claims += claims
                 own += distinctive
@@ -429,8 +418,6 @@ class Matcher:
         for item in found[NAME_CHECKS:]:
             item.sure_name |= bool(item.name_keys)
         leading = found[:DESCRIBED]
-        for item in leading:
-            item.claim_match = self._claim_match(item, query)
         self._related(query, leading, found)
         for item in leading:
             self._dates(item, query, leading)
@@ -480,42 +467,6 @@ class Matcher:
         relative_fit = window is not None and any(window.admits(m) for m in query.relative)
         if relative_fit and window is not None and not window.approximate and not item.date_fit:
             item.date_fit = 0.5
-
-    def _claim_match(self, item: _Evidence, query: Query) -> bool:
-        """Whether one claim of the event (its summary or its quote) holds both what identifies
-        it in the question, a figure or a name only this event holds, and something else the
-        question says of it: another figure, or a domain word ("Konashenkov 600", "Klitschko
-        drones", "400 killed"). A figure or a claimant alone may be a coincidence ("who is
-        Konashenkov"); with what they claimed, in the same claim, it is the claim."""
-        held = [
-            (position, unit)
-            for position, unit in enumerate(query.units)
-            if item.by_word[position] and unit.matches
-        ]
-        if len(held) < 2 or not any(
-            position in item.unique_at or any(is_number(term) for term, _ in unit.matches)
-            for position, unit in held
-        ):
-            return False
-        postings = self._index.postings
-        for text in item.event.document.claim_terms:
-            terms = claim_terms(text)
-            identifying: set[int] = set()
-            said: set[int] = set()
-            for position, unit in held:
-                for term, similarity in unit.matches:
-                    if similarity < FUZZY_SIMILARITY[1] or term not in terms:
-                        continue
-                    if is_number(term):
-                        identifying.add(position)
-                        said.add(position)
-                    elif is_concept(term):
-                        said.add(position)
-                    elif not unit.common and len(postings.get(term, ())) == 1:
-                        identifying.add(position)
-            if any(i != s for i in identifying for s in said):
-                return True
-        return False
 
     def _specific(self, unit: Unit) -> bool:
         """Whether a question word points at few events (a name, a figure, a rare word)."""

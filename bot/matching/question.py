@@ -8,7 +8,7 @@ from rapidfuzz.distance import OSA
 from bot.matching.dates import DateMention, dated_new_years, find_dates, relative_dates
 from bot.matching.gazetteer import Gazetteer
 from bot.matching.index import NAME_LEVEL, Index
-from bot.matching.lexicon import LEXICON, TOPICS
+from bot.matching.lexicon import LEXICON
 from bot.matching.terms import concepts_at
 from bot.matching.text import STOPWORDS, clean, is_number, word_key, words
 from bot.matching.typos import max_edits
@@ -31,8 +31,6 @@ class Unit:
     concept: bool = False  # a domain word, whether or not an event holds it
     # A misspelling about as near to another event's name as to the names it matches.
     doubtful: bool = False
-    # A kind of place, incident or topic ("railway station", "flood", "football").
-    topic: bool = False
     # An everyday word of one of the five languages ("first", "million", "article"): one
     # event's text holding it alone does not make it that event's own.
     common: bool = False
@@ -148,16 +146,14 @@ class QuestionReader:
         # A domain word in a question means the domain word, even where a town is spelt like
         # it ("death toll" is not about Toll).
         terms = LEXICON.get(key, (key,))
-        topic = not TOPICS.isdisjoint(terms)
         held = [term for term in terms if term in index.postings]
         if held:
             unit = self._unit([(term, 1.0) for term in held])
-            unit.topic = topic
             if typos and terms == (key,):
                 unit.key = key
             return unit
         if key in LEXICON:
-            return Unit([], False, concept=True, topic=topic)
+            return Unit([], False, concept=True)
         if is_number(key) or typos == 0:
             return Unit([], False)
         matches: dict[str, float] = {}

@@ -59,13 +59,6 @@ _SEPARATOR = " qqqq "
 cached_units = functools.lru_cache(maxsize=4096)(units)
 
 
-@functools.lru_cache(maxsize=16384)
-def claim_terms(text: str) -> frozenset[str]:
-    """The terms of one claim text (a summary or a quote), for matching within one claim. Only
-    the leading events' claims are read, and claims repeat from question to question."""
-    return frozenset(term for unit in units(text) for term in unit)
-
-
 @functools.lru_cache(maxsize=4096)
 def plain(text: str) -> str:
     return " ".join(words(clean(text)))

@@ -18,29 +18,6 @@ COMMON_WORDS = 30_000
 
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,. ](?=\d{3}\b)")
 _THOUSANDS = re.compile(r"\b(\d+)k\b")
-# Figures written with a word for their scale, in the five languages as `clean` transliterates
-# them ("500 тысяч", "300 thousand", "2 Millionen", "1.5 mln", "half a million", "pół miliona"):
-# the articles write them as 500,000 or 1,500,000, so they become those digits.
-_SCALED = (
-    (
-        re.compile(
-            r"\b(\d+(?:[.,]\d+)?) ?(?:thousands?|tausend|t[iy]s[iy]a[cx]h?\w*|tysie\w*|tys)\b"
-        ),
-        1000,
-    ),
-    (
-        re.compile(r"\b(\d+(?:[.,]\d+)?) ?(?:millions?|mln|mio|mill?[iy]?on\w*)\b"),
-        10**6,
-    ),
-)
-_HALF_MILLION = re.compile(r"\b(?:half a|halbe|pol|piv) ?mill?[iy]?on\w*\b")
-_SCALE_HINT = re.compile(r"t[iy]s|tausend|thousand|mil|mln|mio")
-
-
-def _scaled(found: re.Match[str], scale: int) -> str:
-    return str(round(float(found.group(1).replace(",", ".")) * scale))
-
-
 _WORD = re.compile(r"[a-z0-9]+")
 DIGIT = re.compile(r"\d")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -77,10 +54,6 @@ def clean(text: str) -> str:
     if DIGIT.search(text):
         text = _DIGIT_GROUP.sub("", text)  # 500,000 / 500 000 / 500.000 → 500000
         text = _THOUSANDS.sub(r"\g<1>000", text)
-    if _SCALE_HINT.search(text):
-        text = _HALF_MILLION.sub("500000", text)
-        for pattern, scale in _SCALED:
-            text = pattern.sub(lambda found, scale=scale: _scaled(found, scale), text)
     return text
 
 
@@ -207,16 +180,6 @@ ile co gdzie kiedy jak dlaczego kto jaki jaka jakie czy w we na z ze do po za o 
 lub to ten ta te tego był była było były jest są być jego jej ich im mi mnie ty wy my oni on
 ona ono tak nie już jeszcze bardzo naprawdę się powiedział powiedzieli proszę dziękuję cześć
 dzień dobry
-yo hiya sup ya yeah yep nope pls plz wanna gonna kinda sorta guess wonder wondering curious
-ask asked asking asks confirm verify check remember someone somebody anybody everyone
-хочу хотів хотіла дізнатися дізнатись знати можете можеш можна бо чув чула бачив бачила
-підкажіть цікаво взагалі ось ну типу щось хтось напевно хіба
-хотел хотела узнать знать можете можешь можно потому слышал слышала видел видела подскажите
-интересно вообще вот ну типа что-то кто-то наверное разве
-möchte wissen weiß gehört gesehen hieß heißt kannst können könnt mir sagen frage mal halt ja
-doch stimmt
-chcę chciałem chciałam wiedzieć możesz możecie powiedzieć słyszałem słyszałam widziałem
-widziałam podobno mówią pytanie ciekawe właściwie no
 """
 STOPWORDS: frozenset[str] = frozenset(words(clean(_STOPWORDS_RAW)))
 

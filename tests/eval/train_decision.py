@@ -14,6 +14,10 @@ The result depends only on the seed data and the development questions (no rando
 in file order, weights rounded), so the committed file must be exactly what this script writes
 from a clean checkout: `--check` (`make check-matcher`, run by CI) retrains without writing and
 exits 1 when the committed file differs.
+
+`--out-of-fold` judges the method without the held-out part: each fifth of the development
+questions is decided by the whole training (weights and levels) run on the other four fifths,
+and the figures are printed (about a minute).
 """
 
 import argparse
@@ -41,7 +45,6 @@ from bot.matching.decision import (  # noqa: E402
     Regression,
     Scored,
     choose,
-    claimed,
     inputs,
     rank,
 )
@@ -191,13 +194,10 @@ def grid_costs(
     best = np.array([r.ranked[0][0] if r.ranked else 0.0 for r in rankings])
     runner_up = np.array([r.ranked[1][0] if len(r.ranked) > 1 else 0.0 for r in rankings])
     in_scope = np.array([r.in_scope for r in rankings])
-    claim = np.array([bool(r.ranked) and claimed(r.ranked[0][1]) for r in rankings])
     costs: dict[tuple[float, ...], float] = {}
     for levels in itertools.product(ANSWER_GRID, SECOND_GRID, OFFER_GRID, SCOPE_GRID):
         answer, second, offer, answer_scope = levels
-        answered = (
-            ranked & (best >= answer) & (runner_up < second) & ((in_scope >= answer_scope) | claim)
-        )
+        answered = ranked & (best >= answer) & (runner_up < second) & (in_scope >= answer_scope)
         offered = ranked & ~answered & (in_scope >= offer)
         costs[levels] = float(
             np.where(
