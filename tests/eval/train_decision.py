@@ -249,16 +249,25 @@ def train(questions: list[Question]) -> tuple[Model, float, float]:
 def out_of_fold(questions: list[Question]) -> None:
     """Decide each development question by the whole training (weights and levels) run on the
     other four fifths of them, and print the figures: what the method gives on questions it
-    was not trained on, without looking at the held-out part."""
-    results: list[tuple[Question, MatchResult]] = []
+    was not trained on, without looking at the held-out part. The same fold models are also
+    judged at the levels training on the whole part chooses, which tells the weights' part
+    from the levels'."""
+    whole = train(questions)[0].levels
+    own: list[tuple[Question, MatchResult]] = []
+    at_whole: list[tuple[Question, MatchResult]] = []
     for fold in range(FOLDS):
         rest = [q for i, q in enumerate(questions) if i % FOLDS != fold]
         model, _, _ = train(rest)
-        results += [
-            (q, choose(rank(q.candidates, model), model.levels))
-            for i, q in enumerate(questions)
-            if i % FOLDS == fold
-        ]
+        print(f"fold {fold + 1}: levels {model.levels}")
+        for q in questions[fold::FOLDS]:
+            ranking = rank(q.candidates, model)
+            own.append((q, choose(ranking, model.levels)))
+            at_whole.append((q, choose(ranking, whole)))
+    _print_figures("out of fold on the development part", own)
+    _print_figures(f"the same fold models at the whole part's levels ({whole})", at_whole)
+
+
+def _print_figures(title: str, results: list[tuple[Question, MatchResult]]) -> None:
     with_event = [(q, r) for q, r in results if q.event is not None]
     top1 = sum(
         r.outcome == Decision.ANSWER and r.candidates[0].slug == q.event for q, r in with_event
@@ -271,7 +280,7 @@ def out_of_fold(questions: list[Question]) -> None:
     ]
     n = len(with_event)
     print(
-        f"out of fold on the development part: top-1 {100 * top1 / n:.1f}% ({top1}/{n}), "
+        f"{title}: top-1 {100 * top1 / n:.1f}% ({top1}/{n}), "
         f"within one click {100 * one_click / n:.1f}% ({one_click}/{n}), wrong {len(wrong)}"
     )
     for text in wrong:
