@@ -6,12 +6,13 @@ time, for an import's plan (which compares a file with what the database holds).
 writes the format import reads, so an export imports back exactly.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, selectinload
+from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from db.dataset_schema import (
     AliasRecord,
@@ -28,15 +29,23 @@ from db.dataset_schema import (
 )
 from db.models import (
     Appearance,
-    Assessment,
     Claim,
-    ClaimTranslation,
     Document,
     Event,
-    EventAlias,
     EventLink,
-    EventTranslation,
     Source,
+)
+from db.tables import (
+    ALIASES,
+    APPEARANCES,
+    ASSESSMENTS,
+    CLAIM_TRANSLATIONS,
+    CLAIMS,
+    DOCUMENTS,
+    EVENT_TRANSLATIONS,
+    EVENTS,
+    LINKS,
+    SOURCES,
 )
 from db.vocabulary import (
     PlacePrecision,
@@ -241,7 +250,6 @@ EVENT_COLUMNS = (
 )
 # The event columns a translation may give in another language.
 EVENT_TRANSLATED_COLUMNS = ("title", "summary", "date_note")
-EVENT_TRANSLATED = tuple(getattr(EventTranslation, c) for c in EVENT_TRANSLATED_COLUMNS)
 CLAIM_COLUMNS = (
     "metric",
     "subject",
@@ -261,133 +269,171 @@ APPEARANCE_COLUMNS = ("document", "url", "title", "published_on", "wording", "fi
 ASSESSMENT_COLUMNS = ("status", "rationale", "reason", "given_by", "set_by", "set_at")
 
 
-def event_records(session: Session, slugs: Sequence[str]) -> dict[str, EventRecord]:
-    """The stored form of these events, read with plain column queries (building ORM
-    objects to compare a large file cost several times more). The records are built
-    without validation: what is stored was validated when it was written, and
-    validating it again took about a third of planning a file the database holds."""
-    rows = session.execute(
-        select(Event.id, Event.slug, *(getattr(Event, c) for c in EVENT_COLUMNS)).where(
-            Event.slug.in_(slugs)
-        )
-    ).all()
-    ids = [row[0] for row in rows]
-    aliases: dict[int, list[AliasRecord]] = defaultdict(list)
-    for event_id, text, lang, kind in session.execute(
-        select(EventAlias.event_id, EventAlias.text, EventAlias.lang, EventAlias.kind)
-        .where(EventAlias.event_id.in_(ids))
-        .order_by(EventAlias.id)
-    ):
-        aliases[event_id].append(AliasRecord.model_construct(text=text, lang=lang, kind=kind))
-    links: dict[int, list[RelatedEventRecord]] = defaultdict(list)
-    related = aliased(Event)
-    for event_id, slug, relation, note in session.execute(
-        select(EventLink.event_id, related.slug, EventLink.relation, EventLink.note)
-        .join(related, EventLink.related_event_id == related.id)
-        .where(EventLink.event_id.in_(ids))
-        .order_by(EventLink.id)
-    ):
-        links[event_id].append(
-            RelatedEventRecord.model_construct(event=slug, relation=relation, note=note)
-        )
-    translations: dict[int, dict[str, EventTranslationRecord]] = defaultdict(dict)
-    for event_id, lang, *texts in session.execute(
-        select(EventTranslation.event_id, EventTranslation.lang, *EVENT_TRANSLATED)
-        .where(EventTranslation.event_id.in_(ids))
-        .order_by(EventTranslation.lang)
-    ):
-        translations[event_id][lang] = EventTranslationRecord.model_construct(
-            **dict(zip(EVENT_TRANSLATED_COLUMNS, texts, strict=True))
-        )
-    return {
-        slug: EventRecord.model_construct(
-            slug=slug,
-            **dict(zip(EVENT_COLUMNS, values, strict=True)),
-            aliases=aliases[event_id],
-            related=links[event_id],
-            translations=translations[event_id],
-        )
-        for event_id, slug, *values in rows
-    }
+# A record's stored form as plain data: its fields as `record.model_dump()` gives them (nested
+# records as dicts), so that a file's record is compared with what the database holds without
+# building a model of each stored row. Models were built for every stored record before, and
+# that was most of planning a file the database already holds.
+Fields = dict[str, Any]
+
+# The stored forms are read with plain column queries on the tables, each built once with its
+# keys as one expanding parameter: building the statements and the ORM's handling of the rows
+# cost more than the database's own work for each batch of keys.
+KEYS: BindParameter[str] = bindparam("keys", expanding=True)
+IDS: BindParameter[int] = bindparam("ids", expanding=True)
 
 
-def claim_records(session: Session, keys: Sequence[str]) -> dict[str, ClaimRecord]:
-    """The stored form of these claims, read with plain column queries."""
-    claimant, superseded = aliased(Source), aliased(Claim)
-    rows = session.execute(
+@dataclass(frozen=True)
+class _EventReads:
+    events: Select[Any]
+    aliases: Select[Any]
+    links: Select[Any]
+    translations: Select[Any]
+
+
+@cache
+def _event_reads() -> _EventReads:
+    related = EVENTS.alias()
+    return _EventReads(
+        select(EVENTS.c.id, EVENTS.c.slug, *(EVENTS.c[c] for c in EVENT_COLUMNS)).where(
+            EVENTS.c.slug.in_(KEYS)
+        ),
+        select(ALIASES.c.event_id, ALIASES.c.text, ALIASES.c.lang, ALIASES.c.kind)
+        .where(ALIASES.c.event_id.in_(IDS))
+        .order_by(ALIASES.c.id),
+        select(LINKS.c.event_id, related.c.slug, LINKS.c.relation, LINKS.c.note)
+        .join(related, LINKS.c.related_event_id == related.c.id)
+        .where(LINKS.c.event_id.in_(IDS))
+        .order_by(LINKS.c.id),
         select(
-            Claim.id,
-            Claim.key,
-            Event.slug,
-            claimant.name,
-            superseded.key,
-            *(getattr(Claim, c) for c in CLAIM_COLUMNS),
+            EVENT_TRANSLATIONS.c.event_id,
+            EVENT_TRANSLATIONS.c.lang,
+            *(EVENT_TRANSLATIONS.c[c] for c in EVENT_TRANSLATED_COLUMNS),
         )
-        .join(Event, Claim.event_id == Event.id)
-        .join(claimant, Claim.claimant_id == claimant.id)
-        .outerjoin(superseded, Claim.supersedes_id == superseded.id)
-        .where(Claim.key.in_(keys))
-    ).all()
-    ids = [row[0] for row in rows]
-    publisher, via = aliased(Source), aliased(Source)
-    appearances: dict[int, list[AppearanceRecord]] = defaultdict(list)
-    for claim_id, article, publisher_name, via_name, *values in session.execute(
+        .where(EVENT_TRANSLATIONS.c.event_id.in_(IDS))
+        .order_by(EVENT_TRANSLATIONS.c.lang),
+    )
+
+
+def stored_event_fields(session: Session, slugs: Sequence[str]) -> dict[str, Fields]:
+    """The stored form of these events (`Fields`)."""
+    reads = _event_reads()
+    rows = session.execute(reads.events, {"keys": slugs}).all()
+    events = {row[0]: dict(zip(("slug", *EVENT_COLUMNS), row[1:], strict=True)) for row in rows}
+    for fields in events.values():
+        fields["aliases"], fields["related"], fields["translations"] = [], [], {}
+    ids = {"ids": list(events)}
+    for event_id, text, lang, kind in session.execute(reads.aliases, ids):
+        events[event_id]["aliases"].append({"text": text, "lang": lang, "kind": kind})
+    for event_id, slug, relation, note in session.execute(reads.links, ids):
+        events[event_id]["related"].append({"event": slug, "relation": relation, "note": note})
+    for event_id, lang, *texts in session.execute(reads.translations, ids):
+        translation = dict(zip(EVENT_TRANSLATED_COLUMNS, texts, strict=True))
+        events[event_id]["translations"][lang] = translation
+    return {fields["slug"]: fields for fields in events.values()}
+
+
+def event_record_of(fields: Fields) -> EventRecord:
+    """The record of a stored event's fields, built without validation: what is stored was
+    validated when it was written."""
+    return EventRecord.model_construct(
+        **{
+            **fields,
+            "aliases": [AliasRecord.model_construct(**a) for a in fields["aliases"]],
+            "related": [RelatedEventRecord.model_construct(**r) for r in fields["related"]],
+            "translations": {
+                lang: EventTranslationRecord.model_construct(**t)
+                for lang, t in fields["translations"].items()
+            },
+        }
+    )
+
+
+@dataclass(frozen=True)
+class _ClaimReads:
+    claims: Select[Any]
+    appearances: Select[Any]
+    assessments: Select[Any]
+    translations: Select[Any]
+
+
+CLAIM_FIELDS = ("key", "event", "claimant", "supersedes", *CLAIM_COLUMNS)
+APPEARANCE_FIELDS = ("article", "publisher", "via", *APPEARANCE_COLUMNS)
+
+
+@cache
+def _claim_reads() -> _ClaimReads:
+    claimant, superseded = SOURCES.alias(), CLAIMS.alias()
+    publisher, via = SOURCES.alias(), SOURCES.alias()
+    return _ClaimReads(
         select(
-            Appearance.claim_id,
-            Document.key,
-            publisher.name,
-            via.name,
-            *(getattr(Appearance, c) for c in APPEARANCE_COLUMNS),
+            CLAIMS.c.id,
+            CLAIMS.c.key,
+            EVENTS.c.slug,
+            claimant.c.name,
+            superseded.c.key,
+            *(CLAIMS.c[c] for c in CLAIM_COLUMNS),
         )
-        .outerjoin(Document, Appearance.document_id == Document.id)
-        .outerjoin(publisher, Appearance.publisher_id == publisher.id)
-        .outerjoin(via, Appearance.via_id == via.id)
-        .where(Appearance.claim_id.in_(ids))
-        .order_by(Appearance.id)
-    ):
-        appearances[claim_id].append(
-            AppearanceRecord.model_construct(
-                article=article,
-                publisher=publisher_name,
-                via=via_name,
-                **dict(zip(APPEARANCE_COLUMNS, values, strict=True)),
-            )
-        )
-    assessments: dict[int, list[AssessmentRecord]] = defaultdict(list)
-    for claim_id, evidence, documents, *values in session.execute(
+        .join_from(CLAIMS, EVENTS, CLAIMS.c.event_id == EVENTS.c.id)
+        .join(claimant, CLAIMS.c.claimant_id == claimant.c.id)
+        .outerjoin(superseded, CLAIMS.c.supersedes_id == superseded.c.id)
+        .where(CLAIMS.c.key.in_(KEYS)),
         select(
-            Assessment.claim_id,
-            Assessment.evidence,
-            Assessment.documents,
-            *(getattr(Assessment, c) for c in ASSESSMENT_COLUMNS),
+            APPEARANCES.c.claim_id,
+            DOCUMENTS.c.key,
+            publisher.c.name,
+            via.c.name,
+            *(APPEARANCES.c[c] for c in APPEARANCE_COLUMNS),
         )
-        .where(Assessment.claim_id.in_(ids))
-        .order_by(Assessment.id)
-    ):
-        assessments[claim_id].append(
-            AssessmentRecord.model_construct(
-                evidence=list(evidence),
-                documents=list(documents or []),
-                **dict(zip(ASSESSMENT_COLUMNS, values, strict=True)),
-            )
+        .outerjoin(DOCUMENTS, APPEARANCES.c.document_id == DOCUMENTS.c.id)
+        .outerjoin(publisher, APPEARANCES.c.publisher_id == publisher.c.id)
+        .outerjoin(via, APPEARANCES.c.via_id == via.c.id)
+        .where(APPEARANCES.c.claim_id.in_(IDS))
+        .order_by(APPEARANCES.c.id),
+        select(
+            ASSESSMENTS.c.claim_id,
+            ASSESSMENTS.c.evidence,
+            ASSESSMENTS.c.documents,
+            *(ASSESSMENTS.c[c] for c in ASSESSMENT_COLUMNS),
         )
-    translations: dict[int, dict[str, ClaimTranslationRecord]] = defaultdict(dict)
-    for claim_id, lang, summary in session.execute(
-        select(ClaimTranslation.claim_id, ClaimTranslation.lang, ClaimTranslation.summary)
-        .where(ClaimTranslation.claim_id.in_(ids))
-        .order_by(ClaimTranslation.lang)
-    ):
-        translations[claim_id][lang] = ClaimTranslationRecord.model_construct(summary=summary)
-    return {
-        key: ClaimRecord.model_construct(
-            key=key,
-            event=event,
-            claimant=claimant_name,
-            supersedes=supersedes,
-            **dict(zip(CLAIM_COLUMNS, values, strict=True)),
-            appearances=appearances[claim_id],
-            assessments=assessments[claim_id],
-            translations=translations[claim_id],
+        .where(ASSESSMENTS.c.claim_id.in_(IDS))
+        .order_by(ASSESSMENTS.c.id),
+        select(
+            CLAIM_TRANSLATIONS.c.claim_id, CLAIM_TRANSLATIONS.c.lang, CLAIM_TRANSLATIONS.c.summary
         )
-        for claim_id, key, event, claimant_name, supersedes, *values in rows
-    }
+        .where(CLAIM_TRANSLATIONS.c.claim_id.in_(IDS))
+        .order_by(CLAIM_TRANSLATIONS.c.lang),
+    )
+
+
+def stored_claim_fields(session: Session, keys: Sequence[str]) -> dict[str, Fields]:
+    """The stored form of these claims (`Fields`)."""
+    reads = _claim_reads()
+    rows = session.execute(reads.claims, {"keys": keys}).all()
+    claims = {row[0]: dict(zip(CLAIM_FIELDS, row[1:], strict=True)) for row in rows}
+    for fields in claims.values():
+        fields["appearances"], fields["assessments"], fields["translations"] = [], [], {}
+    ids = {"ids": list(claims)}
+    for claim_id, *values in session.execute(reads.appearances, ids):
+        claims[claim_id]["appearances"].append(dict(zip(APPEARANCE_FIELDS, values, strict=True)))
+    for claim_id, evidence, documents, *values in session.execute(reads.assessments, ids):
+        assessment = dict(zip(ASSESSMENT_COLUMNS, values, strict=True))
+        assessment["evidence"], assessment["documents"] = list(evidence), list(documents or [])
+        claims[claim_id]["assessments"].append(assessment)
+    for claim_id, lang, summary in session.execute(reads.translations, ids):
+        claims[claim_id]["translations"][lang] = {"summary": summary}
+    return {fields["key"]: fields for fields in claims.values()}
+
+
+def claim_record_of(fields: Fields) -> ClaimRecord:
+    """The record of a stored claim's fields, built without validation (as events')."""
+    return ClaimRecord.model_construct(
+        **{
+            **fields,
+            "appearances": [AppearanceRecord.model_construct(**a) for a in fields["appearances"]],
+            "assessments": [AssessmentRecord.model_construct(**a) for a in fields["assessments"]],
+            "translations": {
+                lang: ClaimTranslationRecord.model_construct(**t)
+                for lang, t in fields["translations"].items()
+            },
+        }
+    )

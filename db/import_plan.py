@@ -26,12 +26,14 @@ from db.dataset_schema import (
 from db.import_export import (
     BATCH,
     batches,
-    claim_records,
+    claim_record_of,
     document_record,
-    event_records,
+    event_record_of,
     ids_by_key,
     source_record,
+    stored_claim_fields,
     stored_documents,
+    stored_event_fields,
     stored_sources,
 )
 from db.models import (
@@ -238,16 +240,16 @@ def plan_import(
     if progress:
         progress(Phase.PLANNING, 0, total)
 
-    def classify(kind: str, name: str, new: Any, old: Any, problems: list[str]) -> None:
+    def classify(kind: str, name: str, change: Change, problems: list[str]) -> None:
         if problems:
             plan.records.append(PlannedRecord(kind, name, Change.REJECTED, "; ".join(problems)))
-        elif old is None:
-            plan.records.append(PlannedRecord(kind, name, Change.NEW))
         else:
-            change = Change.UNCHANGED if new == old else Change.UPDATED
             plan.records.append(PlannedRecord(kind, name, change))
         if progress and (len(plan.records) % BATCH == 0 or len(plan.records) == total):
             progress(Phase.PLANNING, len(plan.records), total)
+
+    def change(new: Any, old: Any) -> Change:
+        return Change.NEW if old is None else Change.UNCHANGED if new == old else Change.UPDATED
 
     twice = _duplicates(s.name for s in dataset.sources)
     for sources in batches(dataset.sources):
@@ -256,7 +258,7 @@ def plan_import(
             problems = ["listed twice in the file"] if source.name in twice else []
             stored_source = sources_in_db.get(source.name)
             old_source = source_record(stored_source) if stored_source else None
-            classify("source", source.name, source, old_source, problems)
+            classify("source", source.name, change(source, old_source), problems)
 
     twice = _duplicates(d.key for d in dataset.documents)
     for documents in batches(dataset.documents):
@@ -267,11 +269,14 @@ def plan_import(
                 problems.append(f"publisher {document.publisher!r} is not a known source")
             stored_document = documents_in_db.get(document.key)
             old_document = document_record(stored_document) if stored_document else None
-            classify("document", document.key, document, old_document, problems)
+            classify("document", document.key, change(document, old_document), problems)
 
+    # Events and claims, most of a large file, are compared as plain data (`Fields`): a
+    # record unchanged costs a keyed lookup and a comparison, and only a changed record's
+    # stored form is made a record, for the rules on changes and the followers.
     twice = _duplicates(e.slug for e in dataset.events)
     for events in batches(dataset.events):
-        events_in_db = event_records(session, [e.slug for e in events])
+        events_in_db = stored_event_fields(session, [e.slug for e in events])
         for event in events:
             problems = ["listed twice in the file"] if event.slug in twice else []
             problems += [
@@ -279,20 +284,29 @@ def plan_import(
                 for link in event.related
                 if link.event not in known.events
             ]
-            old_event = events_in_db.get(event.slug)
+            stored = events_in_db.get(event.slug)
+            if stored is not None and event.model_dump() == stored:
+                classify("event", event.slug, Change.UNCHANGED, problems)
+                continue
+            old_event = None if stored is None else event_record_of(stored)
             problems += _hiding_problems(by, event.hidden, old_event.hidden if old_event else None)
             problems += _date_problems(by, event, old_event)
-            classify("event", event.slug, event, old_event, problems)
+            classify("event", event.slug, Change.UPDATED if old_event else Change.NEW, problems)
 
     twice = _duplicates(c.key for c in dataset.claims)
     watched = watched_events(session)
     for claims in batches(dataset.claims):
-        claims_in_db = claim_records(session, [c.key for c in claims])
+        claims_in_db = stored_claim_fields(session, [c.key for c in claims])
         for claim in claims:
-            old = claims_in_db.get(claim.key)
             problems = ["listed twice in the file"] if claim.key in twice else []
-            problems += _claim_problems(claim, old, known, by)
-            classify("claim", claim.key, claim, old, problems)
+            problems += _reference_problems(claim, known)
+            stored = claims_in_db.get(claim.key)
+            if stored is not None and claim.model_dump() == stored:
+                classify("claim", claim.key, Change.UNCHANGED, problems)
+                continue
+            old = None if stored is None else claim_record_of(stored)
+            problems += _change_problems(claim, old, by)
+            classify("claim", claim.key, Change.UPDATED if old else Change.NEW, problems)
             affected = {claim.event, *([old.event] if old else [])} & watched
             # Only followed events' claims are compared, so a large file costs no more for it.
             if not problems and affected and _noticed(old, claim):
@@ -306,9 +320,8 @@ def _noticed(old: ClaimRecord | None, new: ClaimRecord) -> bool:
     return differs(before, seen(new.model_dump(mode="json")))
 
 
-def _claim_problems(
-    claim: ClaimRecord, old: ClaimRecord | None, known: _Known, by: ImportBy | None
-) -> list[str]:
+def _reference_problems(claim: ClaimRecord, known: _Known) -> list[str]:
+    """The claim's references to records neither the file nor the database has."""
     problems = []
     if claim.event not in known.events:
         problems.append(f"event {claim.event!r} does not exist")
@@ -335,6 +348,12 @@ def _claim_problems(
             for key in assessment.documents
             if key not in known.documents
         ]
+    return problems
+
+
+def _change_problems(claim: ClaimRecord, old: ClaimRecord | None, by: ImportBy | None) -> list[str]:
+    """What the rules on changes refuse in this new or changed claim."""
+    problems = []
     if old and claim.assessments[: len(old.assessments)] != old.assessments:
         problems.append(
             "assessments are append-only: the file must keep the "

@@ -105,6 +105,101 @@ def test_an_event_with_links_can_be_updated_by_an_import(seeded: sessionmaker[Se
     assert updated["related"] == makiivka["related"]
 
 
+def _makiivka(document: dict[str, Any]) -> dict[str, Any]:
+    return next(e for e in document["events"] if e["slug"] == "makiivka-strike")
+
+
+def _assessed(document: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in document["claims"] if c["key"] == "makiivka-russian-mod-63")
+
+
+def _set(record: dict[str, Any], **values: Any) -> None:
+    record.update(values)
+
+
+# One edit per stored field of an event or a claim, nested records' fields included: the
+# planner compares a file's records with the stored ones as plain data, so a field that
+# form left out would make a real change look unchanged.
+FIELD_EDITS: dict[str, tuple[str, Any]] = {
+    "event title": ("event", lambda d: _set(_makiivka(d), title="Makiivka, edited")),
+    "event summary": ("event", lambda d: _set(_makiivka(d), summary="Edited.")),
+    "event place": ("event", lambda d: _set(_makiivka(d), place="Makiivka city")),
+    "event region": ("event", lambda d: _set(_makiivka(d), region=None)),
+    "event country": ("event", lambda d: _set(_makiivka(d), country="Ukr.")),
+    "event start date": ("event", lambda d: _set(_makiivka(d), start_date="2022-12-31")),
+    "event end date": ("event", lambda d: _set(_makiivka(d), end_date="2023-01-02")),
+    "event date precision": ("event", lambda d: _set(_makiivka(d), date_precision="month")),
+    "event date note": ("event", lambda d: _set(_makiivka(d), date_note=None)),
+    "event place precision": ("event", lambda d: _set(_makiivka(d), place_precision="near")),
+    "event hidden": ("event", lambda d: _set(_makiivka(d), hidden=True)),
+    # The last one: a renamed alias is a new row, listed last.
+    "alias text": ("event", lambda d: _set(_makiivka(d)["aliases"][-1], text="Makiivka-2")),
+    "alias language": ("event", lambda d: _set(_makiivka(d)["aliases"][0], lang="uk")),
+    "alias kind": ("event", lambda d: _set(_makiivka(d)["aliases"][0], kind="keyword")),
+    "link note": ("event", lambda d: _set(_makiivka(d)["related"][0], note="Edited.")),
+    "link relation": ("event", lambda d: _set(_makiivka(d)["related"][0], relation="related")),
+    "event translation": ("event", lambda d: _set(_makiivka(d)["translations"]["uk"], title="Т")),
+    "event translation dropped": ("event", lambda d: _makiivka(d)["translations"].pop("ru")),
+    "claim subject": ("claim", lambda d: _set(_assessed(d), subject="soldiers")),
+    "claim figure": ("claim", lambda d: _set(_assessed(d), low=64, high=64, wording="64")),
+    "claim summary": ("claim", lambda d: _set(_assessed(d), summary="Edited.")),
+    "claim quote": ("claim", lambda d: _set(_assessed(d), quote="Edited.")),
+    "claim date": ("claim", lambda d: _set(_assessed(d), stated_on="2023-01-03")),
+    "claim basis": ("claim", lambda d: _set(_assessed(d), basis="estimate")),
+    "claim lifecycle": ("claim", lambda d: _set(_assessed(d), lifecycle="retracted")),
+    "claim supersedes": (
+        "claim",
+        lambda d: _set(_assessed(d), supersedes="makiivka-russian-mod-89"),
+    ),
+    "claim hidden": ("claim", lambda d: _set(_assessed(d), hidden=True)),
+    "appearance wording": (
+        "claim",
+        lambda d: _set(_assessed(d)["appearances"][0], wording="Edited."),
+    ),
+    "appearance url": (
+        "claim",
+        lambda d: _set(_assessed(d)["appearances"][1], url="https://example.org/a"),
+    ),
+    "appearance figure": (
+        "claim",
+        lambda d: _set(_assessed(d)["appearances"][1], figure_wording=None),
+    ),
+    "appearance dropped": ("claim", lambda d: _assessed(d)["appearances"].pop()),
+    "assessment added": (
+        "claim",
+        lambda d: _assessed(d)["assessments"].append(
+            {
+                "status": "disputed",
+                "rationale": "Still disputed.",
+                "set_by": "tg:1",
+                "set_at": "2024-05-01T10:00:00Z",
+            }
+        ),
+    ),
+    "claim translation": (
+        "claim",
+        lambda d: _set(_assessed(d), translations={"uk": {"summary": "С"}}),
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", list(FIELD_EDITS))
+def test_a_change_to_any_stored_field_is_planned_as_an_update(
+    seeded: sessionmaker[Session], edit: str
+) -> None:
+    kind, change = FIELD_EDITS[edit]
+    document = yaml.safe_load(export_text(seeded))
+    change(document)
+    dataset = DataSet.model_validate(document)
+    with unit_of_work(seeded) as session:
+        plan = plan_import(session, dataset)
+        assert not plan.rejected
+        assert [r.kind for r in plan.records if r.change != Change.UNCHANGED] == [kind]
+        apply_import(session, plan, "test")
+    with unit_of_work(seeded) as session:
+        assert not plan_import(session, dataset).has_changes
+
+
 def broken_copy(sessions: sessionmaker[Session], change: str) -> bytes:
     document = yaml.safe_load(export_text(sessions))
     claim = document["claims"][2]
