@@ -203,14 +203,17 @@ class AnswerService:
 
     def apply(self, stale: Touched) -> None:
         """Apply changes another process made: re-index the events they touched (all, if
-        that is not known) and drop the cards that may show them."""
-        if stale.events is None:
+        that is not known), and load again the cards kept of them (drop every card, where
+        any may show what changed)."""
+        if stale.events is None or len(stale.events) > REBUILD_ABOVE:
             self.rebuild_index()
             return
         if stale.events:
-            self.refresh_events(stale.events)
+            self._reindex(stale.events)
         if stale.other_cards:
             self._cards.forget(None)
+        else:
+            self._cards.reload(stale.events, self._load_card)
 
     def resume(self, snapshot: Path, key: str) -> bool:
         """Answer from the index on disk (`bot/index_snapshot.py`), with the changes logged
@@ -272,6 +275,10 @@ class AnswerService:
         if len(slugs) > REBUILD_ABOVE:
             self.rebuild_index()
             return
+        self._reindex(slugs)
+        self._cards.forget(slugs)
+
+    def _reindex(self, slugs: Collection[str]) -> None:
         with unit_of_work(self._sessions) as session:
             documents = [document_of(e) for e in matcher_events(session, slugs)]
         with self._lock:
@@ -281,7 +288,6 @@ class AnswerService:
             if self._dirty is not None:
                 self._dirty.update(slugs)
             self.refreshed += len(slugs)
-        self._cards.forget(slugs)
         if left_out:
             log.error("events left out of the match index (see the errors above): %s", left_out)
 

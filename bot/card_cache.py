@@ -66,6 +66,31 @@ class CardCache:
                 for language in LANGUAGES:
                     self._cards.pop((slug, language), None)
 
+    def reload(self, slugs: Collection[str], load: CardLoader) -> None:
+        """Load again the kept cards of these events (changed in another process) and swap
+        them in: until then answers show them as they were, instead of each first answer
+        about an edited event waiting for its card to be loaded."""
+        with self._lock:
+            generation = self._generation
+            kept = [(slug, language) for slug in slugs for language in LANGUAGES]
+            kept = [key for key in kept if key in self._cards]
+        loaded = {key: self._render(load(*key), key[1]) for key in kept}
+        with self._lock:
+            # Cards loaded since `forget` ran meanwhile may predate that change: dropped.
+            fresh = generation == self._generation
+            self._generation += 1  # loads begun before this change may not have it
+            for key, cached in loaded.items():
+                if cached is None or not fresh:  # gone (hidden), or maybe stale
+                    self._cards.pop(key, None)
+                elif key in self._cards:  # replaced in its place in the queue
+                    self._cards[key] = cached
+
+    @staticmethod
+    def _render(card: EventCard | None, language: Language) -> CachedCard | None:
+        if card is None:
+            return None
+        return CachedCard(card, language, tuple(render_card(card, None, translator(language))))
+
     def get(self, slug: str, language: Language) -> CachedCard | None:
         """The card if it is in memory; no query."""
         key = (slug, language)
@@ -82,11 +107,10 @@ class CardCache:
             return cached
         with self._lock:
             generation = self._generation
-        card = load(slug, language)
-        if card is None:
+        loaded = self._render(load(slug, language), language)
+        if loaded is None:
             # Unknown slugs are not kept: users type them, and they would crowd out cards.
             return None
-        loaded = CachedCard(card, language, tuple(render_card(card, None, translator(language))))
         with self._lock:
             # A change committed while this card was loading may not be in it: keep it only
             # if nothing was forgotten meanwhile.

@@ -17,7 +17,7 @@ from bot.answering import Answer, AnswerService, document_of
 from bot.card import render_card
 from bot.card_cache import CardCache
 from bot.freshness import Changes, ChangeWatch, IndexKeeper, StaffIds
-from bot.i18n import ENGLISH, Tr
+from bot.i18n import ENGLISH, Language, Tr
 from bot.matching import EventDocument, Matcher, event_document
 from bot.moderation.commands import COMMANDS
 from bot.moderation.service import ModerationService
@@ -293,6 +293,35 @@ def test_an_edit_in_another_process_re_indexes_only_the_event_it_touched(
     statements = count_queries(there.sessions)
     assert there.answers.card("kramatorsk-strike") is kramatorsk
     assert statements == []
+
+
+def test_another_process_s_edit_is_in_the_kept_card_before_anyone_asks(
+    two_replicas: tuple[Replica, Replica],
+) -> None:
+    """The index keeper loads a card it keeps again when another process changed it, so
+    the first answer about the event after the edit waits for no query."""
+    here, there = two_replicas
+    kept: list[tuple[str, Language]] = [
+        ("makiivka-strike", "en"),
+        ("makiivka-strike", "uk"),
+        ("kramatorsk-strike", "en"),
+    ]
+    for slug, language in kept:
+        assert there.answers.card(slug, language) is not None
+    edit(here, "editevent", 'makiivka-strike title="A corrected title" date_note="Edited."')
+    assert there.keeper.check()
+    statements = count_queries(there.sessions)
+    card = there.answers.card("makiivka-strike")
+    assert card is not None and card.title == "A corrected title"
+    translated = there.answers.card("makiivka-strike", "uk")
+    assert translated is not None and translated.date_note == "Edited."
+    # Kramatorsk's card shows Makiivka's title among its related events.
+    linking = there.answers.card("kramatorsk-strike")
+    assert linking is not None and "A corrected title" in str(linking.related)
+    assert statements == []
+    # Cards not kept are not loaded for it.
+    assert there.answers.card("kramatorsk-strike", "uk") is not None
+    assert statements != []
 
 
 def test_a_process_does_not_apply_its_own_change_twice(
