@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -30,13 +31,21 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))  # run as a script: make `tests` importable
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from bot.moderation.commands import COMMANDS  # noqa: E402
 from bot.moderation.service import ModerationService  # noqa: E402
 from db.engine import make_engine, make_session_factory, unit_of_work  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
-from db.models import Appearance, Claim, Document, Event, EventAlias, Source  # noqa: E402
+from db.models import (  # noqa: E402
+    Appearance,
+    AuditEntry,
+    Claim,
+    Document,
+    Event,
+    EventAlias,
+    Source,
+)
 from tests.bench.scale_data import generate  # noqa: E402
 from tests.botapi import FakeTelegram, TgUser  # noqa: E402
 from tests.deployment import BotProcess  # noqa: E402
@@ -168,47 +177,141 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def edit_under_load(
-    tg: FakeTelegram,
-    url: str,
-    args: argparse.Namespace,
-    questions: list[str],
-    target: dict[str, Any],
-) -> None:
-    # A new name on every run: the database is kept between runs.
+class Editor:
+    """Another process than the replica, editing as a moderator's replica would: started
+    before the users ask, so that neither its start nor its work shares this process (the
+    Bot API server's) with the users' answers."""
+
+    def __init__(self, url: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--edit-from-stdin", url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._line() == "ready"
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def add_alias(self, slug: str, alias: str) -> int:
+        """Add `alias` to the event; the newest audit entry id once it committed."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{slug}\t{alias}\n")
+        self.process.stdin.flush()
+        return int(self._line())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def edit_from_stdin(url: str) -> None:
+    """The editor process (`Editor`): one `/alias` per line of "slug<TAB>name"."""
+    sessions = make_session_factory(make_engine(url))
+    moderation = ModerationService(sessions, {ADMIN}, None)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        slug, alias = line.rstrip("\n").split("\t")
+        moderation.execute(ADMIN, "alias", COMMANDS["alias"].bind(f'{slug} "{alias}" lang=en'))
+        with unit_of_work(sessions) as session:
+            newest = session.scalar(select(func.max(AuditEntry.id)))
+        print(newest, flush=True)
+
+
+def new_names(count: int) -> list[str]:
+    """`count` names no run has used (the database is kept between runs)."""
     stamp, letters = int(time.time()), ""
     while stamp:
         stamp, digit = divmod(stamp, 26)
         letters += chr(ord("a") + digit)
-    alias = f"Zyxwv {letters}"
+    return [f"Zyxwv {letters} {chr(ord('a') + number)}" for number in range(count)]
+
+
+def answered_after_edit(
+    replica: BotProcess, checker: TgUser, change_id: int, alias: str, place: str
+) -> None:
+    """Wait until the replica answers a question naming the new `alias` with its event's card:
+    its health report says when its index reached the edit (a light request, where asking
+    again and again would add a user to the load being measured), then the question tells."""
+    while True:
+        _, health = replica.health()
+        if (health["index"]["change_id"] or 0) >= change_id:
+            checker.send(alias.lower())
+            if place in checker.chat.next_bot_message(timeout=60).content:
+                return
+        time.sleep(0.02)
+
+
+def edit_under_load(
+    tg: FakeTelegram,
+    replica: BotProcess,
+    url: str,
+    args: argparse.Namespace,
+    questions: list[str],
+    targets: list[dict[str, Any]],
+) -> None:
+    """--edits rounds of --baseline seconds without an edit, then an edit and --after
+    seconds from it on, the users asking all along; answers are pooled by the window they
+    were asked in."""
+    editor = Editor(url)
+    checker = tg.add_user("Checker")
     stop = threading.Event()
     askers = [Asker(tg.add_user(f"U{i}"), questions, stop) for i in range(args.users)]
     for asker in askers:
         asker.start()
-    time.sleep(args.baseline)
-    edited = time.monotonic()
-    moderation = ModerationService(make_session_factory(make_engine(url)), {ADMIN}, None)
-    values = COMMANDS["alias"].bind(f'{target["slug"]} "{alias}" lang=en')
-    moderation.execute(ADMIN, "alias", values)
-    committed = time.monotonic() - edited
-    checker = tg.add_user("Checker")
-    while True:
-        checker.send(alias.lower())
-        if target["place"] in checker.chat.next_bot_message(timeout=60).content:
-            break
-    answered = time.monotonic() - edited
-    time.sleep(max(0.0, edited + args.after - time.monotonic()))
+    windows: list[tuple[float, float, bool]] = []  # (from, to, after an edit)
+    delays: list[tuple[float, float]] = []  # (committed, answered), seconds after the edit
+    for target, alias in zip(targets, new_names(args.edits), strict=True):
+        quiet = time.monotonic()
+        time.sleep(args.baseline)
+        edited = time.monotonic()
+        windows.append((quiet, edited, False))
+        change_id = editor.add_alias(target["slug"], alias)
+        committed = time.monotonic() - edited
+        answered_after_edit(replica, checker, change_id, alias, target["place"])
+        delays.append((committed, time.monotonic() - edited))
+        time.sleep(max(0.0, edited + args.after - time.monotonic()))
+        windows.append((edited, time.monotonic(), True))
     stop.set()
     for asker in askers:
         asker.join()
-    print(f"edit: committed in {committed:.2f} s, answered by the replica {answered:.2f} s after")
-    before = [s for a in askers for sent, s in a.timings if sent < edited]
-    after = [s for a in askers for sent, s in a.timings if sent >= edited]
-    for name, timings in (("before the edit", before), ("from the edit on", after)):
-        p50, p99 = statistics.median(timings) * 1000, percentile(timings, 0.99) * 1000
-        print(f"answers {name}: {len(timings)}, p50 {p50:.0f} ms, p99 {p99:.0f} ms")
-    ratio = percentile(after, 0.99) / percentile(before, 0.99)
-    print(f"p99 from the edit on / before: {ratio:.2f} (goal: at most 1.5)")
+    editor.close()
+    load = os.getloadavg()[0]
+    for number, (committed, answered) in enumerate(delays, start=1):
+        print(
+            f"edit {number}: committed in {committed:.2f} s, "
+            f"answered by the replica {answered:.2f} s after"
+        )
+    timings = [timing for asker in askers for timing in asker.timings]
+    pooled: dict[bool, list[float]] = {False: [], True: []}
+    for sent, seconds in timings:
+        for start, end, after in windows:
+            if start <= sent < end:
+                pooled[after].append(seconds)
+    p99 = {}
+    for after, name in ((False, "without an edit"), (True, "from an edit on")):
+        values = pooled[after]
+        p50, p99[after] = statistics.median(values) * 1000, percentile(values, 0.99) * 1000
+        print(
+            f"answers {name}: {len(values)}, p50 {p50:.0f} ms, p99 {p99[after]:.0f} ms, "
+            f"max {max(values) * 1000:.0f} ms"
+        )
+    slowest = sorted(timings, key=lambda timing: -timing[1])[:5]
+    told = [f"{s * 1000:.0f} ms at {since_edit(sent, windows):+.1f} s" for sent, s in slowest]
+    print("slowest answers, asked this long after the last edit (- before the first):")
+    print("  " + ", ".join(told))
+    print(
+        f"p99 from an edit on / without one: {p99[True] / p99[False]:.2f} "
+        f"(goal: at most 1.5); load average {load:.1f}"
+    )
+
+
+def since_edit(sent: float, windows: list[tuple[float, float, bool]]) -> float:
+    edits = [start for start, _, after in windows if after and start <= sent]
+    return sent - edits[-1] if edits else sent - windows[0][1]
 
 
 def main() -> int:
@@ -216,14 +319,19 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--database", type=Path, help="default /tmp/claimbot-bench/N.db")
     parser.add_argument("--users", type=int, default=4)
-    parser.add_argument("--baseline", type=float, default=20.0)
-    parser.add_argument("--after", type=float, default=20.0)
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--baseline", type=float, default=10.0)
+    parser.add_argument("--after", type=float, default=10.0)
+    parser.add_argument("--edit-from-stdin", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument(
         "--snapshot",
         action="store_true",
         help="start with CLAIMBOT_INDEX_SNAPSHOT (writing it first if there is none)",
     )
     args = parser.parse_args()
+    if args.edit_from_stdin:
+        edit_from_stdin(args.edit_from_stdin)
+        return 0
     path = args.database or Path(f"/tmp/claimbot-bench/scale-{args.events}.db")
     url = f"sqlite:///{path}"
     if not path.exists():
@@ -233,7 +341,8 @@ def main() -> int:
         print(f"built {path} in {time.monotonic() - started:.0f} s")
     data = generate(min(args.events, 200))
     questions = [f"how many died in {e['place']}?" for e in data["events"]]
-    target = data["events"][len(data["events"]) // 2]
+    middle = len(data["events"]) // 2
+    targets = data["events"][middle : middle + args.edits]
     # A new bot id on every run: the kept database remembers the update ids it handled.
     with FakeTelegram(token=f"{int(time.time())}:AAscale-bench") as tg:
         # The per-user question limit and Telegram's flood limit off: the users here ask
@@ -263,7 +372,7 @@ def main() -> int:
             if writing and start == 0:
                 replica.stop()
         try:
-            edit_under_load(tg, url, args, questions, target)
+            edit_under_load(tg, replica, url, args, questions, targets)
             _, health = replica.health()
             print(f"replica index: {health['index']}")
         finally:
