@@ -299,6 +299,14 @@ def edit_under_load(
             f"answers {name}: {len(values)}, p50 {p50:.0f} ms, p99 {p99[after]:.0f} ms, "
             f"max {max(values) * 1000:.0f} ms"
         )
+    # What an edit itself costs shows first in the answers asked right after it.
+    right_after = [s for sent, s in timings if 0 <= since_edit(sent, windows) < 1]
+    if right_after:
+        print(
+            f"answers asked within 1 s of an edit: {len(right_after)}, "
+            f"p50 {statistics.median(right_after) * 1000:.0f} ms, "
+            f"max {max(right_after) * 1000:.0f} ms"
+        )
     slowest = sorted(timings, key=lambda timing: -timing[1])[:5]
     told = [f"{s * 1000:.0f} ms at {since_edit(sent, windows):+.1f} s" for sent, s in slowest]
     print("slowest answers, asked this long after the last edit (- before the first):")
