@@ -6,11 +6,12 @@ time, for an import's plan (which compares a file with what the database holds).
 writes the format import reads, so an export imports back exactly.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
@@ -274,6 +275,18 @@ ASSESSMENT_COLUMNS = ("status", "rationale", "reason", "given_by", "set_by", "se
 # building a model of each stored row. Models were built for every stored record before, and
 # that was most of planning a file the database already holds.
 Fields = dict[str, Any]
+M = TypeVar("M", bound=BaseModel)
+# The fields of events and claims that hold nested records, and their models.
+EVENT_PARTS: Mapping[str, type[BaseModel]] = {
+    "aliases": AliasRecord,
+    "related": RelatedEventRecord,
+    "translations": EventTranslationRecord,
+}
+CLAIM_PARTS: Mapping[str, type[BaseModel]] = {
+    "appearances": AppearanceRecord,
+    "assessments": AssessmentRecord,
+    "translations": ClaimTranslationRecord,
+}
 
 # The stored forms are read with plain column queries on the tables, each built once with its
 # keys as one expanding parameter: building the statements and the ORM's handling of the rows
@@ -333,19 +346,8 @@ def stored_event_fields(session: Session, slugs: Sequence[str]) -> dict[str, Fie
 
 
 def event_record_of(fields: Fields) -> EventRecord:
-    """The record of a stored event's fields, built without validation: what is stored was
-    validated when it was written."""
-    return EventRecord.model_construct(
-        **{
-            **fields,
-            "aliases": [AliasRecord.model_construct(**a) for a in fields["aliases"]],
-            "related": [RelatedEventRecord.model_construct(**r) for r in fields["related"]],
-            "translations": {
-                lang: EventTranslationRecord.model_construct(**t)
-                for lang, t in fields["translations"].items()
-            },
-        }
-    )
+    """The record of a stored event's fields."""
+    return _constructed(EventRecord, fields, EVENT_PARTS)
 
 
 @dataclass(frozen=True)
@@ -425,15 +427,20 @@ def stored_claim_fields(session: Session, keys: Sequence[str]) -> dict[str, Fiel
 
 
 def claim_record_of(fields: Fields) -> ClaimRecord:
-    """The record of a stored claim's fields, built without validation (as events')."""
-    return ClaimRecord.model_construct(
-        **{
-            **fields,
-            "appearances": [AppearanceRecord.model_construct(**a) for a in fields["appearances"]],
-            "assessments": [AssessmentRecord.model_construct(**a) for a in fields["assessments"]],
-            "translations": {
-                lang: ClaimTranslationRecord.model_construct(**t)
-                for lang, t in fields["translations"].items()
-            },
-        }
-    )
+    """The record of a stored claim's fields."""
+    return _constructed(ClaimRecord, fields, CLAIM_PARTS)
+
+
+def _constructed(model: type[M], fields: Fields, parts: Mapping[str, type[BaseModel]]) -> M:
+    """`model` made of stored fields without validation (what is stored was validated when
+    it was written); `parts` names the fields holding nested records, as a list or by
+    language, and their models."""
+    values = dict(fields)
+    for name, part in parts.items():
+        nested = fields[name]
+        values[name] = (
+            {key: part.model_construct(**value) for key, value in nested.items()}
+            if isinstance(nested, dict)
+            else [part.model_construct(**value) for value in nested]
+        )
+    return model.model_construct(**values)
