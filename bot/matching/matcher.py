@@ -23,6 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
 from bot.matching.decision import MatchResult, Model, Scored, decide, load_model
 from bot.matching.documents import EventDocument
 from bot.matching.gazetteer import gazetteer
@@ -48,6 +51,7 @@ from bot.matching.question import (
 )
 from bot.matching.terms import cached_units, is_concept, plain
 from bot.matching.text import common_words, is_number
+from bot.matching.typos import max_edits
 from db.vocabulary import AliasKind
 
 log = logging.getLogger(__name__)
@@ -411,6 +415,8 @@ class Matcher:
                 item.named = self._names_event(item.event, matched)
             # Folding makes Wommels and Womeels one key; the spelling the user typed decides.
             item.verbatim = self._verbatim(item.event, query.text)
+            if self._spaced_name(item.event, query.text, matched):
+                item.named = item.place_named = True
             item.sure_name |= item.verbatim or any(
                 not near_another_name(self._index, query.units[position], item.event.id)
                 for position in item.name_keys
@@ -486,6 +492,26 @@ class Matcher:
             event.plain_names = tuple(f" {plain(name)} " for name in names)
         return any(name in text for name in event.plain_names)
 
+    @staticmethod
+    def _spaced_name(event: IndexedEvent, text: str, matched: set[str]) -> bool:
+        """Whether the question gives a name of several words with a space moved, dropped or
+        added ("Noho rTehsyls" for Nohor Tehsyls, "SantayRosa" for Santa Rosa), perhaps with
+        a typo too: read word by word it names nothing, or a shorter name that the longer one
+        contains ("Santa Bárbara" in "Santa Rosa (Santa Bárbara)")."""
+        assert event.plain_names is not None  # made by `_verbatim`
+        length = len(text) - text.count(" ")
+        for padded in event.plain_names:
+            name = padded.strip()
+            squeezed = name.replace(" ", "")
+            if name == squeezed or len(squeezed) > length:
+                continue
+            units = cached_units(name)
+            if all(not matched.isdisjoint(unit) for unit in units):
+                continue  # its words are all there: the name is read as it is
+            if _within_edits(squeezed, text, max_edits(len(squeezed))):
+                return True
+        return False
+
     def _names_event(self, event: IndexedEvent, matched: set[str]) -> bool:
         """Whether the question contains every word of one of the event's names or its title."""
         document = event.document
@@ -500,6 +526,30 @@ def _vetoed(item: _Evidence) -> bool:
     """A date the question names that fits neither this event nor another it names rules the
     event out; another place does unless the question names this event too."""
     return item.date_conflict or (item.foreign_place and not item.named and not item.related)
+
+
+def _within_edits(name: str, text: str, edits: int) -> bool:
+    """Whether whole words of `text` (spaces removed) are within `edits` edits of `name`
+    (spaces removed; optimal string alignment): rapidfuzz finds the best stretch of the name's
+    length, the stretches around it from a word's start to a word's end are measured exactly."""
+    joined = text.replace(" ", "")
+    found = fuzz.partial_ratio_alignment(
+        name, joined, score_cutoff=100 * (1 - 2 * edits / len(name))
+    )
+    if found is None:
+        return False
+    starts, ends, position = [], set(), 0
+    for word in text.split():
+        starts.append(position)
+        position += len(word)
+        ends.add(position)
+    return any(
+        OSA.distance(name, joined[start:end], score_cutoff=edits) <= edits
+        for start in starts
+        if abs(start - found.dest_start) <= edits
+        for end in range(start + len(name) - edits, start + len(name) + edits + 1)
+        if end in ends
+    )
 
 
 def _all_concepts(unit: Unit) -> bool:
