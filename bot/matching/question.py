@@ -84,7 +84,14 @@ class QuestionReader:
         while index < len(keys):
             if index in places and places[index][1]:
                 size, mine = places[index]
-                units.append(self._unit([(key, 1.0) for keys_ in mine for key in keys_]))
+                read_as = [key for keys_ in mine for key in keys_]
+                unit = self._unit([(key, 1.0) for key in read_as])
+                # Another spelling of one of our towns is read as our events' spelling, which
+                # is then checked like a folded key (`near_another_name`): "Measiies", meant
+                # for Measnes, folds to a spelling of Miass, and so does Measham.
+                if size == 1 and len(read_as) == 1 and max_edits(len(content[index])):
+                    unit.key = read_as[0]
+                units.append(unit)
                 index += size
                 continue
             size, terms = concepts_at(keys, index)
