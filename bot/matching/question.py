@@ -3,8 +3,6 @@ typos of an indexed key), and the places and dates it names."""
 
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA
-
 from bot.matching.dates import DateMention, dated_new_years, find_dates, relative_dates
 from bot.matching.gazetteer import Gazetteer
 from bot.matching.index import NAME_LEVEL, Index
@@ -180,12 +178,11 @@ def near_another_name(index: Index, unit: Unit, event_id: int) -> bool:
     makes "Syetova", meant for Setovka, the very key of Syetov (a spelling of Sietow), so the
     key alone is no sure sign of the name. Asked only of the leading events' names that the
     question does not spell verbatim: a lookup costs about as much as matching a question."""
-    if not unit.key:
+    if not unit.key or max_edits(len(unit.key) + 2) == 0:
         return False
-    _, others = index.fuzzy.near(unit.key, 1)
     return any(
-        OSA.distance(unit.key, near) <= 1 and not named_by(index, near) <= {event_id}
-        for near in others[:MAX_FUZZY]
+        not named_by(index, near) <= {event_id}
+        for near in index.fuzzy.within(unit.key, 1)[:MAX_FUZZY]
     )
 
 

@@ -92,30 +92,42 @@ class FuzzyIndex:
             else:
                 posting.append(key_id)
 
+    def _candidates(self, key: str, reach: int) -> list[str]:
+        """The keys that may be within `reach` edits of `key`, in key order: those sharing
+        enough trigrams with it, of about its length and not ruled out by their letters."""
+        grams = self._trigrams(key)
+        postings = [self._grams[gram] for gram in grams if gram in self._grams]
+        if not postings:
+            return []
+        # A key within `reach` edits shares all but 3 trigrams per edit with the word (the
+        # q-gram lemma), one more for a transposition, and has about its length.
+        shared = max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * reach - 1)
+        if sum(map(len, postings)) <= PLAIN_COUNT:
+            counts = Counter(key_id for posting in postings for key_id in posting)
+            # In key order, as numpy gives them: the nearest keys are kept in that order.
+            return [
+                self._keys[key_id]
+                for key_id, count in sorted(counts.items())
+                if count >= shared and abs(self._lengths[key_id] - len(key)) <= reach
+            ]
+        return self._counted(postings, shared, key, reach)
+
+    def within(self, key: str, edits: int) -> list[str]:
+        """The other keys within `edits` edits of `key` (optimal string alignment), nearest
+        first, then in alphabetical order."""
+        found = process.extract(
+            key, self._candidates(key, edits), scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        return [near for _, near in sorted((int(d), c) for c, d, _ in found if c != key)]
+
     def near(self, key: str, limit: int) -> tuple[list[tuple[str, int]], list[str]]:
         """The keys nearest to `key` within `limit` edits (optimal string alignment), with
         their distance; and the other keys within one edit more, nearest first: a misspelling
         is no sure sign of one name when another is hardly further."""
         # Folded keys are about two letters shorter than the words they come from.
         limit = min(limit, max_edits(len(key) + 2))
-        grams = self._trigrams(key)
-        postings = [self._grams[gram] for gram in grams if gram in self._grams]
-        if limit == 0 or not postings:
-            return [], []
         reach = limit + 1
-        shared = max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * reach - 1)
-        # A key within `limit` edits shares all but 3 trigrams per edit with the word (the
-        # q-gram lemma), one more for a transposition, and has about its length.
-        if sum(map(len, postings)) <= PLAIN_COUNT:
-            counts = Counter(key_id for posting in postings for key_id in posting)
-            # In key order, as numpy gives them: the nearest keys are kept in that order.
-            candidates = [
-                self._keys[key_id]
-                for key_id, count in sorted(counts.items())
-                if count >= shared and abs(self._lengths[key_id] - len(key)) <= reach
-            ]
-        else:
-            candidates = self._counted(postings, shared, key, reach)
+        candidates = self._candidates(key, reach) if limit else []
         found = process.extract(
             key, candidates, scorer=OSA.distance, score_cutoff=reach, limit=None
         )
