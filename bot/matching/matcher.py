@@ -294,15 +294,15 @@ class Matcher:
             return list(index.events.values())
         # Rarer terms say more: rank by similarity × weight / events holding the term.
         ranked: dict[int, float] = {}
+        earlier = ranked.get
         for unit in query.units:
             for term, similarity in unit.matches:
                 posting = index.postings[term]
-                if len(posting) > CANDIDATE_DF:
+                size = len(posting)
+                if size > CANDIDATE_DF:
                     continue
                 for event_id, weight in posting.items():
-                    ranked[event_id] = ranked.get(event_id, 0.0) + similarity * weight / len(
-                        posting
-                    )
+                    ranked[event_id] = earlier(event_id, 0.0) + similarity * weight / size
         best = heapq.nlargest(MAX_CANDIDATES, ranked, key=ranked.__getitem__)
         return [index.by_id[event_id] for event_id in best]
 
@@ -333,17 +333,22 @@ class Matcher:
             for term, similarity in unit.matches
             if similarity >= FUZZY_SIMILARITY[2]
         }
-        specific = [unit for unit in query.units if self._specific(unit)]
+        specific_at = [self._specific(unit) for unit in query.units]
+        specific = sum(specific_at)
+        postings = index.postings
         found: list[_Evidence] = []
         for event in self._candidates(query):
             item = _Evidence(event, rest_unspecific=True)
             own = 0.0  # evidence from words held mostly by this event
             held = 0
             lacking = 0
-            for unit in query.units:
+            missing = 0  # specific words it does not hold
+            for unit, unit_specific in zip(query.units, specific_at, strict=True):
                 best = claims = distinctive = 0.0
                 unique = shared = False
                 for term, similarity in unit.matches:
+                    if event.id not in postings[term]:
+                        continue  # most candidates lack most terms: no evidence either way
                     weight, share, field = self._weight(term, event.id)
                     best = max(best, similarity * weight * share)
                     if weight and similarity >= FUZZY_SIMILARITY[1]:
@@ -376,8 +381,10 @@ class Matcher:
                 item.shared_claims += shared and not unique
                 if best > 0:
                     held += 1
-                elif unit in specific or not unit.known:
-                    item.rest_unspecific = False
+                else:
+                    missing += unit_specific
+                    if unit_specific or not unit.known:
+                        item.rest_unspecific = False
                 if not best and (unit.concept or _all_concepts(unit)):
                     lacking += 1
                 item.evidence += best
@@ -394,11 +401,7 @@ class Matcher:
                 any(event.id not in index.postings.get(key, {}) for key in place)
                 for place in query.places
             )
-            missing = sum(
-                not any(event.id in index.postings.get(term, {}) for term, _ in unit.matches)
-                for unit in specific
-            )
-            item.missing = missing / len(specific) if specific else 0.0
+            item.missing = missing / specific if specific else 0.0
             found.append(item)
         strongest = [
             max(column, default=0.0) for column in zip(*(i.by_word for i in found), strict=True)
