@@ -170,19 +170,19 @@ class Index:
             for place_id in self.gazetteer.places.get(keys, ()):
                 counts = self.places.setdefault(place_id, {})
                 counts[keys] = counts.get(keys, 0) + 1
-        postings, totals = self.postings, self.totals
+        postings, totals, fuzzy = self.postings, self.totals, self.fuzzy
         for term, weight in weights.items():
             posting = postings.get(term)
             if posting is None:
                 postings[term] = {event.id: weight}
+                # Only a term new to the postings can be new to the typo index (whose keys
+                # stay when their events go): most of an event's terms are not looked up.
+                if not is_concept(term) and not is_number(term):
+                    fuzzy.add(term)
             else:
                 posting[event.id] = weight
                 if term in totals:
                     totals[term].add(weight, 1)
-        fuzzy = self.fuzzy
-        for term in weights:
-            if term not in fuzzy and not is_concept(term) and not is_number(term):
-                fuzzy.add(term)
 
     def remove(self, slug: str) -> None:
         event = self.events.pop(slug, None)
