@@ -11,13 +11,13 @@ names) and wrap it in a question ("how many died in X?").
 
 For every size it prints p50/p99 match latency (wall-clock and CPU time), index build time and
 process RSS, and how often the right event is answered (top-1), answered or offered among the
-buttons ("found"), and how many answers name another event (wrong). Beside it, two full scans
-over all aliases, run on as many of the queries as fit a time budget: the weak one,
-`process.extractOne` with `WRatio` re-processing every alias per query, and the strong one,
-`process.extract` with `token_set_ratio` over aliases normalised once beforehand (a scan always
-has a best alias: its top-1 is that alias' event, and "found" counts the right event among its
-best three, as many as the matcher offers). Each size runs in a child process so that its RSS
-is its own. The last line holds the figures for the largest size as key=value pairs.
+buttons ("found"), and how many answers name another event (wrong; each is listed). Beside
+it, two full scans over all aliases, run on as many of the queries as fit a time budget: the
+weak one, `process.extractOne` with `WRatio` re-processing every alias per query, and the
+strong one, `process.extract` with `token_set_ratio` over aliases normalised once beforehand
+(a scan always has a best alias: its top-1 is that alias' event, and "found" counts the right
+event among its best three, as many as the matcher offers). Each size runs in a child process
+so that its RSS is its own. The last line holds the figures for the largest size as key=value pairs.
 """
 
 import argparse
@@ -239,7 +239,10 @@ def run_size(corpus: Path, scans: bool = True) -> dict[str, float]:
         answered = result.outcome == Decision.ANSWER
         right.append(answered and slugs[0] == query.slug)
         found.append(query.slug in slugs and result.outcome != Decision.NO_MATCH)
-        wrong += answered and slugs[0] != query.slug
+        if answered and slugs[0] != query.slug:
+            wrong += 1
+            # On stderr, for the parent to list: what a wrong answer was, to find its cause.
+            print(f"{query.text!r} for {query.slug}, answered {slugs[0]}", file=sys.stderr)
     p99 = percentile(latencies, 0.99)
     matcher_figures = {
         "aliases": len(flat),
@@ -341,6 +344,8 @@ def measure(corpus: Path, baseline: Path | None = None) -> dict[str, float]:
         command.append("--no-scans")
         environment[BASELINE_CODE] = str(baseline.resolve())
     child = subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
+    for line in child.stderr.splitlines():
+        print(f"  wrong answer ({'baseline' if baseline else 'this code'}): {line}")
     result: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
     return result
 
