@@ -48,6 +48,7 @@ class FuzzyIndex:
         self._lengths = array("B")
         self._masks = array("Q")  # letter_mask of each key
         self._grams: dict[str, array[int]] = {}
+        self._letters: set[str] = set()  # every character of a key, for `one_edit_away`
 
     @staticmethod
     def _trigrams(key: str) -> set[str]:
@@ -85,6 +86,7 @@ class FuzzyIndex:
         self._keys.append(key)
         self._lengths.append(min(len(key), 255))
         self._masks.append(letter_mask(key))
+        self._letters.update(key)
         for gram in self._trigrams(key):
             posting = self._grams.get(gram)
             if posting is None:
@@ -112,13 +114,22 @@ class FuzzyIndex:
             ]
         return self._counted(postings, shared, key, reach)
 
-    def within(self, key: str, edits: int) -> list[str]:
-        """The other keys within `edits` edits of `key` (optimal string alignment), nearest
-        first, then in alphabetical order."""
-        found = process.extract(
-            key, self._candidates(key, edits), scorer=OSA.distance, score_cutoff=edits, limit=None
-        )
-        return [near for _, near in sorted((int(d), c) for c, d, _ in found if c != key)]
+    def one_edit_away(self, key: str) -> list[str]:
+        """The other keys one edit from `key` (optimal string alignment), in alphabetical
+        order. Every string one edit away is looked up: a few hundred for a word, and none is
+        missed, where one edit of a short key may leave it a single trigram ("vuhp", "vup")."""
+        ids, letters = self._ids, self._letters
+        found: set[str] = set()
+        for at in range(len(key) + 1):
+            head, tail = key[:at], key[at:]
+            found.update(head + letter + tail for letter in letters)  # insertions
+            if tail:
+                found.add(head + tail[1:])
+                found.update(head + letter + tail[1:] for letter in letters)
+                if len(tail) > 1:
+                    found.add(head + tail[1] + tail[0] + tail[2:])
+        found.discard(key)
+        return sorted(near for near in found if near in ids)
 
     def near(self, key: str, limit: int) -> tuple[list[tuple[str, int]], list[str]]:
         """The keys nearest to `key` within `limit` edits (optimal string alignment), with
@@ -131,6 +142,11 @@ class FuzzyIndex:
         found = process.extract(
             key, candidates, scorer=OSA.distance, score_cutoff=reach, limit=None
         )
+        if limit == 1:
+            # The trigram count misses keys one edit away that share one trigram or none.
+            seen = {candidate for candidate, _, _ in found}
+            found += [(near, 1, 0) for near in self.one_edit_away(key) if near not in seen]
+            found.sort(key=lambda item: (item[1], self._ids[item[0]]))
         near = [
             (candidate, int(distance))
             for candidate, distance, _ in found
