@@ -164,7 +164,7 @@ class _ImportWriter:
         """Write a batch's audit entries and pending changes, and report it."""
         insert_rows(
             self.session,
-            cast(Table, AuditEntry.__table__),
+            AuditEntry.__table__,
             self.audit_rows,
             json_text=("before", "after"),
         )
@@ -309,7 +309,7 @@ class _ImportWriter:
                 self._audit(Change.UPDATED, "claim", claim.id, before, record)
             self._written(len(batch))
         # Rows inserted just now: no version to move, nothing loaded to keep in step.
-        table = cast(Table, Claim.__table__)
+        table = Claim.__table__
         set_supersedes = (
             update(table)
             .where(table.c.id == bindparam("claim_id"))

@@ -7,29 +7,21 @@ log are append-only (triggers, see the migrations).
 """
 
 import datetime as dt
-import enum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    CheckConstraint,
-    Date,
-    DateTime,
-    Dialect,
-    Enum,
     ForeignKey,
-    Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from db import tables
+from db.tables import UTCDateTime, utcnow, vocabulary
 from db.vocabulary import (
     AliasKind,
     Basis,
@@ -45,105 +37,56 @@ from db.vocabulary import (
     VerificationStatus,
 )
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(
-        self, value: dt.datetime | None, dialect: Dialect
-    ) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value
-
-
-def vocabulary(enum_class: type[enum.StrEnum], name: str) -> Enum:
-    """A VARCHAR column restricted by a CHECK constraint to the vocabulary's values."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=max(len(member.value) for member in enum_class),
-        values_callable=lambda members: [member.value for member in members],
-        validate_strings=True,
-    )
+__all__ = ["utcnow"]  # where the models' users take it from
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = tables.METADATA
     type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime}
 
 
-class TimestampedMixin:
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+# The tables answering reads are declared in `db.tables`, in Core; their classes map onto
+# them, with the columns' types for type checking only.
 
 
-class Source(TimestampedMixin, Base):
+class Source(Base):
     """Anyone who makes a claim (claimant) or reports one (publisher)."""
 
-    __tablename__ = "sources"
+    __table__ = tables.SOURCES
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[SourceKind] = mapped_column(vocabulary(SourceKind, "source_kind"))
-    side: Mapped[Side] = mapped_column(vocabulary(Side, "side"))
-    country: Mapped[str | None] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(String(500))
-    # How a card's summary line names it ("Russian MoD"); the name where unset.
-    short_name: Mapped[str | None] = mapped_column(String(40))
-    version: Mapped[int] = mapped_column(default=1)
+    id: Mapped[int]
+    name: Mapped[str]
+    kind: Mapped[SourceKind]
+    side: Mapped[Side]
+    country: Mapped[str | None]
+    description: Mapped[str | None]
+    short_name: Mapped[str | None]
+    version: Mapped[int]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
 
-    __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),)
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": tables.SOURCES.c.version}  # noqa: RUF012
 
 
-class Event(TimestampedMixin, Base):
-    __tablename__ = "events"
+class Event(Base):
+    __table__ = tables.EVENTS
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(60), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    summary: Mapped[str] = mapped_column(Text)
-    place: Mapped[str] = mapped_column(String(200))
-    region: Mapped[str | None] = mapped_column(String(200))
-    country: Mapped[str | None] = mapped_column(String(200))
-    start_date: Mapped[dt.date | None] = mapped_column(Date)
-    end_date: Mapped[dt.date | None] = mapped_column(Date)
-    date_precision: Mapped[DatePrecision] = mapped_column(
-        vocabulary(DatePrecision, "date_precision"), default=DatePrecision.DAY
-    )
-    date_note: Mapped[str | None] = mapped_column(String(500))
-    place_precision: Mapped[PlacePrecision] = mapped_column(
-        vocabulary(PlacePrecision, "place_precision"),
-        default=PlacePrecision.UNKNOWN,
-        server_default=PlacePrecision.UNKNOWN.value,
-    )
-    hidden: Mapped[bool] = mapped_column(default=False)
-    version: Mapped[int] = mapped_column(default=1)
+    id: Mapped[int]
+    slug: Mapped[str]
+    title: Mapped[str]
+    summary: Mapped[str]
+    place: Mapped[str]
+    region: Mapped[str | None]
+    country: Mapped[str | None]
+    start_date: Mapped[dt.date | None]
+    end_date: Mapped[dt.date | None]
+    date_precision: Mapped[DatePrecision]
+    date_note: Mapped[str | None]
+    place_precision: Mapped[PlacePrecision]
+    hidden: Mapped[bool]
+    version: Mapped[int]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
 
     aliases: Mapped[list["EventAlias"]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="EventAlias.id"
@@ -159,131 +102,77 @@ class Event(TimestampedMixin, Base):
         back_populates="event", cascade="all, delete-orphan", order_by="EventTranslation.lang"
     )
 
-    __table_args__ = (
-        # SQLite has no regex: these three together keep slugs to lower-case words joined by '-'.
-        CheckConstraint("slug = lower(slug)", name="slug_lowercase"),
-        CheckConstraint(
-            "length(slug) > 0 AND slug NOT LIKE '% %' "
-            "AND slug NOT LIKE '-%' AND slug NOT LIKE '%-'",
-            name="slug_shape",
-        ),
-        CheckConstraint("end_date IS NULL OR start_date IS NOT NULL", name="end_needs_start"),
-        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
-    )
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": tables.EVENTS.c.version}  # noqa: RUF012
 
 
 class EventAlias(Base):
-    """Another name people use for an event: a spelling, a transliteration or a keyword."""
+    __table__ = tables.ALIASES
 
-    __tablename__ = "event_aliases"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    text: Mapped[str] = mapped_column(String(200))
-    lang: Mapped[str | None] = mapped_column(String(3))
-    kind: Mapped[AliasKind] = mapped_column(vocabulary(AliasKind, "alias_kind"))
+    id: Mapped[int]
+    event_id: Mapped[int]
+    text: Mapped[str]
+    lang: Mapped[str | None]
+    kind: Mapped[AliasKind]
 
     event: Mapped[Event] = relationship(back_populates="aliases")
 
-    __table_args__ = (
-        UniqueConstraint("event_id", "text", name="uq_event_aliases_event_text"),
-        CheckConstraint("length(trim(text)) > 0", name="text_not_blank"),
-    )
-
 
 class EventTranslation(Base):
-    """An event's title, summary and notes on dates in another language than English, as a
-    moderator wrote them; a field left empty is shown in English."""
+    __table__ = tables.EVENT_TRANSLATIONS
 
-    __tablename__ = "event_translations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    lang: Mapped[str] = mapped_column(String(3))
-    title: Mapped[str | None] = mapped_column(String(200))
-    summary: Mapped[str | None] = mapped_column(Text)
-    date_note: Mapped[str | None] = mapped_column(String(500))
+    id: Mapped[int]
+    event_id: Mapped[int]
+    lang: Mapped[str]
+    title: Mapped[str | None]
+    summary: Mapped[str | None]
+    date_note: Mapped[str | None]
 
     event: Mapped[Event] = relationship(back_populates="translations")
 
-    __table_args__ = (
-        UniqueConstraint("event_id", "lang", name="uq_event_translations_event_lang"),
-        CheckConstraint("lang <> 'en'", name="not_english"),
-        CheckConstraint(
-            "title IS NOT NULL OR summary IS NOT NULL OR date_note IS NOT NULL",
-            name="says_something",
-        ),
-    )
-
 
 class EventLink(Base):
-    """A directed relation between two events, e.g. one presented as retaliation for the other."""
+    __table__ = tables.LINKS
 
-    __tablename__ = "event_links"
+    id: Mapped[int]
+    event_id: Mapped[int]
+    related_event_id: Mapped[int]
+    relation: Mapped[Relation]
+    note: Mapped[str | None]
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    related_event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    relation: Mapped[Relation] = mapped_column(vocabulary(Relation, "relation"))
-    note: Mapped[str | None] = mapped_column(String(500))
-
-    event: Mapped[Event] = relationship(foreign_keys=[event_id], back_populates="links")
-    related_event: Mapped[Event] = relationship(foreign_keys=[related_event_id])
-
-    __table_args__ = (
-        UniqueConstraint(
-            "event_id", "related_event_id", "relation", name="uq_event_links_pair_relation"
-        ),
-        CheckConstraint("event_id <> related_event_id", name="not_self"),
+    event: Mapped[Event] = relationship(
+        foreign_keys=[tables.LINKS.c.event_id], back_populates="links"
     )
+    related_event: Mapped[Event] = relationship(foreign_keys=[tables.LINKS.c.related_event_id])
 
 
-# Mirrors db.dataset_schema.check_figure: which of low/high a qualifier requires.
-FIGURE_FITS_QUALIFIER = """
-(qualifier IS NULL AND low IS NULL AND high IS NULL AND wording IS NULL)
-OR (qualifier IN ('exact', 'approx') AND low IS NOT NULL AND high = low)
-OR (qualifier IN ('at_least', 'more_than') AND low IS NOT NULL AND high IS NULL)
-OR (qualifier = 'up_to' AND low IS NULL AND high IS NOT NULL)
-OR (qualifier = 'range' AND low IS NOT NULL AND high IS NOT NULL AND low < high)
-OR (qualifier = 'vague' AND low IS NULL AND high IS NULL)
-OR (qualifier = 'none' AND low = 0 AND high = 0)
-"""
+class Claim(Base):
+    __table__ = tables.CLAIMS
 
-
-class Claim(TimestampedMixin, Base):
-    """One statement by one claimant about one event, with its figure typed."""
-
-    __tablename__ = "claims"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), unique=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
-    claimant_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
-    metric: Mapped[Metric] = mapped_column(vocabulary(Metric, "metric"))
-    subject: Mapped[str | None] = mapped_column(String(500))
-    qualifier: Mapped[Qualifier | None] = mapped_column(vocabulary(Qualifier, "qualifier"))
-    low: Mapped[int | None] = mapped_column(BigInteger)
-    high: Mapped[int | None] = mapped_column(BigInteger)
-    wording: Mapped[str | None] = mapped_column(String(500))
-    summary: Mapped[str] = mapped_column(String(500))
-    quote: Mapped[str] = mapped_column(Text)
-    stated_on: Mapped[dt.date | None] = mapped_column(Date)
-    basis: Mapped[Basis] = mapped_column(vocabulary(Basis, "basis"), default=Basis.UNKNOWN)
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
-    lifecycle: Mapped[Lifecycle] = mapped_column(
-        vocabulary(Lifecycle, "lifecycle"), default=Lifecycle.CURRENT
-    )
-    status: Mapped[VerificationStatus] = mapped_column(
-        vocabulary(VerificationStatus, "verification_status"),
-        default=VerificationStatus.UNVERIFIED,
-    )
-    hidden: Mapped[bool] = mapped_column(default=False)
-    version: Mapped[int] = mapped_column(default=1)
+    id: Mapped[int]
+    key: Mapped[str]
+    event_id: Mapped[int]
+    claimant_id: Mapped[int]
+    metric: Mapped[Metric]
+    subject: Mapped[str | None]
+    qualifier: Mapped[Qualifier | None]
+    low: Mapped[int | None]
+    high: Mapped[int | None]
+    wording: Mapped[str | None]
+    summary: Mapped[str]
+    quote: Mapped[str]
+    stated_on: Mapped[dt.date | None]
+    basis: Mapped[Basis]
+    supersedes_id: Mapped[int | None]
+    lifecycle: Mapped[Lifecycle]
+    status: Mapped[VerificationStatus]
+    hidden: Mapped[bool]
+    version: Mapped[int]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
 
     event: Mapped[Event] = relationship(back_populates="claims")
     claimant: Mapped[Source] = relationship()
-    supersedes: Mapped["Claim | None"] = relationship(remote_side=[id])
+    supersedes: Mapped["Claim | None"] = relationship(remote_side=[tables.CLAIMS.c.id])
     appearances: Mapped[list["Appearance"]] = relationship(
         back_populates="claim", cascade="all, delete-orphan", order_by="Appearance.id"
     )
@@ -294,152 +183,87 @@ class Claim(TimestampedMixin, Base):
         back_populates="claim", cascade="all, delete-orphan", order_by="ClaimTranslation.lang"
     )
 
-    __table_args__ = (
-        CheckConstraint(FIGURE_FITS_QUALIFIER, name="figure_fits_qualifier"),
-        CheckConstraint("low IS NULL OR low >= 0", name="low_not_negative"),
-        CheckConstraint("high IS NULL OR high >= 0", name="high_not_negative"),
-        CheckConstraint(
-            "supersedes_id IS NULL OR supersedes_id <> id", name="not_self_superseding"
-        ),
-        CheckConstraint("length(trim(quote)) > 0", name="quote_not_blank"),
-    )
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": tables.CLAIMS.c.version}  # noqa: RUF012
 
 
 class ClaimTranslation(Base):
-    """A claim's summary in another language than English, as a moderator wrote it; its
-    quote and figure wording are never translated."""
+    __table__ = tables.CLAIM_TRANSLATIONS
 
-    __tablename__ = "claim_translations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
-    lang: Mapped[str] = mapped_column(String(3))
-    summary: Mapped[str] = mapped_column(String(500))
+    id: Mapped[int]
+    claim_id: Mapped[int]
+    lang: Mapped[str]
+    summary: Mapped[str]
 
     claim: Mapped[Claim] = relationship(back_populates="translations")
 
-    __table_args__ = (
-        UniqueConstraint("claim_id", "lang", name="uq_claim_translations_claim_lang"),
-        CheckConstraint("lang <> 'en'", name="not_english"),
-        CheckConstraint("length(trim(summary)) > 0", name="summary_not_blank"),
-    )
-
-
-def url_is_http() -> CheckConstraint:
-    """A table's `url`, where given, is an http(s) address."""
-    return CheckConstraint(
-        "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_is_http"
-    )
-
 
 class Document(Base):
-    """An article or report claims were seen in, as a reader can find it again.
+    __table__ = tables.DOCUMENTS
 
-    `archive` is the curators' own reference (e.g. the file an article was copied to);
-    users are shown the outlet, the headline (else the opening words), the date and the
-    URL, whichever are known.
-    """
-
-    __tablename__ = "documents"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(80), unique=True)
-    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
-    headline: Mapped[str | None] = mapped_column(String(300))
-    opening_words: Mapped[str | None] = mapped_column(String(300))
-    published_on: Mapped[dt.date | None] = mapped_column(Date)
-    url: Mapped[str | None] = mapped_column(String(2000))
-    archive: Mapped[str | None] = mapped_column(String(500))
+    id: Mapped[int]
+    key: Mapped[str]
+    publisher_id: Mapped[int | None]
+    headline: Mapped[str | None]
+    opening_words: Mapped[str | None]
+    published_on: Mapped[dt.date | None]
+    url: Mapped[str | None]
+    archive: Mapped[str | None]
 
     publisher: Mapped[Source | None] = relationship()
 
-    __table_args__ = (
-        CheckConstraint(
-            "publisher_id IS NOT NULL OR headline IS NOT NULL OR opening_words IS NOT NULL "
-            "OR url IS NOT NULL",
-            name="identifiable",
-        ),
-        url_is_http(),
-    )
-
 
 class Appearance(Base):
-    """Where a claim was reported, in the outlet's own wording."""
+    __table__ = tables.APPEARANCES
 
-    __tablename__ = "appearances"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
-    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
-    via_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
-    # A free-text reference where the report is not a recorded document.
-    document: Mapped[str | None] = mapped_column(String(500))
-    url: Mapped[str | None] = mapped_column(String(2000))
-    title: Mapped[str | None] = mapped_column(String(500))
-    published_on: Mapped[dt.date | None] = mapped_column(Date)
-    wording: Mapped[str | None] = mapped_column(Text)
-    # The figure as this report words it, where that differs from the claim's wording
-    # ("some 400" where another report has "up to 400").
-    figure_wording: Mapped[str | None] = mapped_column(String(200))
+    id: Mapped[int]
+    claim_id: Mapped[int]
+    publisher_id: Mapped[int | None]
+    via_id: Mapped[int | None]
+    document_id: Mapped[int | None]
+    document: Mapped[str | None]
+    url: Mapped[str | None]
+    title: Mapped[str | None]
+    published_on: Mapped[dt.date | None]
+    wording: Mapped[str | None]
+    figure_wording: Mapped[str | None]
 
     claim: Mapped[Claim] = relationship(back_populates="appearances")
-    publisher: Mapped[Source | None] = relationship(foreign_keys=[publisher_id])
-    via: Mapped[Source | None] = relationship(foreign_keys=[via_id])
-    source_document: Mapped[Document | None] = relationship()
-
-    __table_args__ = (
-        CheckConstraint(
-            "publisher_id IS NOT NULL OR document IS NOT NULL OR url IS NOT NULL "
-            "OR document_id IS NOT NULL",
-            name="says_where",
-        ),
-        url_is_http(),
+    publisher: Mapped[Source | None] = relationship(
+        foreign_keys=[tables.APPEARANCES.c.publisher_id]
     )
+    via: Mapped[Source | None] = relationship(foreign_keys=[tables.APPEARANCES.c.via_id])
+    source_document: Mapped[Document | None] = relationship()
 
 
 class Assessment(Base):
-    """One verification status a claim was given; append-only (trigger)."""
+    __table__ = tables.ASSESSMENTS
 
-    __tablename__ = "assessments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    status: Mapped[VerificationStatus] = mapped_column(
-        vocabulary(VerificationStatus, "verification_status")
-    )
-    rationale: Mapped[str | None] = mapped_column(Text)
-    # The reason in a few words, shown beside the status on the card.
-    reason: Mapped[str | None] = mapped_column(String(120))
-    # Whose verdict or report the status rests on (a source's name), where not the moderators'.
-    given_by: Mapped[str | None] = mapped_column(String(200))
-    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Keys of the recorded documents the rationale cites.
-    documents: Mapped[list[str] | None] = mapped_column(JSON)
-    set_by: Mapped[str] = mapped_column(String(200))
-    set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    id: Mapped[int]
+    claim_id: Mapped[int]
+    status: Mapped[VerificationStatus]
+    rationale: Mapped[str | None]
+    reason: Mapped[str | None]
+    given_by: Mapped[str | None]
+    evidence: Mapped[list[str]]
+    documents: Mapped[list[str] | None]
+    set_by: Mapped[str]
+    set_at: Mapped[dt.datetime]
 
     claim: Mapped[Claim] = relationship(back_populates="assessments")
 
 
 class AuditEntry(Base):
-    """One change to one row, with who made it and the row before and after; append-only."""
+    __table__ = tables.AUDIT_LOG
 
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.current_timestamp())
-    actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(40))
-    entity: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[int | None] = mapped_column(Integer)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # Rows changed by one moderator command share a batch, so /undo can revert them together.
-    batch: Mapped[str] = mapped_column(String(40), index=True)
-
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    id: Mapped[int]
+    at: Mapped[dt.datetime]
+    actor: Mapped[str]
+    action: Mapped[str]
+    entity: Mapped[str]
+    entity_id: Mapped[int | None]
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    batch: Mapped[str]
 
 
 class Moderator(Base):
