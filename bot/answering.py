@@ -10,9 +10,9 @@ import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from bot.card import focus_of, render_card_text
 from bot.card_cache import CardCache
@@ -39,7 +39,6 @@ from db.changes import (
     read_entries,
     touched,
 )
-from db.engine import unit_of_work
 from db.queries import (
     EventCard,
     EventListing,
@@ -49,6 +48,9 @@ from db.queries import (
     list_sources,
     matcher_events,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -151,14 +153,15 @@ ENTRY_LIMIT = 10 * REBUILD_ABOVE
 class AnswerService:
     """Questions in, answers out; keeps the in-memory match index in step with the database.
 
-    Cards come through `cards`, the card cache. A data change committed in this process makes
-    the cache drop the cards it touched at once; the moderation service re-indexes the events
-    it touched (`refresh_events`), and the index keeper skips the entries it wrote
+    It reads columns on `engine`'s connections, never ORM entities. Cards come through `cards`,
+    the card cache. In a process that also writes (`watch_commits`), a data change it commits
+    makes the cache drop the cards it touched at once; the moderation service re-indexes the
+    events it touched (`refresh_events`), and the index keeper skips the entries it wrote
     (`take_others`). Changes from other processes come through the index keeper.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], matcher: Matcher, cards: CardCache) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: Engine, matcher: Matcher, cards: CardCache) -> None:
+        self._engine = engine
         self._matcher = matcher
         self._cards = cards
         # Held to match and to change the live index; never while a whole index is built.
@@ -170,6 +173,9 @@ class AnswerService:
         self.rebuilds = 0
         self.built_from: LogPosition | None = None  # where the last whole build read the log
         self.refreshed = 0  # events re-indexed one by one
+
+    def watch_commits(self, sessions: "sessionmaker[Session]") -> None:
+        """Learn of each data change this process commits through `sessions` as it commits."""
         on_commit_with_changes(sessions, self._committed)
 
     def _committed(self, entries: list[Entry]) -> None:
@@ -177,8 +183,8 @@ class AnswerService:
         own = {e.id for e in entries if e.entity in ("event", "claim")}
         with self._lock:
             self._own |= own
-        with unit_of_work(self._sessions) as session:
-            stale = touched(session, entries)
+        with self._engine.connect() as connection:
+            stale = touched(connection, entries)
         self._cards.forget(None if stale.other_cards else stale.events)
 
     def take_others(self, ids: Collection[int]) -> list[int]:
@@ -198,8 +204,8 @@ class AnswerService:
         return len(self._matcher)
 
     @property
-    def sessions(self) -> sessionmaker[Session]:
-        return self._sessions
+    def engine(self) -> Engine:
+        return self._engine
 
     def apply(self, stale: Touched) -> None:
         """Apply changes another process made: re-index the events they touched (all, if
@@ -222,14 +228,14 @@ class AnswerService:
         position = read_snapshot(snapshot, key, fresh)
         if position is None:
             return False
-        with unit_of_work(self._sessions) as session:
+        with self._engine.connect() as connection:
             # The ids first, then the position: an entry committed in between shows as a gap.
-            ids = entry_ids(session, position.newest)
-            now = log_position(session)
+            ids = entry_ids(connection, position.newest)
+            now = log_position(connection)
             if now.entries != position.entries + len(ids) or len(ids) > ENTRY_LIMIT:
                 log.info("too many changes, or a gap, since the match index snapshot")
                 return False
-            stale = touched(session, read_entries(session, ids))
+            stale = touched(connection, read_entries(connection, ids))
         if stale.events is None:
             return False
         with self._lock:
@@ -248,10 +254,10 @@ class AnswerService:
                 # Forget first: cards loaded from here on are at least as new as the index,
                 # which follows changes other processes made (`bot/freshness.py`).
                 self._cards.forget(None)
-                with unit_of_work(self._sessions) as session:
+                with self._engine.connect() as connection:
                     # Read first: what commits while the events are read is applied again.
-                    position = log_position(session)
-                    documents = [document_of(e) for e in matcher_events(session)]
+                    position = log_position(connection)
+                    documents = [document_of(e) for e in matcher_events(connection)]
                 # A shallow copy shares the model and word tables; its index is built anew.
                 fresh = copy.copy(self._matcher)
                 left_out = fresh.rebuild(documents)
@@ -279,8 +285,8 @@ class AnswerService:
         self._cards.forget(slugs)
 
     def _reindex(self, slugs: Collection[str]) -> None:
-        with unit_of_work(self._sessions) as session:
-            documents = [document_of(e) for e in matcher_events(session, slugs)]
+        with self._engine.connect() as connection:
+            documents = [document_of(e) for e in matcher_events(connection, slugs)]
         with self._lock:
             for slug in slugs:
                 self._matcher.remove(slug)
@@ -342,16 +348,16 @@ class AnswerService:
         return None if cached is None else cached.card
 
     def _load_card(self, slug: str, language: Language) -> EventCard | None:
-        with unit_of_work(self._sessions) as session:
-            return load_event_card(session, slug, language)
+        with self._engine.connect() as connection:
+            return load_event_card(connection, slug, language)
 
     def events(self, language: Language = DEFAULT_LANGUAGE) -> list[EventListing]:
-        with unit_of_work(self._sessions) as session:
-            return list_events(session, language)
+        with self._engine.connect() as connection:
+            return list_events(connection, language)
 
     def sources(self) -> list[SourceView]:
-        with unit_of_work(self._sessions) as session:
-            return list_sources(session)
+        with self._engine.connect() as connection:
+            return list_sources(connection)
 
     def suggest(self, text: str) -> tuple[Candidate, ...]:
         """Events whose names come close to a mistyped slug or name."""

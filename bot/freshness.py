@@ -228,8 +228,8 @@ class IndexKeeper:
         service = self._service
         ids = None if changes.ids is None else service.take_others(changes.ids)
         if ids is not None and len(ids) <= ENTRY_LIMIT:
-            with unit_of_work(service.sessions) as session:
-                stale = touched(session, read_entries(session, ids))
+            with service.engine.connect() as connection:
+                stale = touched(connection, read_entries(connection, ids))
             if stale.staff and self._staff is not None:
                 self._staff.forget()
             if stale.events is not None:

@@ -1,12 +1,12 @@
 """What a running claimbot is made of: settings, the database and the services on it."""
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answering import AnswerService
 from bot.card_cache import CardCache
@@ -15,11 +15,13 @@ from bot.logs import setup_logging
 from bot.matching import Matcher
 from config import Settings
 from db.bootstrap import initialise
-from db.engine import make_engine, make_session_factory, unit_of_work
+from db.engine import make_engine, make_session_factory
 from db.migrate import is_up_to_date, upgrade
 from db.queries import is_empty
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from bot.moderation.service import ModerationService
     from bot.tipline.service import TiplineService
 
@@ -42,12 +44,15 @@ class DatabaseNotReady(Exception):
 class Runtime:
     settings: Settings
     engine: Engine
-    sessions: sessionmaker[Session]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
-        engine = make_engine(settings.database_url)
-        return cls(settings, engine, make_session_factory(engine))
+        return cls(settings, make_engine(settings.database_url))
+
+    @functools.cached_property
+    def sessions(self) -> "sessionmaker[Session]":
+        """ORM sessions, for writes: made on first use, so that answering never loads the ORM."""
+        return make_session_factory(self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,8 +74,8 @@ class Runtime:
         A PostgreSQL database is shared and deliberate: it needs `claimbot init`.
         """
         if is_up_to_date(self.engine):
-            with unit_of_work(self.sessions) as session:
-                if not is_empty(session) or not self.is_sqlite:
+            with self.engine.connect() as connection:
+                if not is_empty(connection) or not self.is_sqlite:
                     return False
         if not self.is_sqlite:
             raise DatabaseNotReady(
@@ -81,7 +86,7 @@ class Runtime:
 
     def answer_service(self) -> AnswerService:
         cards = CardCache(self.settings.card_cache_size)
-        service = AnswerService(self.sessions, Matcher(), cards)
+        service = AnswerService(self.engine, Matcher(), cards)
         path = self.settings.index_snapshot
         if path is None:
             log.info("match index built for %d events", service.rebuild_index())

@@ -1,13 +1,16 @@
 """Bringing a database to a usable state: migrate, then load the seed data once."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import unit_of_work
 from db.migrate import upgrade
 from db.queries import is_empty
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 SEED_ACTOR = "seed"
 
@@ -18,7 +21,7 @@ class InitResult:
     summary: str
 
 
-def initialise(engine: Engine, factory: sessionmaker[Session]) -> InitResult:
+def initialise(engine: Engine, factory: "sessionmaker[Session]") -> InitResult:
     """Migrate to the latest schema and, into an empty database only, load the seed data."""
     upgrade(engine)
     with unit_of_work(factory) as session:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import case, select
-from sqlalchemy.orm import Session
 
 from db import tables
+from db.engine import Reads
 from db.queries import (
     AppearanceView,
     AssessmentView,
@@ -30,7 +30,7 @@ def _event_claims(event_id: int) -> Any:
     return (tables.CLAIMS.c.event_id == event_id) & tables.CLAIMS.c.hidden.is_(False)
 
 
-def _appearances(session: Session, event_id: int) -> dict[int, list[Any]]:
+def _appearances(session: Reads, event_id: int) -> dict[int, list[Any]]:
     publisher, via = tables.SOURCES.alias("publisher"), tables.SOURCES.alias("via")
     rows = session.execute(
         select(
@@ -57,7 +57,7 @@ def _appearances(session: Session, event_id: int) -> dict[int, list[Any]]:
     return by_claim
 
 
-def _assessments(session: Session, event_id: int) -> dict[int, list[AssessmentView]]:
+def _assessments(session: Reads, event_id: int) -> dict[int, list[AssessmentView]]:
     rows = session.execute(
         select(
             tables.ASSESSMENTS.c.claim_id,
@@ -91,7 +91,7 @@ def _assessments(session: Session, event_id: int) -> dict[int, list[AssessmentVi
     return by_claim
 
 
-def _documents(session: Session, ids: set[int], keys: set[str]) -> dict[int, DocumentView]:
+def _documents(session: Reads, ids: set[int], keys: set[str]) -> dict[int, DocumentView]:
     rows = session.execute(
         select(
             tables.DOCUMENTS.c.id,
@@ -110,7 +110,7 @@ def _documents(session: Session, ids: set[int], keys: set[str]) -> dict[int, Doc
 
 
 def _claim_views(
-    session: Session, event_id: int, summaries: dict[int, str]
+    session: Reads, event_id: int, summaries: dict[int, str]
 ) -> tuple[tuple[ClaimView, ...], tuple[DocumentView, ...]]:
     """The event's visible claims, with their claimants, reports and assessments, and the
     documents those cite; summaries in the reader's language where translated."""
@@ -200,7 +200,7 @@ class _Translations:
         return translated or english
 
 
-def _translations(session: Session, language: str, event_ids: list[int]) -> _Translations:
+def _translations(session: Reads, language: str, event_ids: list[int]) -> _Translations:
     """The texts in `language` of the first event and its claims, and of the events it links
     to (a handful: the claims are found by their event, not listed)."""
     if language == BASE_LANGUAGE:
@@ -221,7 +221,7 @@ def _translations(session: Session, language: str, event_ids: list[int]) -> _Tra
     return _Translations({row.event_id: row for row in events}, dict(summaries.all()))
 
 
-def load_event_card(session: Session, slug: str, language: str = BASE_LANGUAGE) -> EventCard | None:
+def load_event_card(session: Reads, slug: str, language: str = BASE_LANGUAGE) -> EventCard | None:
     """The visible event's card, with its title, summary, notes on dates, related events'
     titles and claims' summaries in `language` where moderators translated them (English
     field by field where not; quotes and figures always as printed)."""

@@ -8,12 +8,15 @@ commits, in others when they see the entries in the log (`bot/freshness.py`).
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import AuditEntry, Claim, Event, EventLink
+from db.engine import Reads
+from db.tables import AUDIT_LOG, CLAIMS, EVENTS, LINKS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 # Ids in one IN (...) list: well under SQLite's and PostgreSQL's limits on parameters.
 CHUNK = 500
@@ -49,40 +52,31 @@ class LogPosition:
     entries: int  # how many entries there were
 
 
-def log_position(session: Session) -> LogPosition:
-    # On the table, not the entity: building the match index reads it, and `claimbot ask`
-    # then configures no ORM mapper (see db.queries).
-    log = AuditEntry.__table__
-    newest, entries = session.execute(select(func.max(log.c.id), func.count())).one()
+def log_position(session: Reads) -> LogPosition:
+    newest, entries = session.execute(select(func.max(AUDIT_LOG.c.id), func.count())).one()
     return LogPosition(newest or 0, entries)
 
 
-def read_entries(session: Session, ids: Collection[int]) -> list[Entry]:
+def read_entries(session: Reads, ids: Collection[int]) -> list[Entry]:
     """The entries with these ids, oldest first."""
     ordered = sorted(ids)
     found: list[Entry] = []
-    columns = (
-        AuditEntry.id,
-        AuditEntry.entity,
-        AuditEntry.entity_id,
-        AuditEntry.before,
-        AuditEntry.after,
-    )
+    log = AUDIT_LOG.c
+    columns = (log.id, log.entity, log.entity_id, log.before, log.after)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
-        rows = session.execute(select(*columns).where(AuditEntry.id.in_(chunk)))
+        rows = session.execute(select(*columns).where(log.id.in_(chunk)))
         found.extend(Entry(*row) for row in rows)
     return sorted(found, key=lambda entry: entry.id)
 
 
-def entry_ids(session: Session, above: int) -> list[int]:
+def entry_ids(session: Reads, above: int) -> list[int]:
     """Ids of the committed entries above `above`, lowest first."""
-    return list(
-        session.scalars(select(AuditEntry.id).where(AuditEntry.id > above).order_by(AuditEntry.id))
-    )
+    log = AUDIT_LOG.c
+    return list(session.scalars(select(log.id).where(log.id > above).order_by(log.id)))
 
 
-def touched(session: Session, entries: Iterable[Entry]) -> Touched:
+def touched(session: Reads, entries: Iterable[Entry]) -> Touched:
     """What these entries' changes made stale (a few keyed queries for events linked to a
     changed event and for a changed source's claims)."""
     slugs: set[str] = set()
@@ -109,10 +103,10 @@ def touched(session: Session, entries: Iterable[Entry]) -> Touched:
         else:
             return Touched(None, other_cards=True, staff=True)
     # Events that link to a changed one show its title and slug.
-    linking = select(Event.slug).join(EventLink, EventLink.event_id == Event.id)
-    slugs.update(_chunked(session, linking, EventLink.related_event_id, events))
-    by_claimant = select(Event.slug).join(Claim, Claim.event_id == Event.id).distinct()
-    slugs.update(_chunked(session, by_claimant, Claim.claimant_id, sources))
+    linking = select(EVENTS.c.slug).join(LINKS, LINKS.c.event_id == EVENTS.c.id)
+    slugs.update(_chunked(session, linking, LINKS.c.related_event_id, events))
+    by_claimant = select(EVENTS.c.slug).join(CLAIMS, CLAIMS.c.event_id == EVENTS.c.id).distinct()
+    slugs.update(_chunked(session, by_claimant, CLAIMS.c.claimant_id, sources))
     return Touched(frozenset(slugs), other_cards, staff)
 
 
@@ -125,7 +119,7 @@ def _shown_elsewhere(before: dict[str, Any] | None, after: dict[str, Any] | None
     return any(before.get(key) != after.get(key) for key in shown)
 
 
-def _chunked(session: Session, query: Any, column: Any, ids: Sequence[int]) -> set[str]:
+def _chunked(session: Reads, query: Any, column: Any, ids: Sequence[int]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(ids), CHUNK):
         found.update(session.scalars(query.where(column.in_(ids[start : start + CHUNK]))))
@@ -133,7 +127,7 @@ def _chunked(session: Session, query: Any, column: Any, ids: Sequence[int]) -> s
 
 
 def on_commit_with_changes(
-    sessions: sessionmaker[Session], callback: Callable[[list[Entry]], None]
+    sessions: "sessionmaker[Session]", callback: Callable[[list[Entry]], None]
 ) -> None:
     """Call `callback` with the audit entries a session (from `sessions`) wrote, after it
     committed them.
@@ -141,21 +135,23 @@ def on_commit_with_changes(
     Other writes (the update inbox, pending previews) change no data and call nothing:
     reacting to them made each answer, under load, load its card again.
     """
+    from db.models import AuditEntry  # only a process that writes needs the models
+
     key = "claimbot.audited"
 
-    def after_flush(session: Session, _context: Any) -> None:
+    def after_flush(session: "Session", _context: Any) -> None:
         written = [row for row in session.new if isinstance(row, AuditEntry)]
         if written:
             session.info.setdefault(key, []).extend(
                 Entry(r.id, r.entity, r.entity_id, r.before, r.after) for r in written
             )
 
-    def after_commit(session: Session) -> None:
+    def after_commit(session: "Session") -> None:
         entries = session.info.pop(key, None)
         if entries:
             callback(entries)
 
-    def after_rollback(session: Session) -> None:
+    def after_rollback(session: "Session") -> None:
         session.info.pop(key, None)
 
     event.listen(sessions, "after_flush", after_flush)

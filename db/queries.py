@@ -7,19 +7,13 @@ unit of work has ended. Hidden (deleted) events and claims are never shown.
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from db import tables
 from db.changes import CHUNK
-from db.models import (
-    Claim,
-    Event,
-    EventTranslation,
-    Source,
-)
+from db.engine import Reads
 from db.vocabulary import (
     BASE_LANGUAGE,
     AliasKind,
@@ -33,6 +27,9 @@ from db.vocabulary import (
     SourceKind,
     VerificationStatus,
 )
+
+if TYPE_CHECKING:
+    from db.models import Event
 
 
 @dataclass(frozen=True)
@@ -144,40 +141,39 @@ class EventListing:
     claim_count: int
 
 
-def _source_view(source: Source) -> SourceView:
-    return SourceView(source.name, source.kind, source.side, source.short_name)
-
-
-def translated_title(session: Session, event: Event, language: str) -> str:
+def translated_title(session: Reads, event: "Event", language: str) -> str:
     """The event's title in `language` where moderators translated it, else in English."""
     if language == BASE_LANGUAGE:
         return event.title
+    translations = tables.EVENT_TRANSLATIONS.c
     title = session.scalar(
-        select(EventTranslation.title).where(
-            EventTranslation.event_id == event.id, EventTranslation.lang == language
+        select(translations.title).where(
+            translations.event_id == event.id, translations.lang == language
         )
     )
     return title or event.title
 
 
-def list_events(session: Session, language: str = BASE_LANGUAGE) -> list[EventListing]:
+def list_events(session: Reads, language: str = BASE_LANGUAGE) -> list[EventListing]:
     """The visible events, newest first, titled in `language` where translated."""
+    events, claims = tables.EVENTS.c, tables.CLAIMS.c
+    translations = tables.EVENT_TRANSLATIONS
     claim_count = (
-        select(func.count(Claim.id))
-        .where(Claim.event_id == Event.id, Claim.hidden.is_(False))
+        select(func.count(claims.id))
+        .where(claims.event_id == events.id, claims.hidden.is_(False))
         .scalar_subquery()
     )
-    title: Any = Event.title
+    title: Any = events.title
     if language != BASE_LANGUAGE:
-        title = func.coalesce(EventTranslation.title, Event.title)
-    query = select(Event.slug, title, Event.place, Event.start_date, claim_count)
+        title = func.coalesce(translations.c.title, events.title)
+    query = select(events.slug, title, events.place, events.start_date, claim_count)
     if language != BASE_LANGUAGE:
         query = query.outerjoin(
-            EventTranslation,
-            (EventTranslation.event_id == Event.id) & (EventTranslation.lang == language),
+            translations,
+            (translations.c.event_id == events.id) & (translations.c.lang == language),
         )
     rows = session.execute(
-        query.where(Event.hidden.is_(False)).order_by(Event.start_date.desc(), title)
+        query.where(events.hidden.is_(False)).order_by(events.start_date.desc(), title)
     ).all()
     return [EventListing(*row) for row in rows]
 
@@ -208,7 +204,7 @@ class MatcherEvent:
     related: list[tuple[str, str]]  # (slug, relation) of the events it links to
 
 
-def matcher_events(session: Session, slugs: Collection[str] | None = None) -> list[MatcherEvent]:
+def matcher_events(session: Reads, slugs: Collection[str] | None = None) -> list[MatcherEvent]:
     """Events users can be answered with (all, or those of `slugs`), read with plain column
     queries: loading 100,000 events as ORM objects took most of a minute-long start."""
     query = select(*tables.EVENT_FIELDS).where(tables.EVENTS.c.hidden.is_(False))
@@ -272,7 +268,7 @@ def matcher_events(session: Session, slugs: Collection[str] | None = None) -> li
     ]
 
 
-def _rows(session: Session, query: Any, table: Any, event_ids: list[int] | None) -> list[Any]:
+def _rows(session: Reads, query: Any, table: Any, event_ids: list[int] | None) -> list[Any]:
     """The rows of `query` (on `table`, which has event_id and id) for these events, or all,
     in the order they were added."""
     if event_ids is None:
@@ -284,9 +280,11 @@ def _rows(session: Session, query: Any, table: Any, event_ids: list[int] | None)
     return found
 
 
-def list_sources(session: Session) -> list[SourceView]:
-    return [_source_view(s) for s in session.scalars(select(Source).order_by(Source.name))]
+def list_sources(session: Reads) -> list[SourceView]:
+    sources = tables.SOURCES.c
+    query = select(sources.name, sources.kind, sources.side, sources.short_name)
+    return [SourceView(*row) for row in session.execute(query.order_by(sources.name))]
 
 
-def is_empty(session: Session) -> bool:
+def is_empty(session: Reads) -> bool:
     return session.scalar(select(func.count(tables.EVENTS.c.id))) == 0

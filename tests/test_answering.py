@@ -10,7 +10,7 @@ from bot.matching import MAX_QUESTION_CHARS, Matcher
 def test_a_question_is_read_up_to_the_limit_and_no_further(
     seeded: sessionmaker[Session],
 ) -> None:
-    service = AnswerService(seeded, Matcher(), CardCache(10))
+    service = AnswerService(seeded.kw["bind"], Matcher(), CardCache(10))
     service.rebuild_index()
     name = " makiivka strike"
     within = "." * (MAX_QUESTION_CHARS - len(name)) + name

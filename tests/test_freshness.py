@@ -40,7 +40,10 @@ def audit(session: Session, note: str = "test") -> None:
 
 
 def answers(sessions: sessionmaker[Session], cards: int = 100) -> AnswerService:
-    return AnswerService(sessions, Matcher(), CardCache(cards))
+    """An answer service of a process that also writes through `sessions`."""
+    service = AnswerService(sessions.kw["bind"], Matcher(), CardCache(cards))
+    service.watch_commits(sessions)
+    return service
 
 
 def test_the_watch_sees_each_committed_change_once(seeded: sessionmaker[Session]) -> None:

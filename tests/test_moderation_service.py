@@ -692,7 +692,8 @@ def test_grants_are_listed_and_audited(
 
 
 def test_answers_follow_changes_without_a_restart(seeded: sessionmaker[Session]) -> None:
-    answers = AnswerService(seeded, Matcher(), CardCache(100))
+    answers = AnswerService(seeded.kw["bind"], Matcher(), CardCache(100))
+    answers.watch_commits(seeded)
     answers.rebuild_index()
     service = ModerationService(seeded, {ADMIN}, answers.refresh_events)
     assert answers.ask("Тествіль").event is None

@@ -106,6 +106,7 @@ def build_application(
     staff: StaffIds,
     tipline: TiplineService,
     follows: FollowService,
+    languages: ChatLanguages,
     sent: SendWindow,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot's application; its messages into chats are counted in `sent`."""
@@ -159,7 +160,7 @@ def build_application(
         settings.public_url,
         tipline,
         recorder,
-        ChatLanguages(service.sessions),
+        languages,
         follows,
     )
     add_follow_handlers(application, FollowHandlers(follows))

@@ -22,6 +22,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.answering import AnswerService
+from bot.chat_languages import ChatLanguages
 from bot.follow_service import FollowService
 from bot.freshness import ChangeWatch, IndexKeeper, StaffIds
 from bot.health import Health
@@ -63,6 +64,9 @@ class Serving:
 
 def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
     settings = ctx.settings
+    # Moderators, the inbox and follows write in this process: its answers learn of each
+    # change as it commits.
+    service.watch_commits(ctx.sessions)
     moderation = ctx.moderation_service(service)
     staff = StaffIds(lambda: (user_id for user_id, _ in moderation.staff()))
     answers_sent = SendWindow()
@@ -73,6 +77,7 @@ def assemble(ctx: Runtime, service: AnswerService, webhook: bool) -> Serving:
         staff,
         ctx.tipline_service(),
         FollowService(ctx.sessions),
+        ChatLanguages(ctx.sessions),
         answers_sent,
     )
     assert settings.token is not None  # build_application refuses to go on without one

@@ -205,6 +205,7 @@ def serve_web(ctx: Runtime, service: AnswerService) -> None:
 
 async def _serve_until_signalled(ctx: Runtime, service: AnswerService) -> None:
     settings = ctx.settings
+    service.watch_commits(ctx.sessions)  # as the bot does (bot/tg/serve.py)
     watch = ChangeWatch(ctx.sessions, since=service.built_from)
     keeper = IndexKeeper(service, watch, settings.index_poll_seconds)
     await asyncio.to_thread(keeper.check)

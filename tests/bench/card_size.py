@@ -28,7 +28,7 @@ def main(questions: list[str]) -> None:
         engine = make_engine(f"sqlite:///{Path(directory) / 'claimbot.db'}")
         sessions = make_session_factory(engine)
         initialise(engine, sessions)
-        service = AnswerService(sessions, Matcher(), CardCache(len(questions)))
+        service = AnswerService(engine, Matcher(), CardCache(len(questions)))
         service.rebuild_index()
         for question in questions:
             answer = service.ask(question)

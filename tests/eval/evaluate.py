@@ -201,7 +201,7 @@ def main() -> int:
         engine = make_engine(f"sqlite:///{directory}/eval.db")
         sessions = make_session_factory(engine)
         initialise(engine, sessions)
-        service = AnswerService(sessions, Matcher(), CardCache(100))
+        service = AnswerService(engine, Matcher(), CardCache(100))
         service.rebuild_index()
         split = parts(run(row, service) for row in load_rows(QUESTIONS))
         sample = [run(row, service) for row in load_rows(SAMPLE)] if SAMPLE.exists() else []
