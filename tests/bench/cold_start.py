@@ -9,7 +9,10 @@ PYTHONDONTWRITEBYTECODE is set), so it is reported apart. Prints wall-clock and 
 (median of the rest) and the load average. `--root` runs another checkout's code;
 `--baseline OTHER` also times OTHER's code, its runs alternating with these on a database of
 its own, and prints the ratio of the two, so both figures share one period of machine load
-(e.g. a `git archive main` copy, for a change's gain).
+(e.g. a `git archive main` copy, for a change's gain). `--python` runs claimbot with another
+interpreter, such as a virtual environment holding only requirements.lock, as a deployment
+does (this one has the test tools, and httpcore imports trio when it is installed);
+`--baseline-python` times the baseline with another one (by default, the code is the same).
 """
 
 import argparse
@@ -31,15 +34,15 @@ CLAIMBOT = "import sys; from bot.cli import main; sys.argv = ['claimbot', *sys.a
 TICKS = os.sysconf("SC_CLK_TCK")
 
 Timing = tuple[float, float]  # wall-clock and CPU seconds
-Runner = Callable[[Path, dict[str, str]], Timing]
+Runner = Callable[[str, Path, dict[str, str]], Timing]  # the python, the code, its settings
 
 
 def ask(question: str) -> Runner:
-    def run(root: Path, environment: dict[str, str]) -> Timing:
+    def run(python: str, root: Path, environment: dict[str, str]) -> Timing:
         started = time.perf_counter()
         before = os.times()
         subprocess.run(
-            [sys.executable, "-c", CLAIMBOT, "ask", question],
+            [python, "-c", CLAIMBOT, "ask", question],
             cwd=root,
             env=environment,
             check=True,
@@ -61,7 +64,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def until_ready(tg: FakeTelegram) -> Runner:
-    def run(root: Path, environment: dict[str, str]) -> Timing:
+    def run(python: str, root: Path, environment: dict[str, str]) -> Timing:
         environment = environment | {
             "CLAIMBOT_TOKEN": tg.token,
             "CLAIMBOT_BOT_API_URL": tg.base_url,
@@ -69,7 +72,7 @@ def until_ready(tg: FakeTelegram) -> Runner:
         }
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-c", CLAIMBOT, "run"],
+            [python, "-c", CLAIMBOT, "run"],
             cwd=root,
             env=environment,
             stdout=subprocess.DEVNULL,
@@ -91,7 +94,9 @@ def until_ready(tg: FakeTelegram) -> Runner:
     return run
 
 
-def measure(root: Path, runner: Runner, runs: int, directory: Path) -> Iterator[Timing]:
+def measure(
+    python: str, root: Path, runner: Runner, runs: int, directory: Path
+) -> Iterator[Timing]:
     """The first run of `root`'s code (after `init`), then one more run each time it is asked."""
     environment = {
         key: value
@@ -104,21 +109,21 @@ def measure(root: Path, runner: Runner, runs: int, directory: Path) -> Iterator[
         "CLAIMBOT_CACHE_DIR": f"{directory}/cache",
     }
     subprocess.run(
-        [sys.executable, "-c", CLAIMBOT, "init"],
+        [python, "-c", CLAIMBOT, "init"],
         cwd=root,
         env=environment,
         check=True,
         capture_output=True,
     )
     for _ in range(runs):
-        yield runner(root, environment)
+        yield runner(python, root, environment)
 
 
-def report(root: Path, timings: list[Timing]) -> float:
+def report(python: str, root: Path, timings: list[Timing]) -> float:
     """Prints one checkout's figures; returns its median CPU seconds after the first run."""
     first, rest = timings[0], timings[1:]
     cpu = statistics.median(c for _, c in rest)
-    print(f"code: {root}")
+    print(f"code: {root}, python: {python}")
     print(f"first run (may build the start-up caches): {first[0]:.2f} s wall, {first[1]:.2f} s CPU")
     print(
         f"cold runs after it (median of {len(rest)}): "
@@ -136,22 +141,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument("--baseline", type=Path, help="another checkout to time alongside")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter to run")
+    parser.add_argument("--baseline-python", help="the baseline's interpreter (else --python)")
     parser.add_argument("--command", choices=["ask", "run"], default="ask")
     parser.add_argument("--question", default="how many died at Makiivka?")
     args = parser.parse_args()
-    roots = [args.root] if args.baseline is None else [args.root, args.baseline]
+    setups = [(args.python, args.root)]
+    if args.baseline is not None or args.baseline_python is not None:
+        setups.append((args.baseline_python or args.python, args.baseline or args.root))
     print(f"claimbot {args.command}; load average before: {load_average()}")
     with tempfile.TemporaryDirectory() as directory, FakeTelegram() as tg:
         runner = ask(args.question) if args.command == "ask" else until_ready(tg)
         runners = [
-            measure(root, runner, args.runs, Path(directory) / str(number))
-            for number, root in enumerate(roots)
+            measure(python, root, runner, args.runs, Path(directory) / str(number))
+            for number, (python, root) in enumerate(setups)
         ]
-        timings: list[list[Timing]] = [[] for _ in roots]
+        timings: list[list[Timing]] = [[] for _ in setups]
         for rounds in zip(*runners, strict=True):
             for collected, timing in zip(timings, rounds, strict=True):
                 collected.append(timing)
-    cpu = [report(root, collected) for root, collected in zip(roots, timings, strict=True)]
+    cpu = [report(*setup, collected) for setup, collected in zip(setups, timings, strict=True)]
     if len(cpu) == 2:
         print(f"CPU ratio, baseline / this code: {cpu[1] / cpu[0]:.2f}")
     print(f"load average after: {load_average()}")
