@@ -6,12 +6,10 @@ verification status they have had). Records refer to each other by natural keys:
 sources by `name`, documents and claims by `key`, events by `slug`. The same schema
 validates the bundled seed data, imports and moderators' commands.
 
-Text limits are what one page of a card can show: any single field at its maximum
-still fits a Telegram message with the page's other lines (tests/test_card_limits.py).
+Its text limits, slug shape and figure rule are in `db.limits`.
 """
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal, Self
 
@@ -24,6 +22,17 @@ from pydantic import (
     model_validator,
 )
 
+from db.limits import (
+    EVENT_SLUG_MAX,
+    EVENT_SUMMARY_MAX,
+    FIGURE_WORDING_MAX,
+    HEADLINE_MAX,
+    RATIONALE_MAX,
+    REASON_MAX,
+    SHORT_NAME_MAX,
+    SLUG_PATTERN,
+    check_figure,
+)
 from db.vocabulary import (
     BASE_LANGUAGE,
     TRANSLATED_LANGUAGES,
@@ -43,24 +52,13 @@ from db.vocabulary import (
 FORMAT_NAME: Final = "claimbot-dataset"
 FORMAT_VERSION: Final = 1
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-SLUG_RE = re.compile(SLUG_PATTERN)
 URL_PATTERN = r"^https?://[^\s]+$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
-# Event slugs travel in Telegram callback data (64 bytes at most), hence shorter.
-EVENT_SLUG_MAX = 60
 EventSlug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=EVENT_SLUG_MAX)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-# An event's summary and an assessment's rationale are shown whole on a page of their own.
-EVENT_SUMMARY_MAX = 3000
-RATIONALE_MAX = 2000
-REASON_MAX = 120
-SHORT_NAME_MAX = 40
-HEADLINE_MAX = 300
-FIGURE_WORDING_MAX = 200
 EventSummary = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EVENT_SUMMARY_MAX)
 ]
@@ -290,39 +288,6 @@ class ClaimRecord(Record):
                 f"{self.assessments[-1].status.value!r}"
             )
         return self
-
-
-def check_figure(
-    qualifier: Qualifier | None, low: int | None, high: int | None, wording: str | None
-) -> None:
-    """Raise ValueError unless low/high fit the qualifier (mirrored by a DB constraint)."""
-    if qualifier is None:
-        if low is not None or high is not None or wording is not None:
-            raise ValueError("a figure (low, high or wording) needs a qualifier")
-        return
-    if wording is None:
-        raise ValueError("a qualified figure needs its original wording")
-    match qualifier:
-        case Qualifier.EXACT | Qualifier.APPROX:
-            ok = low is not None and low == high
-            need = "low and high equal"
-        case Qualifier.AT_LEAST | Qualifier.MORE_THAN:
-            ok = low is not None and high is None
-            need = "low set and high empty"
-        case Qualifier.UP_TO:
-            ok = low is None and high is not None
-            need = "high set and low empty"
-        case Qualifier.RANGE:
-            ok = low is not None and high is not None and low < high
-            need = "low below high"
-        case Qualifier.VAGUE:
-            ok = low is None and high is None
-            need = "low and high empty"
-        case Qualifier.NONE:
-            ok = low == 0 and high == 0
-            need = "low and high 0"
-    if not ok:
-        raise ValueError(f"qualifier {qualifier.value!r} needs {need}")
 
 
 class DataSet(Record):

@@ -229,7 +229,7 @@ LINKS = Table(
     CheckConstraint("event_id <> related_event_id", name="not_self"),
 )
 
-# Mirrors db.dataset_schema.check_figure: which of low/high a qualifier requires.
+# Mirrors db.limits.check_figure: which of low/high a qualifier requires.
 FIGURE_FITS_QUALIFIER = """
 (qualifier IS NULL AND low IS NULL AND high IS NULL AND wording IS NULL)
 OR (qualifier IN ('exact', 'approx') AND low IS NOT NULL AND high = low)

@@ -21,7 +21,8 @@ from bot.rendering import CARD_PART_LIMIT, TELEGRAM_MESSAGE_LIMIT, telegram_leng
 from bot.tg.callbacks import CALLBACK_DATA_LIMIT, about_page
 from bot.tg.handlers.user_keyboards import Rows, answer_buttons, side_page_buttons
 from db.cards import load_event_card
-from db.dataset_schema import (
+from db.engine import unit_of_work
+from db.limits import (
     EVENT_SLUG_MAX,
     EVENT_SUMMARY_MAX,
     FIGURE_WORDING_MAX,
@@ -30,7 +31,6 @@ from db.dataset_schema import (
     REASON_MAX,
     SHORT_NAME_MAX,
 )
-from db.engine import unit_of_work
 from db.queries import (
     AppearanceView,
     AssessmentView,

@@ -188,3 +188,20 @@ def test_a_polling_bot_loads_no_web_server() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_bot_starts_without_the_data_set_files_and_the_importer() -> None:
+    # The data-set schema's validation models, the file formats (YAML) and the importer
+    # cost every start about a third of a second; only a moderator's change, export or
+    # import needs them, and loads them then.
+    probe = (
+        "import sys\n"
+        "import bot.cli, bot.tg.serve\n"
+        "unwanted = ('db.dataset_schema', 'db.file_formats', 'db.import_export',"
+        " 'db.import_plan', 'db.import_write', 'yaml')\n"
+        "print(sorted(m for m in sys.modules if m.partition('.')[0] == 'yaml' or m in unwanted))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stderr

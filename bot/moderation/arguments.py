@@ -13,7 +13,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bot.moderation.errors import ModerationError
-from db.dataset_schema import EVENT_SLUG_MAX, SLUG_RE, check_figure
+from db.limits import EVENT_SLUG_MAX, SLUG_RE, check_figure
 from db.vocabulary import FIRST_YEAR, LAST_YEAR, Qualifier
 
 # Only ASCII digits are numbers: '²'.isdigit() is true, but int('²') fails.

@@ -2,10 +2,13 @@
 
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from bot.moderation.errors import ModerationError
 from bot.moderation.service_commands import IMPORT
-from db.dataset_schema import DataSet
+
+if TYPE_CHECKING:
+    from db.dataset_schema import DataSet
 
 # Telegram's Bot API lets a bot download files up to 20 MB; larger data sets are imported
 # by the operator with `claimbot import`, up to CLAIMBOT_IMPORT_MAX_MB.
@@ -24,7 +27,7 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class ImportPreview:
-    dataset: DataSet
+    dataset: "DataSet"
     summary: str
     rejected: bool
     has_changes: bool

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -42,18 +42,17 @@ from bot.moderation.undo import DATA_ENTITIES, UNDO_PREFIX, revert
 from bot.moderation.work import RowChange, Work
 from bot.tipline.actions import INBOX_ACTIONS
 from db.audit import is_silent, new_batch, record_change, silent_batch
-from db.dataset_schema import DataSet
 from db.engine import unit_of_work
-from db.file_formats import DataSetFileError, dataset_from_bytes, dataset_to_text
 from db.follows import follower_count_of
 from db.heap import import_heap
-from db.import_export import export_dataset
-from db.import_plan import ImportBy, plan_import
-from db.import_write import apply_import
 from db.models import AuditEntry, Event, Moderator, utcnow
 from db.outbox import ClaimChange, record_changes
 from db.progress import Progress
 from db.vocabulary import Role
+
+if TYPE_CHECKING:
+    from db.dataset_schema import DataSet
+    from db.import_plan import ImportBy
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +204,8 @@ class ModerationService:
             raise PendingGone(EXPIRED)
         command, payload = found
         if command == "import":
+            from db.dataset_schema import DataSet  # see "files" below
+
             with import_heap() as heap:
                 dataset = DataSet.model_validate(payload["dataset"])
                 heap.built()
@@ -476,8 +477,13 @@ class ModerationService:
         return [(a, Role.ADMIN) for a in sorted(self._admins)] + moderators
 
     # -------------------------------------------------------- files
+    # The file formats, the data-set schema and the importer are imported where a file is
+    # exported or imported: loading them cost every start of the bot a third of a second.
 
     def export(self, user_id: int, format_: ExportFormat = ExportFormat.YAML) -> ExportFile:
+        from db.file_formats import dataset_to_text
+        from db.import_export import export_dataset
+
         with unit_of_work(self._sessions) as session:
             self._require(session, user_id, Role.MODERATOR)
             text = dataset_to_text(export_dataset(session), format_.value)
@@ -488,6 +494,9 @@ class ModerationService:
         self, user_id: int, data: bytes, name: str, progress: Progress | None = None
     ) -> ImportPreview:
         """Check a whole file against the database; writes nothing."""
+        from db.file_formats import DataSetFileError, dataset_from_bytes
+        from db.import_plan import plan_import
+
         check_import_file(name, len(data))
         with import_heap() as heap:
             try:
@@ -506,20 +515,25 @@ class ModerationService:
                     follower_count_of(session, plan.told_events),
                 )
 
-    def _import_by(self, session: Session, user_id: int) -> ImportBy:
+    def _import_by(self, session: Session, user_id: int) -> "ImportBy":
         """The rules of the commands, for an import this user sends through the bot."""
+        from db.import_plan import ImportBy
+
         may_hide = self._role(session, user_id) == Role.ADMIN
         return ImportBy(actor_name(user_id), may_hide, utcnow())
 
     def _apply_import(
         self,
         user_id: int,
-        dataset: DataSet,
+        dataset: "DataSet",
         summary: str,
         pending: int,
         progress: Progress | None,
     ) -> CommandResult:
         """Apply a previewed file in one transaction, if the database still gives the same plan."""
+        from db.import_plan import plan_import
+        from db.import_write import apply_import
+
         spec = IMPORT
 
         def run(w: Work) -> str:

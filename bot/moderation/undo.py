@@ -5,6 +5,8 @@ source is deleted if nothing names it). The revert is itself audited, in a batch
 named after the one it undoes, so undone commands are not undone twice.
 """
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,8 +15,6 @@ from bot.moderation.lookup import get_row, history_ref, label
 from bot.moderation.work import RowChange, Work, dump
 from bot.tipline.actions import INBOX_ENTITY, revert_item
 from db.audit import record_change
-from db.dataset_schema import ClaimRecord, EventRecord, SourceRecord
-from db.import_write import set_claim_translations, set_event_translations
 from db.models import (
     Appearance,
     Assessment,
@@ -32,14 +32,19 @@ from db.models import (
 DATA_ENTITIES = ("event", "claim", "source", INBOX_ENTITY)
 UNDO_PREFIX = "undo:"
 
+if TYPE_CHECKING:
+    from db.dataset_schema import ClaimRecord, EventRecord, SourceRecord
 
-def _restore_source(source: Source, record: SourceRecord) -> None:
+
+def _restore_source(source: Source, record: "SourceRecord") -> None:
     source.name, source.kind, source.side = record.name, record.kind, record.side
     source.country, source.description = record.country, record.description
     source.short_name = record.short_name
 
 
-def _restore_event(w: Work, event: Event, record: EventRecord) -> None:
+def _restore_event(w: Work, event: Event, record: "EventRecord") -> None:
+    from db.import_write import set_event_translations  # as the records: for an undo only
+
     event.slug, event.title, event.summary = record.slug, record.title, record.summary
     event.place, event.region, event.country = record.place, record.region, record.country
     event.start_date, event.end_date = record.start_date, record.end_date
@@ -66,7 +71,9 @@ def _restore_event(w: Work, event: Event, record: EventRecord) -> None:
     set_event_translations(event, record.translations)
 
 
-def _restore_claim(w: Work, claim: Claim, record: ClaimRecord) -> None:
+def _restore_claim(w: Work, claim: Claim, record: "ClaimRecord") -> None:
+    from db.import_write import set_claim_translations  # as the records: for an undo only
+
     claim.key, claim.event = record.key, w.event(record.event)
     claim.claimant = w.source(record.claimant, "claimant")
     claim.metric, claim.subject = record.metric, record.subject
@@ -126,6 +133,9 @@ def revert(w: Work, entry: AuditEntry) -> None:
         )
     if isinstance(row, Event | Claim):
         w.touched.add(row.slug if isinstance(row, Event) else row.event.slug)
+    # Imported here, as in `Work.snapshot`: only an undo needs the records.
+    from db.dataset_schema import ClaimRecord, EventRecord, SourceRecord
+
     if entry.before is None:
         if isinstance(row, Source):
             _undo_new_source(w, row, current)

@@ -18,7 +18,6 @@ from bot.moderation.errors import ModerationError
 from bot.moderation.lookup import Lookup, Row, entity_of, history_ref, label, name_of, nearest
 from bot.moderation.spec import SILENT, A, CommandArguments, CommandSpec
 from db.audit import record_change
-from db.import_export import claim_record, event_record, source_record
 from db.models import Claim, Event, Source, utcnow
 from db.outbox import ClaimChange
 from db.vocabulary import Side, SourceKind
@@ -90,6 +89,10 @@ class Work(Lookup):
             self.pins["version"] = str(row.version)
 
     def snapshot(self, row: Row) -> BaseModel:
+        # Imported here: the data-set records cost every start of the bot about a tenth of a
+        # second, and only a moderator's change needs them.
+        from db.import_export import claim_record, event_record, source_record
+
         try:
             if isinstance(row, Event):
                 return event_record(row)

@@ -21,7 +21,7 @@ from bot.moderation.spec import (
     optional,
 )
 from bot.moderation.work import Work, data_command
-from db.dataset_schema import EVENT_SUMMARY_MAX
+from db.limits import EVENT_SUMMARY_MAX
 from db.models import Event, EventAlias, EventLink
 from db.vocabulary import AliasKind, DatePrecision, Relation
 

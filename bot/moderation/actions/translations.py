@@ -14,9 +14,6 @@ from pydantic import BaseModel
 from bot.moderation.errors import ModerationError
 from bot.moderation.spec import CommandArguments, Kind, field_spec
 from bot.moderation.work import Work
-from db.dataset_schema import ClaimTranslationRecord, EventTranslationRecord
-from db.import_export import claim_record, event_record
-from db.import_write import set_claim_translations, set_event_translations
 from db.models import Claim, Event
 from db.vocabulary import BASE_LANGUAGE, LANGUAGES, TRANSLATED_LANGUAGES
 
@@ -79,6 +76,11 @@ def _outcome(what: str, lang: str, kept: dict[str, Any] | None) -> str:
 def translate_event(
     w: Work, event: Event, before: BaseModel, arguments: CommandArguments, lang: str
 ) -> str:
+    # Imported here, as in `Work.snapshot`: only a moderator's change needs the records.
+    from db.dataset_schema import EventTranslationRecord
+    from db.import_export import event_record
+    from db.import_write import set_event_translations
+
     changes = _texts(w, arguments, "event", lang, EVENT_TEXTS)
     translations = dict(event_record(event).translations)
     current = translations.pop(lang, None)
@@ -95,6 +97,10 @@ def translate_event(
 def translate_claim(
     w: Work, claim: Claim, before: BaseModel, arguments: CommandArguments, lang: str
 ) -> str:
+    from db.dataset_schema import ClaimTranslationRecord  # as in translate_event
+    from db.import_export import claim_record
+    from db.import_write import set_claim_translations
+
     changes = _texts(w, arguments, "claim", lang, CLAIM_TEXTS)
     translations = dict(claim_record(claim).translations)
     translations.pop(lang, None)

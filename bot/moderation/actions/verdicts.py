@@ -14,7 +14,7 @@ from bot.moderation.spec import (
     field_spec,
 )
 from bot.moderation.work import Work, data_command
-from db.dataset_schema import RATIONALE_MAX
+from db.limits import RATIONALE_MAX
 from db.models import Assessment, Claim, Event, utcnow
 from db.vocabulary import (
     STATUSES_NEEDING_EVIDENCE,
