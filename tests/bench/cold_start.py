@@ -146,9 +146,13 @@ def main() -> None:
     parser.add_argument("--command", choices=["ask", "run"], default="ask")
     parser.add_argument("--question", default="how many died at Makiivka?")
     args = parser.parse_args()
-    setups = [(args.python, args.root)]
+    # Absolute, as each checkout runs in its own directory; not resolved, or a virtual
+    # environment's python would become the interpreter it links to.
+    python = str(Path.cwd() / args.python)
+    setups = [(python, args.root)]
     if args.baseline is not None or args.baseline_python is not None:
-        setups.append((args.baseline_python or args.python, args.baseline or args.root))
+        baseline_python = str(Path.cwd() / (args.baseline_python or args.python))
+        setups.append((baseline_python, args.baseline or args.root))
     print(f"claimbot {args.command}; load average before: {load_average()}")
     with tempfile.TemporaryDirectory() as directory, FakeTelegram() as tg:
         runner = ask(args.question) if args.command == "ask" else until_ready(tg)
