@@ -182,7 +182,7 @@ def near_another_name(index: Index, unit: Unit, event_id: int) -> bool:
         return False
     return any(
         not named_by(index, near) <= {event_id}
-        for near in index.fuzzy.one_edit_away(unit.key)[:MAX_FUZZY]
+        for near in index.fuzzy.within(unit.key, 1)[:MAX_FUZZY]
     )
 
 

@@ -8,9 +8,6 @@ from rapidfuzz.distance import OSA
 
 # Fewer shared trigrams than this is no resemblance worth checking, whatever the bound says.
 MIN_SHARED_TRIGRAMS = 2
-# One edit changes at most 4 of a key's trigrams (3, or 4 for a transposition): a key with more
-# than this many shares MIN_SHARED_TRIGRAMS with every key one edit away, and counting finds it.
-COUNTED_ONE_EDIT = 4 + MIN_SHARED_TRIGRAMS - 1
 # Up to this many trigram postings in all, they are counted in plain Python: importing numpy
 # would cost a cold `claimbot ask` more than the counting (a tenth of a second or more). Past
 # it plain Python costs about a microsecond a posting, numpy a fortieth of that: a misspelt
@@ -51,7 +48,6 @@ class FuzzyIndex:
         self._lengths = array("B")
         self._masks = array("Q")  # letter_mask of each key
         self._grams: dict[str, array[int]] = {}
-        self._letters: set[str] = set()  # every character of a key, for `one_edit_away`
 
     @staticmethod
     def _trigrams(key: str) -> set[str]:
@@ -89,7 +85,6 @@ class FuzzyIndex:
         self._keys.append(key)
         self._lengths.append(min(len(key), 255))
         self._masks.append(letter_mask(key))
-        self._letters.update(key)
         for gram in self._trigrams(key):
             posting = self._grams.get(gram)
             if posting is None:
@@ -117,28 +112,13 @@ class FuzzyIndex:
             ]
         return self._counted(postings, shared, key, reach)
 
-    def one_edit_away(self, key: str) -> list[str]:
-        """The other keys one edit from `key` (optimal string alignment), in alphabetical
-        order, none missed."""
-        if len(self._trigrams(key)) > COUNTED_ONE_EDIT:
-            found = process.extract(
-                key, self._candidates(key, 1), scorer=OSA.distance, score_cutoff=1, limit=None
-            )
-            return sorted(near for near, _, _ in found if near != key)
-        # One edit of a short key may leave it one trigram or none ("vuhp" and "vup" share
-        # "^vu"): every string one edit away is looked up, a few hundred.
-        ids, letters = self._ids, self._letters
-        strings: set[str] = set()
-        for at in range(len(key) + 1):
-            head, tail = key[:at], key[at:]
-            strings.update(head + letter + tail for letter in letters)  # insertions
-            if tail:
-                strings.add(head + tail[1:])
-                strings.update(head + letter + tail[1:] for letter in letters)
-                if len(tail) > 1:
-                    strings.add(head + tail[1] + tail[0] + tail[2:])
-        strings.discard(key)
-        return sorted(near for near in strings if near in ids)
+    def within(self, key: str, edits: int) -> list[str]:
+        """The other keys within `edits` edits of `key` (optimal string alignment), nearest
+        first, then in alphabetical order."""
+        found = process.extract(
+            key, self._candidates(key, edits), scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        return [near for _, near in sorted((int(d), c) for c, d, _ in found if c != key)]
 
     def near(self, key: str, limit: int) -> tuple[list[tuple[str, int]], list[str]]:
         """The keys nearest to `key` within `limit` edits (optimal string alignment), with
@@ -151,11 +131,6 @@ class FuzzyIndex:
         found = process.extract(
             key, candidates, scorer=OSA.distance, score_cutoff=reach, limit=None
         )
-        if limit == 1 and len(self._trigrams(key)) <= COUNTED_ONE_EDIT:
-            # The count above misses keys one edit away that share one trigram or none.
-            seen = {candidate for candidate, _, _ in found}
-            found += [(near, 1, 0) for near in self.one_edit_away(key) if near not in seen]
-            found.sort(key=lambda item: (item[1], self._ids[item[0]]))
         near = [
             (candidate, int(distance))
             for candidate, distance, _ in found
