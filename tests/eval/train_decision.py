@@ -278,10 +278,13 @@ def _print_figures(title: str, results: list[tuple[Question, MatchResult]]) -> N
         for q, r in results
         if r.outcome == Decision.ANSWER and r.candidates[0].slug != q.event
     ]
+    negatives = [r for q, r in results if q.event is None and q.kind not in OFFERED_KINDS]
+    offered = sum(r.outcome == Decision.AMBIGUOUS for r in negatives)
     n = len(with_event)
     print(
         f"{title}: top-1 {100 * top1 / n:.1f}% ({top1}/{n}), "
-        f"within one click {100 * one_click / n:.1f}% ({one_click}/{n}), wrong {len(wrong)}"
+        f"within one click {100 * one_click / n:.1f}% ({one_click}/{n}), wrong {len(wrong)}, "
+        f"buttons for no event {offered}/{len(negatives)}"
     )
     for text in wrong:
         print(f"  wrong: {text!r}")
