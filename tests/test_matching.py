@@ -167,6 +167,17 @@ def test_refuses_questions_about_no_event_or_another_place(matcher: Matcher, que
 
 @pytest.mark.parametrize(
     "question",
+    ["Sergey Markov sanctions", "Karasin sanctions", "Rybar peace talks", "Girkin sanctions"],
+)
+def test_a_claimant_with_another_subject_gets_no_buttons(matcher: Matcher, question: str) -> None:
+    """Markov blamed "a great deal of sloppiness": an everyday "deal", no peace deal. Read as
+    one, it made the Makiivka strike explain any question about sanctions or peace talks that
+    names one of its claimants, and such questions got its buttons instead of a plain no."""
+    assert matcher.match(question).outcome == Decision.NO_MATCH
+
+
+@pytest.mark.parametrize(
+    "question",
     [
         "Kramatorsk train station missile April 2022",
         "Makiivka in 2015",

@@ -167,7 +167,9 @@ _TOPICS_RAW: dict[str, str] = {
         bunt""",
     "massacre": """massacre graves grave mass executions torture різанина масакра поховання
         резня захоронения massaker massengrab masakra groby""",
-    "talks": """talks negotiations peace deal agreement treaty summit sanctions refugees
+    # Not "deal": "a great deal of sloppiness" in a Makiivka claim made that event explain
+    # questions about sanctions and peace talks.
+    "talks": """talks negotiations peace agreement treaty summit sanctions refugees
         election elections переговори переговоры угода соглашение санкції санкции
         біженці беженцы вибори выборы verhandlungen frieden abkommen sanktionen flüchtlinge
         wahl rozmowy pokój porozumienie sankcje uchodźcy wybory""",

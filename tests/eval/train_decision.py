@@ -56,7 +56,10 @@ QUESTIONS = ROOT / "tests" / "eval" / "questions.jsonl"
 WRONG_ANSWER = 50.0  # another event's claims shown: the worst outcome
 NOT_ANSWERED = 1.0  # the right event offered or missed instead of answered
 NOT_OFFERED = 1.0  # the right event (or, for a vague question, any) not even offered
-NEGATIVE_OFFERED = 0.3  # buttons offered for a question about no event of ours
+# Buttons offered for a question about no event of ours. At 0.3 the levels let a retrained model
+# offer buttons for "Grimbly barracks explosion" (no event of ours) and for 28 development
+# negatives; the product promises a plain "no" for those.
+NEGATIVE_OFFERED = 0.5
 L2 = 0.3
 TRAINED_CANDIDATES = 2
 # The development questions are cut into this many folds, in file order, to choose the levels.
