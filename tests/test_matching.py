@@ -385,29 +385,39 @@ def test_any_question_is_parsed_without_errors(matcher: Matcher, text: str) -> N
     other=st.text(alphabet="abcdeyz!Жx", max_size=12),
 )
 def test_letters_never_rule_out_a_key_within_reach(word: str, other: str) -> None:
-    """Typo lookups skip keys whose letter masks differ in more than twice as many bits as
-    the edits allowed: that must never skip a key within those edits."""
-    differ = (typos.letter_mask(word) ^ typos.letter_mask(other)).bit_count()
-    assert differ <= 2 * OSA.distance(word, other)
+    """Typo lookups skip keys holding more letters the word lacks, or lacking more letters
+    the word holds, than the edits allowed: that must never skip a key within those edits."""
+    mask, others = typos.letter_mask(word), typos.letter_mask(other)
+    assert (mask & ~others).bit_count() <= OSA.distance(word, other)
+    assert (others & ~mask).bit_count() <= OSA.distance(word, other)
 
 
-# "!" and "a" share a bit of the letter mask (code points 33 and 97, modulo 64).
-@settings(max_examples=120, derandomize=True, deadline=None)
+# "!" and "a" share a bit of the letter mask (code points 33 and 97, modulo 64); keys over
+# typos.PACKED letters or with a Cyrillic letter are verified as strings, the rest as bytes.
+KEY_LETTERS = "abcdeyz!Ж"
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
 @given(
-    keys=st.lists(st.text(alphabet="abcdeyz!", min_size=4, max_size=12), max_size=60),
-    word=st.text(alphabet="abcdeyz!", min_size=4, max_size=12),
+    keys=st.lists(
+        st.text(alphabet=KEY_LETTERS, min_size=4, max_size=12)
+        | st.text(alphabet=KEY_LETTERS, min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
+        max_size=60,
+    ),
+    word=st.text(alphabet=KEY_LETTERS, min_size=4, max_size=12)
+    | st.text(alphabet="abcdeyz", min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
 )
 def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], word: str) -> None:
     """Small indexes count shared trigrams in plain Python (no numpy import on a cold start),
-    large ones with numpy and rule keys out by their letters: a misspelt word must find the
-    same keys either way."""
+    large ones with numpy, rule keys out by their letters and measure the rest as packed
+    bytes: a misspelt word must find the same keys, in the same order, either way."""
     index = typos.FuzzyIndex()
     for key in keys:
         index.add(key)
-    plain = index.near(word, 2)
+    plain = index.near(word, 2), index.within(word, 1), index.within(word, 2)
     with pytest.MonkeyPatch.context() as patched:
         patched.setattr(typos, "PLAIN_COUNT", -1)
-        assert index.near(word, 2) == plain
+        assert (index.near(word, 2), index.within(word, 1), index.within(word, 2)) == plain
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ MIN_SHARED_TRIGRAMS = 2
 # it plain Python costs about a microsecond a posting, numpy a fortieth of that: a misspelt
 # word among a million aliases (30,000 postings) took 20-40 ms counted in plain Python.
 PLAIN_COUNT = 2_000
+# Bytes per key in the typo index's packed copy: all but a few keys in a thousand are shorter.
+PACKED = 24
 
 
 def max_edits(length: int) -> int:
@@ -47,6 +49,10 @@ class FuzzyIndex:
         self._ids: dict[str, int] = {}
         self._lengths = array("B")
         self._masks = array("Q")  # letter_mask of each key
+        # Each key again as PACKED bytes, NUL-padded (all NULs for a key that is not short
+        # ASCII): a large index verifies its candidates from these rows. Reading thousands of
+        # keys scattered over the heap as Python strings cost three times the edit distances.
+        self._packed = bytearray()
         self._grams: dict[str, array[int]] = {}
 
     @staticmethod
@@ -56,24 +62,55 @@ class FuzzyIndex:
 
     def _counted(
         self, postings: list["array[int]"], shared: int, key: str, limit: int
-    ) -> list[str]:
-        """The keys in at least `shared` of these postings, within `limit` of the length of
-        `key` and not ruled out by their letters, in key order; counted with numpy."""
+    ) -> list[tuple[str, int]]:
+        """The keys in at least `shared` of these postings that are within `limit` edits of
+        `key`, with their distance, nearest first, then in key order; counted with numpy."""
         import numpy as np  # only large indexes need it (PLAIN_COUNT)
 
         ids = np.concatenate([np.frombuffer(posting, dtype=np.int32) for posting in postings])
         # A key is at most once in each posting: its run in the sorted ids is the number of
-        # trigrams it shares. Sorting the postings touches only them; a count per key
-        # (bincount) would sweep an array as long as the index on every lookup.
+        # trigrams it shares, and a run of at least `shared` holds the same id `shared` - 1
+        # places on. Sorting the postings touches only them; a count per key (bincount)
+        # would sweep an array as long as the index on every lookup.
         ids.sort()
-        starts = np.flatnonzero(np.diff(ids, prepend=-1))
-        ids = ids[starts[np.diff(starts, append=len(ids)) >= shared]]
+        run = shared - 1
+        ids = ids[run:][ids[run:] == ids[: max(len(ids) - run, 0)]]
+        ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))] if len(ids) else ids
         lengths = np.frombuffer(self._lengths, dtype=np.uint8)
         ids = ids[np.abs(lengths[ids].astype(np.int16) - len(key)) <= limit]
-        masks = np.frombuffer(self._masks, dtype=np.uint64)
-        differ = np.bitwise_count(masks[ids] ^ np.uint64(letter_mask(key)))
+        # Each letter one word holds and the other lacks (a bit of one mask and not the
+        # other's) takes an edit of its own: a substitution or deletion on one side, a
+        # substitution or insertion on the other.
+        masks = np.frombuffer(self._masks, dtype=np.uint64)[ids]
+        mask = np.uint64(letter_mask(key))
+        ids = ids[
+            (np.bitwise_count(masks & ~mask) <= limit) & (np.bitwise_count(mask & ~masks) <= limit)
+        ]
+        distances = np.full(len(ids), limit + 1, dtype=np.int32)
+        packed = np.frombuffer(self._packed, dtype=f"S{PACKED}")
+        rows = packed[ids]
+        short = rows != b""
+        if key.isascii() and len(key) <= PACKED and short.any():
+            # On bytes: the same distances as on the strings, for ASCII keys.
+            distances[short] = process.cdist(
+                [key.encode()],
+                rows[short].tolist(),
+                scorer=OSA.distance,
+                score_cutoff=limit,
+                dtype=np.int32,
+            )[0]
+            rest = np.flatnonzero(~short)
+        else:
+            rest = np.arange(len(ids))
         keys = self._keys
-        return [keys[key_id] for key_id in ids[differ <= 2 * limit].tolist()]
+        for position in rest.tolist():
+            distances[position] = OSA.distance(key, keys[ids[position]], score_cutoff=limit)
+        within = np.flatnonzero(distances <= limit)
+        order = within[np.argsort(distances[within], kind="stable")]
+        return [
+            (keys[key_id], distance)
+            for key_id, distance in zip(ids[order].tolist(), distances[order].tolist(), strict=True)
+        ]
 
     def __contains__(self, key: str) -> bool:
         return key in self._ids
@@ -85,6 +122,8 @@ class FuzzyIndex:
         self._keys.append(key)
         self._lengths.append(min(len(key), 255))
         self._masks.append(letter_mask(key))
+        packable = key.isascii() and len(key) <= PACKED and "\0" not in key
+        self._packed += key.encode().ljust(PACKED, b"\0") if packable else bytes(PACKED)
         for gram in self._trigrams(key):
             posting = self._grams.get(gram)
             if posting is None:
@@ -92,9 +131,10 @@ class FuzzyIndex:
             else:
                 posting.append(key_id)
 
-    def _candidates(self, key: str, reach: int) -> list[str]:
-        """The keys that may be within `reach` edits of `key`, in key order: those sharing
-        enough trigrams with it, of about its length and not ruled out by their letters."""
+    def _found(self, key: str, reach: int) -> list[tuple[str, int]]:
+        """The keys within `reach` edits of `key` (optimal string alignment), with their
+        distance, nearest first, then in key order. Candidates are those sharing enough
+        trigrams with it, of about its length and not ruled out by their letters."""
         grams = self._trigrams(key)
         postings = [self._grams[gram] for gram in grams if gram in self._grams]
         if not postings:
@@ -102,23 +142,25 @@ class FuzzyIndex:
         # A key within `reach` edits shares all but 3 trigrams per edit with the word (the
         # q-gram lemma), one more for a transposition, and has about its length.
         shared = max(MIN_SHARED_TRIGRAMS, len(grams) - 3 * reach - 1)
-        if sum(map(len, postings)) <= PLAIN_COUNT:
-            counts = Counter(key_id for posting in postings for key_id in posting)
-            # In key order, as numpy gives them: the nearest keys are kept in that order.
-            return [
-                self._keys[key_id]
-                for key_id, count in sorted(counts.items())
-                if count >= shared and abs(self._lengths[key_id] - len(key)) <= reach
-            ]
-        return self._counted(postings, shared, key, reach)
+        if sum(map(len, postings)) > PLAIN_COUNT:
+            return self._counted(postings, shared, key, reach)
+        counts = Counter(key_id for posting in postings for key_id in posting)
+        # In key order, as numpy gives them: the nearest keys are kept in that order.
+        candidates = [
+            self._keys[key_id]
+            for key_id, count in sorted(counts.items())
+            if count >= shared and abs(self._lengths[key_id] - len(key)) <= reach
+        ]
+        found = process.extract(
+            key, candidates, scorer=OSA.distance, score_cutoff=reach, limit=None
+        )
+        return [(candidate, int(distance)) for candidate, distance, _ in found]
 
     def within(self, key: str, edits: int) -> list[str]:
         """The other keys within `edits` edits of `key` (optimal string alignment), nearest
         first, then in alphabetical order."""
-        found = process.extract(
-            key, self._candidates(key, edits), scorer=OSA.distance, score_cutoff=edits, limit=None
-        )
-        return [near for _, near in sorted((int(d), c) for c, d, _ in found if c != key)]
+        found = self._found(key, edits)
+        return [near for _, near in sorted((d, c) for c, d in found if c != key)]
 
     def near(self, key: str, limit: int) -> tuple[list[tuple[str, int]], list[str]]:
         """The keys nearest to `key` within `limit` edits (optimal string alignment), with
@@ -127,13 +169,10 @@ class FuzzyIndex:
         # Folded keys are about two letters shorter than the words they come from.
         limit = min(limit, max_edits(len(key) + 2))
         reach = limit + 1
-        candidates = self._candidates(key, reach) if limit else []
-        found = process.extract(
-            key, candidates, scorer=OSA.distance, score_cutoff=reach, limit=None
-        )
+        found = self._found(key, reach) if limit else []
         near = [
-            (candidate, int(distance))
-            for candidate, distance, _ in found
+            (candidate, distance)
+            for candidate, distance in found
             if distance <= limit and distance <= max_edits(len(candidate) + 2)
         ]
         if not near:
@@ -149,5 +188,5 @@ class FuzzyIndex:
         best = max(ratio for ratio, _ in ranked)
         chosen = [(candidate, closest) for ratio, candidate in ranked if ratio == best]
         kept = {candidate for candidate, _ in chosen}
-        others = sorted((int(d), c) for c, d, _ in found if c not in kept)
+        others = sorted((d, c) for c, d in found if c not in kept)
         return chosen, [candidate for _, candidate in others]
