@@ -336,8 +336,28 @@ class Matcher:
         specific_at = [self._specific(unit) for unit in query.units]
         specific = sum(specific_at)
         postings = index.postings
+        candidates = self._candidates(query)
+        strengths = self._strengths(query, candidates)
+
+        def rank(position: int) -> float:
+            evidence = 0.0
+            for best in strengths[position]:  # one by one, as `item.evidence` adds them up
+                evidence += best
+            missing = sum(
+                unit_specific
+                for best, unit_specific in zip(strengths[position], specific_at, strict=True)
+                if not best > 0
+            )
+            return evidence * (1 - (missing / specific if specific else 0.0) / 2)
+
+        # The leading events follow from each word's evidence alone: the rest of the evidence
+        # is worked out for them only (for all when the question may ask for the event linked
+        # to one of them, `_related`), not for all the candidates.
+        ranked = sorted(range(len(candidates)), key=rank, reverse=True)
+        if not _asks_retaliation(query):
+            del ranked[DESCRIBED:]
         found: list[_Evidence] = []
-        for event in self._candidates(query):
+        for event in (candidates[position] for position in ranked):
             item = _Evidence(event, rest_unspecific=True)
             own = 0.0  # evidence from words held mostly by this event
             held = 0
@@ -403,16 +423,13 @@ class Matcher:
             )
             item.missing = missing / specific if specific else 0.0
             found.append(item)
-        strongest = [
-            max(column, default=0.0) for column in zip(*(i.by_word for i in found), strict=True)
-        ]
+        strongest = [max(column, default=0.0) for column in zip(*strengths, strict=True)]
         for item in found:
             item.held = frozenset(
                 position
                 for position, (own, top) in enumerate(zip(item.by_word, strongest, strict=True))
                 if own > 0 and own >= top / 2
             )
-        found.sort(key=lambda item: item.evidence * (1 - item.missing / 2), reverse=True)
         for item in found[:NAME_CHECKS]:
             if not item.named:
                 item.named = self._names_event(item.event, matched)
@@ -432,10 +449,32 @@ class Matcher:
             self._dates(item, query, leading)
         return leading
 
+    def _strengths(self, query: Query, events: list[IndexedEvent]) -> list[list[float]]:
+        """Each event's evidence from each word of the question, as `_measure` works it out:
+        similarity × weight × share of the strongest term of the word it holds, or 0."""
+        postings = self._index.postings
+        units = [
+            [(term, similarity, postings[term]) for term, similarity in unit.matches]
+            for unit in query.units
+        ]
+        strengths = []
+        for event in events:
+            event_id = event.id
+            by_word = []
+            for terms in units:
+                best = 0.0
+                for term, similarity, posting in terms:
+                    if event_id in posting:
+                        weight, share, _ = self._weight(term, event_id)
+                        best = max(best, similarity * weight * share)
+                by_word.append(best)
+            strengths.append(by_word)
+        return strengths
+
     def _related(self, query: Query, leading: list[_Evidence], found: list[_Evidence]) -> None:
         """A question about the retaliation for an event it names is about the event
         presented as that retaliation: its evidence is the named event's."""
-        if not any(term == "#retaliation" for unit in query.units for term, _ in unit.matches):
+        if not _asks_retaliation(query):
             return
         named = {item.event.document.slug: item for item in found if item.named}
         for item in found:
@@ -553,6 +592,10 @@ def _within_edits(name: str, text: str, edits: int) -> bool:
         for end in range(start + len(name) - edits, start + len(name) + edits + 1)
         if end in ends
     )
+
+
+def _asks_retaliation(query: Query) -> bool:
+    return any(term == "#retaliation" for unit in query.units for term, _ in unit.matches)
 
 
 def _all_concepts(unit: Unit) -> bool:
