@@ -9,10 +9,12 @@ from rapidfuzz.distance import OSA
 # Fewer shared trigrams than this is no resemblance worth checking, whatever the bound says.
 MIN_SHARED_TRIGRAMS = 2
 # Up to this many trigram postings in all, they are counted in plain Python: importing numpy
-# would cost a cold `claimbot ask` more than the counting (a tenth of a second or more). Past
-# it plain Python costs about a microsecond a posting, numpy a fortieth of that: a misspelt
-# word among a million aliases (30,000 postings) took 20-40 ms counted in plain Python.
-PLAIN_COUNT = 2_000
+# would cost a cold `claimbot ask` more than the counting (a tenth of a second or more; the
+# project's own events need at most about 250). Past it plain Python costs about half a
+# microsecond a posting, numpy a tenth of a millisecond for a lookup and little more per
+# posting: a misspelt word among a million aliases (30,000 postings) took 20-40 ms counted
+# in plain Python, and at 2,000 postings plain Python took three times numpy's time.
+PLAIN_COUNT = 400
 # Bytes per key in the typo index's packed copy: all but a few keys in a thousand are shorter.
 PACKED = 24
 
