@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import json
 import random
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from bot.matching import (
 )
 from bot.matching.dates import DateMention, DateWindow, find_dates
 from bot.matching.decision import FEATURES, Levels, Ranking, Scored, choose
-from bot.matching.text import STOPWORDS, clean, word_key, words
+from bot.matching.text import STOPWORDS, clean, fold, word_key, words
 from db.seed import load_seed
 from tests.matching_documents import event_documents_from_dataset, strike_at
 
@@ -92,6 +93,16 @@ def test_normalise_keeps_words_joined_by_apostrophes_and_figures_whole() -> None
 def test_spellings_and_case_forms_of_one_town_share_a_key(spelling: str) -> None:
     (word,) = clean(spelling).split()
     assert word_key(word) == word_key("makiivka")
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(word=st.text(alphabet="aeijyoukhstzcg", max_size=14))
+def test_a_run_of_front_vowels_folds_like_one_i(word: str) -> None:
+    """Makeevka and Makiivka are one key because a run of e, i, y and j is one "i" and a
+    doubled letter one letter, whatever else the word holds."""
+    folded = fold(word)
+    assert folded == fold(re.sub(r"[eiyj]+", "i", word))
+    assert not re.search(r"[eyj]|(.)\1", folded)
 
 
 def test_different_towns_keep_different_keys() -> None:

@@ -32,6 +32,10 @@ def cleaned_units(cleaned: str, concepts: bool) -> list[tuple[str, ...]]:
     keys = [word_key(word) for word in dateless_words(cleaned) if word not in STOPWORDS]
     if not concepts:
         return [(key,) for key in keys]
+    if PHRASE_HEADS.isdisjoint(keys):
+        # No fixed expression starts here: each word is its own unit (`concepts_at`), and a
+        # build reads millions of them.
+        return [LEXICON.get(key, (key,)) for key in keys]
     found: list[tuple[str, ...]] = []
     index = 0
     while index < len(keys):
