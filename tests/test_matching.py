@@ -431,6 +431,34 @@ def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], wor
         assert (index.near(word, 2), index.within(word, 1), index.within(word, 2)) == plain
 
 
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(
+    keys=st.lists(
+        st.text(alphabet=KEY_LETTERS, min_size=1, max_size=10)
+        | st.text(alphabet=KEY_LETTERS, min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
+        max_size=60,
+    ),
+    words=st.lists(st.text(alphabet=KEY_LETTERS, min_size=3, max_size=12), max_size=5),
+)
+def test_keys_added_at_once_are_found_as_if_added_one_by_one(
+    keys: list[str], words: list[str]
+) -> None:
+    """A rebuild adds its new words to the typo index at once, with numpy: misspelt words
+    must then find the same keys, in the same order, as in an index that added each."""
+    one_by_one, at_once = typos.FuzzyIndex(), typos.FuzzyIndex()
+    for key in keys[:3]:
+        one_by_one.add(key)
+        at_once.add(key)
+    for key in keys[3:]:
+        one_by_one.add(key)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(typos, "BULK", 1)
+        at_once.extend(keys[3:])
+    for word in [*words, *keys[:5]]:
+        assert at_once.near(word, 2) == one_by_one.near(word, 2)
+        assert at_once.within(word, 1) == one_by_one.within(word, 1)
+
+
 @pytest.fixture(scope="module")
 def towns() -> Matcher:
     built = Matcher()

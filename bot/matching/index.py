@@ -5,8 +5,9 @@ name aliases > title and keywords > summary > region and claims). Postings map a
 events holding it; `upsert` and `remove` touch one event's postings without a rebuild.
 """
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from bot.matching.dates import DateWindow, find_dates, window_from_mentions, window_of_months
@@ -145,10 +146,22 @@ class Index:
     # how many events do: another spelling of the same town in a question resolves to them.
     places: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)
     next_id: int = 0
+    # Words new to the typo index while `filling`, added to it at the end all at once.
+    waiting: list[str] | None = None
 
     def __post_init__(self) -> None:
-        for key in LEXICON:
-            self.fuzzy.add(key)
+        self.fuzzy.extend(LEXICON)
+
+    @contextlib.contextmanager
+    def filling(self) -> Iterator[None]:
+        """Upserts within it add their new words to the typo index at its end, all at once
+        (`FuzzyIndex.extend`): for a rebuild, whose index answers nothing before."""
+        self.waiting = []
+        try:
+            yield
+        finally:
+            waiting, self.waiting = self.waiting, None
+            self.fuzzy.extend(waiting)
 
     def total_up(self) -> None:
         for term, posting in self.postings.items():
@@ -170,7 +183,7 @@ class Index:
             for place_id in self.gazetteer.places.get(keys, ()):
                 counts = self.places.setdefault(place_id, {})
                 counts[keys] = counts.get(keys, 0) + 1
-        postings, totals, fuzzy = self.postings, self.totals, self.fuzzy
+        postings, totals, fuzzy, waiting = self.postings, self.totals, self.fuzzy, self.waiting
         for term, weight in weights.items():
             posting = postings.get(term)
             if posting is None:
@@ -178,7 +191,10 @@ class Index:
                 # Only a term new to the postings can be new to the typo index (whose keys
                 # stay when their events go): most of an event's terms are not looked up.
                 if not is_concept(term) and not is_number(term):
-                    fuzzy.add(term)
+                    if waiting is None:
+                        fuzzy.add(term)
+                    else:
+                        waiting.append(term)
             else:
                 posting[event.id] = weight
                 if term in totals:

@@ -165,9 +165,10 @@ class Matcher:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for document in documents:
-                if not _indexed(index, document):
-                    failed.append(document.slug)
+            with index.filling():
+                for document in documents:
+                    if not _indexed(index, document):
+                        failed.append(document.slug)
             index.total_up()
         finally:
             if collecting:

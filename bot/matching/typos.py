@@ -2,6 +2,7 @@
 
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -17,6 +18,12 @@ MIN_SHARED_TRIGRAMS = 2
 PLAIN_COUNT = 400
 # Bytes per key in the typo index's packed copy: all but a few keys in a thousand are shorter.
 PACKED = 24
+# From this many new keys at once (a rebuild), `extend` adds them with numpy.
+BULK = 5_000
+
+
+def _packable(key: str) -> bool:
+    return key.isascii() and len(key) <= PACKED and "\0" not in key
 
 
 def max_edits(length: int) -> int:
@@ -124,14 +131,72 @@ class FuzzyIndex:
         self._keys.append(key)
         self._lengths.append(min(len(key), 255))
         self._masks.append(letter_mask(key))
-        packable = key.isascii() and len(key) <= PACKED and "\0" not in key
-        self._packed += key.encode().ljust(PACKED, b"\0") if packable else bytes(PACKED)
+        self._packed += key.encode().ljust(PACKED, b"\0") if _packable(key) else bytes(PACKED)
         for gram in self._trigrams(key):
             posting = self._grams.get(gram)
             if posting is None:
                 self._grams[gram] = array("i", (key_id,))
             else:
                 posting.append(key_id)
+
+    def extend(self, keys: Iterable[str]) -> None:
+        """`add` each key; many at once (a rebuild's) with numpy, in a fifth of the time."""
+        fresh = [key for key in dict.fromkeys(keys) if key not in self._ids]
+        if len(fresh) < BULK:
+            for key in fresh:
+                self.add(key)
+            return
+        import numpy as np  # only large indexes need it (BULK)
+
+        first = len(self._keys)
+        for key_id, key in enumerate(fresh, first):
+            self._ids[key] = key_id
+        self._keys += fresh
+        self._lengths.extend(min(len(key), 255) for key in fresh)
+        packable = np.array([_packable(key) for key in fresh])
+        packed = b"".join(
+            key.encode().ljust(PACKED, b"\0") if fits else bytes(PACKED)
+            for key, fits in zip(fresh, packable.tolist(), strict=True)
+        )
+        self._packed += packed
+        rows = np.frombuffer(packed, dtype=np.uint8).reshape(len(fresh), PACKED)
+        # letter_mask of each packed key: a bit for each byte but the padding.
+        masks = np.zeros(len(fresh), dtype=np.uint64)
+        for column in rows.T:
+            bits = np.left_shift(np.uint64(1), (column & 63).astype(np.uint64))
+            masks |= np.where(column != 0, bits, np.uint64(0))
+        others = np.flatnonzero(~packable).tolist()
+        for position in others:
+            masks[position] = letter_mask(fresh[position])
+        self._masks.frombytes(masks.tobytes())
+        # Trigrams of packed keys as three bytes in an int, from "^key$" padded with NULs:
+        # a key of n letters has n, the first n of its row.
+        lengths = np.array([len(key) for key in fresh]) * packable
+        padded = np.zeros((len(fresh), PACKED + 2), dtype=np.int32)
+        padded[:, 0] = ord("^")
+        padded[:, 1:-1] = rows
+        padded[np.arange(len(fresh)), lengths + 1] = ord("$")
+        grams = padded[:, :-2] << 16 | padded[:, 1:-1] << 8 | padded[:, 2:]
+        held = np.arange(PACKED) < lengths[:, None]
+        key_ids = np.broadcast_to(np.arange(first, first + len(fresh))[:, None], grams.shape)
+        # Each trigram of a key once, and in each posting the keys in order, as `add` has it.
+        pairs = np.unique(grams[held].astype(np.int64) << 32 | key_ids[held])
+        codes, ids = pairs >> 32, (pairs & 0xFFFFFFFF).astype(np.int32)
+        starts = np.flatnonzero(np.diff(codes, prepend=-1))
+        # (Split, no ids still make one empty chunk, for no code: zip stops at the codes.)
+        chunks = {
+            chr(code >> 16) + chr(code >> 8 & 255) + chr(code & 255): chunk
+            for code, chunk in zip(codes[starts].tolist(), np.split(ids, starts[1:]), strict=False)
+        }
+        for position in others:
+            for gram in self._trigrams(fresh[position]):
+                found = chunks.get(gram, np.empty(0, dtype=np.int32))
+                chunks[gram] = np.sort(np.append(found, np.int32(first + position)))
+        for gram, chunk in chunks.items():
+            posting = self._grams.get(gram)
+            if posting is None:
+                posting = self._grams[gram] = array("i")
+            posting.frombytes(chunk.tobytes())
 
     def _found(self, key: str, reach: int) -> list[tuple[str, int]]:
         """The keys within `reach` edits of `key` (optimal string alignment), with their
