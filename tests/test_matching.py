@@ -452,7 +452,7 @@ def test_keys_added_at_once_are_found_as_if_added_one_by_one(
     for key in keys[3:]:
         one_by_one.add(key)
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(typos, "BULK", 1)
+        patched.setattr(typos, "BULK", 3)
         at_once.extend(keys[3:])
     for word in [*words, *keys[:5]]:
         assert at_once.near(word, 2) == one_by_one.near(word, 2)

@@ -18,7 +18,8 @@ MIN_SHARED_TRIGRAMS = 2
 PLAIN_COUNT = 400
 # Bytes per key in the typo index's packed copy: all but a few keys in a thousand are shorter.
 PACKED = 24
-# From this many new keys at once (a rebuild), `extend` adds them with numpy.
+# From this many new keys at once (a rebuild), `extend` adds them with numpy, this many at
+# a time.
 BULK = 5_000
 
 
@@ -146,6 +147,13 @@ class FuzzyIndex:
             for key in fresh:
                 self.add(key)
             return
+        # In slices: numpy's temporaries for all of a million aliases' keys at once took 150
+        # MB that the process kept after freeing them.
+        for start in range(0, len(fresh), BULK):
+            self._add_many(fresh[start : start + BULK])
+
+    def _add_many(self, fresh: list[str]) -> None:
+        """`add` these keys, none of them indexed yet, with numpy."""
         import numpy as np  # only large indexes need it (BULK)
 
         first = len(self._keys)
