@@ -454,22 +454,21 @@ class Matcher:
         """Each event's evidence from each word of the question, as `_measure` works it out:
         similarity × weight × share of the strongest term of the word it holds, or 0."""
         postings = self._index.postings
-        units = [
-            [(term, similarity, postings[term]) for term, similarity in unit.matches]
-            for unit in query.units
-        ]
-        strengths = []
-        for event in events:
-            event_id = event.id
-            by_word = []
-            for terms in units:
-                best = 0.0
-                for term, similarity, posting in terms:
-                    if event_id in posting:
-                        weight, share, _ = self._weight(term, event_id)
-                        best = max(best, similarity * weight * share)
-                by_word.append(best)
-            strengths.append(by_word)
+        position_of = {event.id: position for position, event in enumerate(events)}
+        strengths = [[0.0] * len(query.units) for _ in events]
+        for word, unit in enumerate(query.units):
+            for term, similarity in unit.matches:
+                posting = postings[term]
+                # From the smaller side: most terms of a misspelt or rare word are held by a
+                # few events, and the words every event holds by all the candidates.
+                if len(posting) < len(events):
+                    held = [event_id for event_id in posting if event_id in position_of]
+                else:
+                    held = [event.id for event in events if event.id in posting]
+                for event_id in held:
+                    weight, share, _ = self._weight(term, event_id)
+                    row = strengths[position_of[event_id]]
+                    row[word] = max(row[word], similarity * weight * share)
         return strengths
 
     def _related(self, query: Query, leading: list[_Evidence], found: list[_Evidence]) -> None:
