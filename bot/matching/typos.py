@@ -60,9 +60,11 @@ class FuzzyIndex:
         self._lengths = array("B")
         self._masks = array("Q")  # letter_mask of each key
         # Each key again as PACKED bytes, NUL-padded (all NULs for a key that is not short
-        # ASCII): a large index verifies its candidates from these rows. Reading thousands of
-        # keys scattered over the heap as Python strings cost three times the edit distances.
+        # ASCII, one of `_unpacked`): a large index verifies its candidates from these rows.
+        # Reading thousands of keys scattered over the heap as Python strings cost three times
+        # the edit distances.
         self._packed = bytearray()
+        self._unpacked: list[int] = []
         self._grams: dict[str, array[int]] = {}
 
     @staticmethod
@@ -86,41 +88,40 @@ class FuzzyIndex:
         run = shared - 1
         ids = ids[run:][ids[run:] == ids[: max(len(ids) - run, 0)]]
         ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))] if len(ids) else ids
-        lengths = np.frombuffer(self._lengths, dtype=np.uint8)
-        ids = ids[np.abs(lengths[ids].astype(np.int16) - len(key)) <= limit]
         # Each letter one word holds and the other lacks (a bit of one mask and not the
         # other's) takes an edit of its own: a substitution or deletion on one side, a
         # substitution or insertion on the other.
+        lengths = np.frombuffer(self._lengths, dtype=np.uint8)[ids].astype(np.int16)
         masks = np.frombuffer(self._masks, dtype=np.uint64)[ids]
         mask = np.uint64(letter_mask(key))
         ids = ids[
-            (np.bitwise_count(masks & ~mask) <= limit) & (np.bitwise_count(mask & ~masks) <= limit)
+            (np.abs(lengths - len(key)) <= limit)
+            & (np.bitwise_count(masks & ~mask) <= limit)
+            & (np.bitwise_count(mask & ~masks) <= limit)
         ]
-        distances = np.full(len(ids), limit + 1, dtype=np.int32)
-        packed = np.frombuffer(self._packed, dtype=f"S{PACKED}")
-        rows = packed[ids]
-        short = rows != b""
-        if key.isascii() and len(key) <= PACKED and short.any():
+        keys = self._keys
+        packed = ids
+        if not _packable(key):
+            packed = ids[:0]
+        elif self._unpacked:
+            packed = ids[~np.isin(ids, self._unpacked)]
+        found = [
+            (distance, key_id)
+            for key_id in (np.setdiff1d(ids, packed).tolist() if len(packed) < len(ids) else ())
+            if (distance := OSA.distance(key, keys[key_id], score_cutoff=limit)) <= limit
+        ]
+        if len(packed):
             # On bytes: the same distances as on the strings, for ASCII keys.
-            distances[short] = process.cdist(
+            distances = process.cdist(
                 [key.encode()],
-                rows[short].tolist(),
+                np.frombuffer(self._packed, dtype=f"S{PACKED}")[packed].tolist(),
                 scorer=OSA.distance,
                 score_cutoff=limit,
                 dtype=np.int32,
             )[0]
-            rest = np.flatnonzero(~short)
-        else:
-            rest = np.arange(len(ids))
-        keys = self._keys
-        for position in rest.tolist():
-            distances[position] = OSA.distance(key, keys[ids[position]], score_cutoff=limit)
-        within = np.flatnonzero(distances <= limit)
-        order = within[np.argsort(distances[within], kind="stable")]
-        return [
-            (keys[key_id], distance)
-            for key_id, distance in zip(ids[order].tolist(), distances[order].tolist(), strict=True)
-        ]
+            hits = np.flatnonzero(distances <= limit)
+            found += zip(distances[hits].tolist(), packed[hits].tolist(), strict=True)
+        return [(keys[key_id], distance) for distance, key_id in sorted(found)]
 
     def __contains__(self, key: str) -> bool:
         return key in self._ids
@@ -132,7 +133,11 @@ class FuzzyIndex:
         self._keys.append(key)
         self._lengths.append(min(len(key), 255))
         self._masks.append(letter_mask(key))
-        self._packed += key.encode().ljust(PACKED, b"\0") if _packable(key) else bytes(PACKED)
+        if _packable(key):
+            self._packed += key.encode().ljust(PACKED, b"\0")
+        else:
+            self._packed += bytes(PACKED)
+            self._unpacked.append(key_id)
         for gram in self._trigrams(key):
             posting = self._grams.get(gram)
             if posting is None:
@@ -174,6 +179,7 @@ class FuzzyIndex:
             bits = np.left_shift(np.uint64(1), (column & 63).astype(np.uint64))
             masks |= np.where(column != 0, bits, np.uint64(0))
         others = np.flatnonzero(~packable).tolist()
+        self._unpacked += (first + position for position in others)
         for position in others:
             masks[position] = letter_mask(fresh[position])
         self._masks.frombytes(masks.tobytes())
