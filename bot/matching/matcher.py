@@ -310,21 +310,21 @@ class Matcher:
     def _weight(self, term: str, event_id: int) -> tuple[float, float, int]:
         """(effective weight 0..1, share of the term's weight, field weight) of a term in one
         event."""
-        index = self._index
-        weight = index.postings[term].get(event_id)
-        if weight is None:
+        field = self._index.postings[term].get(event_id)
+        if field is None:
             return 0.0, 0.0, 0
-        field = weight
+        return *_weighed(field, *self._total(term)), field
+
+    def _total(self, term: str) -> tuple[int, bool]:
+        """The term's weight over all events, and whether it names some event."""
+        index = self._index
         totals = index.totals.get(term)
         if totals is None:
             totals = index.totals[term] = Totals.of(index.postings[term].values())
-        total = totals.name_total + totals.other_total
         # A place that names some event is only a reference in the others' texts.
         if totals.name_count and not is_concept(term):
-            total = totals.name_total + REFERENCE * totals.other_count
-            if weight < NAME_LEVEL:
-                weight = REFERENCE
-        return weight / 100, weight / total, field
+            return totals.name_total + REFERENCE * totals.other_count, True
+        return totals.name_total + totals.other_total, False
 
     def _measure(self, query: Query) -> list[_Evidence]:
         index = self._index
@@ -465,8 +465,10 @@ class Matcher:
                     held = [event_id for event_id in posting if event_id in position_of]
                 else:
                     held = [event.id for event in events if event.id in posting]
+                if held:
+                    total = self._total(term)
                 for event_id in held:
-                    weight, share, _ = self._weight(term, event_id)
+                    weight, share = _weighed(posting[event_id], *total)
                     row = strengths[position_of[event_id]]
                     row[word] = max(row[word], similarity * weight * share)
         return strengths
@@ -592,6 +594,13 @@ def _within_edits(name: str, text: str, edits: int) -> bool:
         for end in range(start + len(name) - edits, start + len(name) + edits + 1)
         if end in ends
     )
+
+
+def _weighed(field: int, total: int, referenced: bool) -> tuple[float, float]:
+    """(effective weight 0..1, share of the term's weight) of a term in an event's `field`,
+    `total` and `referenced` being `Matcher._total` of the term."""
+    weight = REFERENCE if referenced and field < NAME_LEVEL else field
+    return weight / 100, weight / total
 
 
 def _asks_retaliation(query: Query) -> bool:
