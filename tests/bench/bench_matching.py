@@ -18,6 +18,8 @@ strong one, `process.extract` with `token_set_ratio` over aliases normalised onc
 (a scan always has a best alias: its top-1 is that alias' event, and "found" counts the right
 event among its best three, as many as the matcher offers). Each size runs in a child process
 so that its RSS is its own. The last line holds the figures for the largest size as key=value pairs.
+With --baseline it also prints how many queries got another outcome, other events or other
+scores from the baseline's matcher: a change meant to keep behaviour must print 0.
 """
 
 import argparse
@@ -36,6 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BASELINE_CODE = "CLAIMBOT_BENCH_BASELINE"
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,7 +214,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run_size(corpus: Path, scans: bool = True) -> dict[str, float]:
+def run_size(corpus: Path, scans: bool = True) -> dict[str, Any]:
     """Measure one corpus; run in a fresh process so that RSS is the matcher's and corpus'."""
     with corpus.open("rb") as file:
         documents, flat, queries = pickle.load(file)
@@ -230,12 +233,14 @@ def run_size(corpus: Path, scans: bool = True) -> dict[str, float]:
     for query in queries[:20]:  # warm caches as a running bot has them
         matcher.match(query.text)
     latencies, cpu, right, found, wrong = [], [], [], [], 0
+    outcomes = []
     for query in queries:
         started, cpu_started = time.perf_counter(), time.thread_time()
         result = matcher.match(query.text)
         latencies.append((time.perf_counter() - started) * 1000)
         cpu.append((time.thread_time() - cpu_started) * 1000)
         slugs = [candidate.slug for candidate in result.candidates]
+        outcomes.append([result.outcome.value, [[c.slug, c.score] for c in result.candidates]])
         answered = result.outcome == Decision.ANSWER
         right.append(answered and slugs[0] == query.slug)
         found.append(query.slug in slugs and result.outcome != Decision.NO_MATCH)
@@ -261,6 +266,7 @@ def run_size(corpus: Path, scans: bool = True) -> dict[str, float]:
         "top1": sum(right) / len(queries),
         "found": sum(found) / len(queries),
         "wrong_answers": wrong,
+        "outcomes": outcomes,
     }
     if not scans:
         return matcher_figures
@@ -335,18 +341,20 @@ def scan(queries: list[Query], best_events: Callable[[str], list[str]]) -> Scan:
     return result
 
 
-def measure(corpus: Path, baseline: Path | None = None) -> dict[str, float]:
+def measure(corpus: Path, baseline: Path | None = None) -> dict[str, Any]:
     """Run one size in a child process: this checkout's matcher with the full scans, or the
     baseline's matcher alone."""
     command = [sys.executable, __file__, "--corpus", str(corpus)]
-    environment = dict(os.environ)
+    # Events of equal evidence are ranked in the order of a set of words: with one hash seed
+    # both checkouts rank them alike, and their outcomes compare one for one.
+    environment = dict(os.environ, PYTHONHASHSEED="0")
     if baseline is not None:
         command.append("--no-scans")
         environment[BASELINE_CODE] = str(baseline.resolve())
     child = subprocess.run(command, capture_output=True, text=True, check=True, env=environment)
     for line in child.stderr.splitlines():
         print(f"  wrong answer ({'baseline' if baseline else 'this code'}): {line}")
-    result: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -413,6 +421,11 @@ def main() -> int:
                 f"{r['build_s'] / base['build_s']:.2f} (CPU "
                 f"{r['build_cpu_s'] / base['build_cpu_s']:.2f}), RSS "
                 f"{r['rss_mb'] / base['rss_mb']:.2f}"
+            )
+            differ = sum(a != b for a, b in zip(r["outcomes"], base["outcomes"], strict=True))
+            print(
+                f"  outcomes, events and scores of the {r['queries']} queries: {differ} differ "
+                "from the baseline's"
             )
     r = results[-1]
     print(
