@@ -406,15 +406,16 @@ def test_letters_never_rule_out_a_key_within_reach(word: str, other: str) -> Non
 # "!" and "a" share a bit of the letter mask (code points 33 and 97, modulo 64); keys over
 # typos.PACKED letters or with a Cyrillic letter are verified as strings, the rest as bytes.
 KEY_LETTERS = "abcdeyz!Ж"
+TYPO_KEYS = st.lists(
+    st.text(alphabet=KEY_LETTERS, min_size=1, max_size=12)
+    | st.text(alphabet=KEY_LETTERS, min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
+    max_size=60,
+)
 
 
 @settings(max_examples=150, derandomize=True, deadline=None)
 @given(
-    keys=st.lists(
-        st.text(alphabet=KEY_LETTERS, min_size=4, max_size=12)
-        | st.text(alphabet=KEY_LETTERS, min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
-        max_size=60,
-    ),
+    keys=TYPO_KEYS,
     word=st.text(alphabet=KEY_LETTERS, min_size=4, max_size=12)
     | st.text(alphabet="abcdeyz", min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
 )
@@ -433,11 +434,7 @@ def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], wor
 
 @settings(max_examples=100, derandomize=True, deadline=None)
 @given(
-    keys=st.lists(
-        st.text(alphabet=KEY_LETTERS, min_size=1, max_size=10)
-        | st.text(alphabet=KEY_LETTERS, min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
-        max_size=60,
-    ),
+    keys=TYPO_KEYS,
     words=st.lists(st.text(alphabet=KEY_LETTERS, min_size=3, max_size=12), max_size=5),
 )
 def test_keys_added_at_once_are_found_as_if_added_one_by_one(
