@@ -295,15 +295,19 @@ class Matcher:
             return list(index.events.values())
         # Rarer terms say more: rank by similarity × weight / events holding the term.
         ranked: dict[int, float] = {}
-        earlier = ranked.get
         for unit in query.units:
             for term, similarity in unit.matches:
                 posting = index.postings[term]
                 size = len(posting)
                 if size > CANDIDATE_DF:
                     continue
-                for event_id, weight in posting.items():
-                    ranked[event_id] = earlier(event_id, 0.0) + similarity * weight / size
+                # A term's events hold it with a few field weights: each event's score is
+                # looked up in C, not worked out in Python for each of up to a thousand.
+                score = {weight: similarity * weight / size for weight in set(posting.values())}
+                found = dict(zip(posting, map(score.__getitem__, posting.values()), strict=True))
+                for event_id in found.keys() & ranked.keys():
+                    found[event_id] += ranked[event_id]
+                ranked.update(found)  # in place for events ranked before, after them if new
         best = heapq.nlargest(MAX_CANDIDATES, ranked, key=ranked.__getitem__)
         return [index.by_id[event_id] for event_id in best]
 
