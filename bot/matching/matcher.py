@@ -463,12 +463,10 @@ class Matcher:
         for word, unit in enumerate(query.units):
             for term, similarity in unit.matches:
                 posting = postings[term]
-                # From the smaller side: most terms of a misspelt or rare word are held by a
-                # few events, and the words every event holds by all the candidates.
-                if len(posting) < len(events):
-                    held = [event_id for event_id in posting if event_id in position_of]
-                else:
-                    held = [event.id for event in events if event.id in posting]
+                # From the smaller side (a set intersection does that): most terms of a
+                # misspelt or rare word are held by a few events, the words every event holds
+                # by all the candidates.
+                held = position_of.keys() & posting.keys()
                 if held:
                     total = self._total(term)
                 for event_id in held:
