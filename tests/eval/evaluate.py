@@ -91,9 +91,14 @@ class Result:
 
     @property
     def needless_offer(self) -> bool:
-        """Buttons offered for a question about none of our events."""
+        """Buttons offered for a question about none of our events: as in `top1`, any kind
+        without an event but the two that expect an offer (another set may call its
+        negatives "chat" or "other_event")."""
+        row = self.row
         return (
-            self.row.event is None and self.row.kind == "negative" and (self.outcome == "ambiguous")
+            row.event is None
+            and row.kind not in ("ambiguous", "two_events")
+            and self.outcome == "ambiguous"
         )
 
     @property
