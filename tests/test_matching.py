@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
@@ -419,6 +419,10 @@ TYPO_KEYS = st.lists(
     word=st.text(alphabet=KEY_LETTERS, min_size=4, max_size=12)
     | st.text(alphabet="abcdeyz", min_size=typos.PACKED - 2, max_size=typos.PACKED + 3),
 )
+# Short ASCII words near keys measured as strings: one too long to pack, one with a Cyrillic
+# letter.
+@example(keys=["b" * typos.PACKED + "a", "abcdЖ", "abcd"], word="b" * typos.PACKED)
+@example(keys=["b" * typos.PACKED + "a", "abcdЖ", "abcd"], word="abcde")
 def test_typo_lookups_find_the_same_keys_counted_either_way(keys: list[str], word: str) -> None:
     """Small indexes count shared trigrams in plain Python (no numpy import on a cold start),
     large ones with numpy, rule keys out by their letters and measure the rest as packed
