@@ -6,7 +6,12 @@ import random
 
 import pytest
 
-from bot.matching import Alias, Decision, EventDocument, Matcher
+from bot.matching import Alias, Decision, EventDocument, Matcher, ranking
+from bot.matching import index as index_module
+from bot.matching.gazetteer import gazetteer
+from bot.matching.index import Index
+from bot.matching.question import QuestionReader
+from bot.matching.text import common_words
 
 SYLLABLES = (
     "ka", "ra", "vo", "li", "mi", "ne", "to", "sha", "dov", "ko",
@@ -108,3 +113,40 @@ def test_a_misspelling_read_as_another_spelling_of_a_town_is_no_sure_name(
     for question, slug in (("Measham", "e7"), ("Méasnes shelling", "e8")):
         result = towns.match(question)
         assert (result.outcome, result.candidates[0].slug) == (Decision.ANSWER, slug)
+
+
+def test_candidates_ranked_with_numpy_are_those_ranked_in_dicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large index ranks the candidates of common words with numpy, a small one in dicts:
+    the same events in the same order, equal ranks included (names of a few common words give
+    many), and still after events change."""
+    monkeypatch.setattr(index_module, "ARRAYED_DF", 8)  # arrays kept for most of these words
+    rng = random.Random(11)
+
+    def named(number: int) -> EventDocument:
+        words = rng.sample(SYLLABLES, rng.randint(1, 3))
+        return town(number, " ".join(word.capitalize() for word in words), "strike")
+
+    index = Index(gazetteer())
+    with index.filling():
+        for number in range(300):
+            index.upsert(named(number))
+    index.total_up()
+    reader = QuestionReader(index.gazetteer, common_words(), index)
+    questions = [" ".join(rng.sample(SYLLABLES, rng.randint(1, 4))) for _ in range(40)]
+
+    def ranked_both_ways() -> None:
+        for question in questions:
+            query = reader.read(question)
+            monkeypatch.setattr(ranking, "NUMPY_RANKING", 10**9)
+            in_dicts = ranking.candidates(index, query)
+            monkeypatch.setattr(ranking, "NUMPY_RANKING", 1)
+            assert ranking.candidates(index, query) == in_dicts
+
+    ranked_both_ways()
+    for number in range(0, 300, 3):
+        index.upsert(named(number))  # the same slug, other names
+    for number in range(1, 300, 7):
+        index.remove(f"e{number}")
+    ranked_both_ways()

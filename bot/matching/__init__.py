@@ -2,8 +2,8 @@
 
 Modules, one concern each: `text` (folding), `lexicon`, `dates`, `gazetteer`, `typos`,
 `terms`, `documents` (what the matcher knows of an event), `index`, `question` (reading a
-question), `matcher` (the evidence for each candidate event), `decision` (answer, offer or no
-match), `cache` (start-up cache).
+question), `ranking` (candidate events), `matcher` (the evidence for each candidate event),
+`decision` (answer, offer or no match), `cache` (start-up cache).
 """
 
 from bot.matching.decision import Candidate, Decision, MatchResult

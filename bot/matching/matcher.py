@@ -4,9 +4,9 @@
    and concept terms; a word that matches no indexed key, is no common word and no known other
    place is looked up within a few edits (`typos`). Places it names are read with the
    gazetteer, dates and relative dates with `dates`.
-2. Rare terms pick candidate events; for each, the evidence is measured piece by piece
-   (`decision.FEATURES`): a term contributes `similarity × weight × share`, where share is the
-   part of the term's total weight held by that event (a term all events share says little);
+2. Rare terms pick candidate events (`ranking`); for each, the evidence is measured piece by
+   piece (`decision.FEATURES`): a term contributes `similarity × weight × share`, where share is
+   the part of the term's total weight held by that event (a term all events share says little);
    what the event cannot explain in the question (words it lacks, another place, another
    date) counts against it whether or not the question also names it.
 3. `decision.decide` turns the evidence into answer / offer / no match with a model trained on
@@ -15,7 +15,6 @@
 
 import copy
 import gc
-import heapq
 import logging
 import math
 import pickle
@@ -26,11 +25,11 @@ from typing import IO
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from bot.matching import ranking
 from bot.matching.decision import MatchResult, Model, Scored, decide, load_model
 from bot.matching.documents import EventDocument
 from bot.matching.gazetteer import gazetteer
 from bot.matching.index import (
-    CANDIDATE_DF,
     CLAIM,
     KEYWORD,
     NAME,
@@ -69,7 +68,6 @@ SPECIFIC_SHARE = 0.2
 NAME_CHECKS = 4
 # Saturation of the evidence: R maps to 1 − e^(−R/τ); one exact place name ≈ 0.85.
 TAU = 0.8
-MAX_CANDIDATES = 60
 # Candidates whose evidence is described to the decision, best first.
 DESCRIBED = 5
 # Unexplained words counted up to this many: beyond it a long message is just long.
@@ -289,28 +287,6 @@ class Matcher:
     def _analyse(self, question: str) -> Query:
         return QuestionReader(self._gazetteer, self._common, self._index).read(question)
 
-    def _candidates(self, query: Query) -> list[IndexedEvent]:
-        index = self._index
-        if len(index.events) <= MAX_CANDIDATES:
-            return list(index.events.values())
-        # Rarer terms say more: rank by similarity × weight / events holding the term.
-        ranked: dict[int, float] = {}
-        for unit in query.units:
-            for term, similarity in unit.matches:
-                posting = index.postings[term]
-                size = len(posting)
-                if size > CANDIDATE_DF:
-                    continue
-                # A term's events hold it with a few field weights: each event's score is
-                # looked up in C, not worked out in Python for each of up to a thousand.
-                score = {weight: similarity * weight / size for weight in set(posting.values())}
-                found = dict(zip(posting, map(score.__getitem__, posting.values()), strict=True))
-                for event_id in found.keys() & ranked.keys():
-                    found[event_id] += ranked[event_id]
-                ranked.update(found)  # in place for events ranked before, after them if new
-        best = heapq.nlargest(MAX_CANDIDATES, ranked, key=ranked.__getitem__)
-        return [index.by_id[event_id] for event_id in best]
-
     def _weight(self, term: str, event_id: int) -> tuple[float, float, int]:
         """(effective weight 0..1, share of the term's weight, field weight) of a term in one
         event."""
@@ -341,7 +317,7 @@ class Matcher:
         specific_at = [self._specific(unit) for unit in query.units]
         specific = sum(specific_at)
         postings = index.postings
-        candidates = self._candidates(query)
+        candidates = ranking.candidates(index, query)
         strengths = self._strengths(query, candidates)
 
         def rank(position: int) -> float:
