@@ -195,7 +195,7 @@ def grid_costs(
     }
     ranked = np.array([bool(r.ranked) for r in rankings])
     best = np.array([r.ranked[0][0] if r.ranked else 0.0 for r in rankings])
-    runner_up = np.array([r.ranked[1][0] if len(r.ranked) > 1 else 0.0 for r in rankings])
+    runner_up = np.array([r.runner_up for r in rankings])
     in_scope = np.array([r.in_scope for r in rankings])
     costs: dict[tuple[float, ...], float] = {}
     for levels in itertools.product(ANSWER_GRID, SECOND_GRID, OFFER_GRID, SCOPE_GRID):
