@@ -68,8 +68,10 @@ translations: $(BIN)/claimbot
 translation-counts: $(TOOLS)
 	$(BIN)/python tests/bench/translation_counts.py
 
+# The project's question set, then the sets written apart from it (see README).
 eval: $(TOOLS)
-	$(BIN)/python tests/eval/evaluate.py
+	$(BIN)/python tests/eval/evaluate.py --questions tests/eval/fresh_s8.jsonl \
+		--questions tests/eval/negatives_s9.jsonl
 
 # Retrain the matcher's decision on the development questions (bot/matching/decision_model.json).
 train-matcher: $(TOOLS)

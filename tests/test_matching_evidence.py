@@ -3,7 +3,7 @@
 import pytest
 
 from bot.matching import Decision, Matcher
-from bot.matching.decision import FEATURES
+from bot.matching.decision import FEATURES, Levels, Ranking, choose
 from db.seed import load_seed
 from tests.matching_documents import event_documents_from_dataset, strike_at
 
@@ -98,6 +98,22 @@ def test_the_retaliation_named_after_its_cause_is_still_answered(seeded: Matcher
     result = seeded.match("Kramatorsk strike, the retaliation for Makiivka: how many died?")
     assert result.outcome == Decision.ANSWER
     assert result.best is not None and result.best.slug == "kramatorsk-strike"
+
+
+def test_the_event_named_as_the_cause_is_no_second_candidate(seeded: Matcher) -> None:
+    """ "The payback for Makiivka" names Makiivka only as what the strike asked for answered:
+    however likely the model rates it, it does not make that answer an offer."""
+    scored = {s.slug: s for s in seeded.evidence("payback for the Makiivka strike: any dead?")}
+    retaliation, cause = scored["kramatorsk-strike"], scored["makiivka-strike"]
+    assert cause.cause and not retaliation.cause
+    levels = Levels(answer=0.8, second=0.3, offer=0.3, answer_scope=0.9)
+    result = choose(Ranking(((0.99, retaliation), (0.5, cause)), in_scope=0.99), levels)
+    assert result.outcome == Decision.ANSWER
+    assert result.best is not None and result.best.slug == "kramatorsk-strike"
+    # Another event as likely still makes it an offer.
+    other = scored["new-year-missile-strikes"]
+    offered = choose(Ranking(((0.99, retaliation), (0.5, other)), in_scope=0.99), levels)
+    assert offered.outcome == Decision.AMBIGUOUS
 
 
 def test_a_claimant_of_another_event_beside_an_events_name_is_an_offer(seeded: Matcher) -> None:

@@ -6,12 +6,14 @@ Each candidate event is described by separate pieces of evidence (`FEATURES`, wo
 question is about. Its weights, and the probability levels the decision uses, were
 chosen by that script and are read from `decision_model.json` beside this module:
 
-* answer when the best event reaches `answer`, no other one reaches `second`, the question
-  is about one of our events at all (the second regression, below) with probability
-  `answer_scope`, the question does not name the event only by a misspelling about as near
-  to another event's name (among a million names, "Kkrala" is Kakrala or Krania), and it
-  names no other event: by its name, by a word only that event holds (a claimant, a
-  figure) and this one cannot explain, or by a figure other events hold and this one lacks;
+* answer when the best event reaches `answer`, no other one reaches `second` (the event a
+  question names as the cause of the one it asks for, "the retaliation for Makiivka", is no
+  other one), the question is about one of our events at all (the second regression,
+  below) with probability `answer_scope`, the question does not name the event only by a
+  misspelling about as near to another event's name (among a million names, "Kkrala" is
+  Kakrala or Krania), and it names no other event: by its name, by a word only that event
+  holds (a claimant, a figure) and this one cannot explain, or by a figure other events hold
+  and this one lacks;
 * otherwise offer (at most three buttons and "None of these") the likeliest events, when a
   second regression, on the leading candidate's evidence, says the question is about one of
   our events at all with probability `offer` (a vague question fits several, none well);
@@ -201,6 +203,9 @@ class Scored:
     # hold and this one lacks), and does not ask for the one linked to it: it is about both,
     # and which one is a coin toss.
     another_named: bool
+    # The question names it only as the cause of the event it asks for ("the retaliation for
+    # Makiivka"): it is no second candidate beside that event.
+    cause: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,11 @@ class Ranking:
 
     ranked: tuple[tuple[float, Scored], ...]
     in_scope: float
+
+    @property
+    def runner_up(self) -> float:
+        """The probability of the likeliest other event the question may be about."""
+        return next((p for p, s in self.ranked[1:] if not s.cause), 0.0)
 
 
 @dataclass(frozen=True)
@@ -238,10 +248,9 @@ def choose(ranking: Ranking, levels: Levels) -> MatchResult:
     if not ranked:
         return MatchResult(Decision.NO_MATCH, ())
     best = ranked[0][0]
-    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
     if (
         best >= levels.answer
-        and runner_up < levels.second
+        and ranking.runner_up < levels.second
         and ranking.in_scope >= levels.answer_scope
         and not ranked[0][1].misspelt_name
         and not ranked[0][1].another_named

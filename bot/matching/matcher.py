@@ -99,6 +99,7 @@ class _Evidence:
     date_unknown: bool = False
     foreign_place: bool = False
     related: bool = False
+    cause: bool = False  # the question names it as the cause of the related event it asks for
     verbatim: bool = False
     place_named: bool = False  # a name of the event's place or of the event, not only words
     # Share of the question's words that are domain words (concepts) this event lacks:
@@ -282,6 +283,7 @@ class Matcher:
                 or foreign_figure
                 or any(o.place_named and not _vetoed(o) for o in found if o is not item)
             ),
+            item.cause,
         )
 
     def _analyse(self, question: str) -> Query:
@@ -462,6 +464,7 @@ class Matcher:
                 cause = named.get(slug)
                 if relation == RETALIATION and cause is not None and cause is not item:
                     item.related = True
+                    cause.cause = True
                     item.evidence = max(item.evidence, cause.evidence)
                     if item not in leading:
                         leading.insert(0, item)

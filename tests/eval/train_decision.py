@@ -17,7 +17,11 @@ exits 1 when the committed file differs.
 
 `--out-of-fold` judges the method without the held-out part: each fifth of the development
 questions is decided by the whole training (weights and levels) run on the other four fifths,
-and the figures are printed (about a minute).
+and the figures are printed (about a minute). `--out-of-fold --misses` also lists each question
+about an event that was not answered with it, with what stopped the answer (its probability
+under the answer level, the question's under the scope level, a runner-up, another event named),
+and the questions about no event that models fit without them rate above the answer level:
+those set the levels.
 """
 
 import argparse
@@ -25,6 +29,7 @@ import itertools
 import json
 import statistics
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,7 +200,7 @@ def grid_costs(
     }
     ranked = np.array([bool(r.ranked) for r in rankings])
     best = np.array([r.ranked[0][0] if r.ranked else 0.0 for r in rankings])
-    runner_up = np.array([r.ranked[1][0] if len(r.ranked) > 1 else 0.0 for r in rankings])
+    runner_up = np.array([r.runner_up for r in rankings])
     in_scope = np.array([r.in_scope for r in rankings])
     costs: dict[tuple[float, ...], float] = {}
     for levels in itertools.product(ANSWER_GRID, SECOND_GRID, OFFER_GRID, SCOPE_GRID):
@@ -249,25 +254,69 @@ def train(questions: list[Question]) -> tuple[Model, float, float]:
     return Model(event, scope, levels), best, costs[(answer, second, offer, answer_scope)]
 
 
-def out_of_fold(questions: list[Question]) -> None:
+def out_of_fold(questions: list[Question], misses: bool = False) -> None:
     """Decide each development question by the whole training (weights and levels) run on the
     other four fifths of them, and print the figures: what the method gives on questions it
     was not trained on, without looking at the held-out part. The same fold models are also
     judged at the levels training on the whole part chooses, which tells the weights' part
-    from the levels'."""
+    from the levels'. With `misses`, each question about an event that was not answered with
+    it is listed with what stopped the answer, and those causes are counted."""
     whole = train(questions)[0].levels
     own: list[tuple[Question, MatchResult]] = []
     at_whole: list[tuple[Question, MatchResult]] = []
+    stopped: list[tuple[Question, list[str]]] = []
     for fold in range(FOLDS):
         rest = [q for i, q in enumerate(questions) if i % FOLDS != fold]
         model, _, _ = train(rest)
         print(f"fold {fold + 1}: levels {model.levels}")
         for q in questions[fold::FOLDS]:
             ranking = rank(q.candidates, model)
-            own.append((q, choose(ranking, model.levels)))
+            result = choose(ranking, model.levels)
+            own.append((q, result))
             at_whole.append((q, choose(ranking, whole)))
+            answered = result.outcome == Decision.ANSWER and result.candidates[0].slug == q.event
+            if q.event is not None and not answered:
+                stopped.append((q, _causes(q, ranking, model.levels)))
     _print_figures("out of fold on the development part", own)
     _print_figures(f"the same fold models at the whole part's levels ({whole})", at_whole)
+    if misses:
+        print(f"not answered out of fold: {len(stopped)}")
+        for q, causes in stopped:
+            print(f"  [{q.kind}] {q.text[:90]!r} ({q.event}): {'; '.join(causes)}")
+        counted = Counter(cause.split(" ")[0] for _, causes in stopped for cause in causes)
+        print("  causes: " + ", ".join(f"{cause} {n}" for cause, n in counted.most_common()))
+        # The levels must stay above these: a negative answered costs as much as 50 questions
+        # offered instead of answered.
+        print(f"questions about no event rated at least {whole.answer} by models fit without them:")
+        for q, ranking in zip(questions, cross_fitted(questions), strict=True):
+            if q.event is None and ranking.ranked and ranking.ranked[0][0] >= whole.answer:
+                best, scored = ranking.ranked[0]
+                print(
+                    f"  {best:.3f} (in scope {ranking.in_scope:.2f}) {scored.slug}: "
+                    f"[{q.kind}] {q.text[:80]!r}"
+                )
+
+
+def _causes(q: Question, ranking: Ranking, levels: Levels) -> list[str]:
+    """What kept `choose` from answering the question with its event, each cause named by its
+    first word."""
+    if not ranking.ranked:
+        return ["no-candidate (every candidate ruled out, or none)"]
+    best, scored = ranking.ranked[0]
+    causes = []
+    if scored.slug != q.event:
+        causes.append(f"ranked-first {scored.slug}")
+    if best < levels.answer:
+        causes.append(f"probability {best:.2f} < {levels.answer}")
+    if ranking.runner_up >= levels.second:
+        causes.append(f"runner-up {ranking.runner_up:.2f} >= {levels.second}")
+    if ranking.in_scope < levels.answer_scope:
+        causes.append(f"scope {ranking.in_scope:.2f} < {levels.answer_scope}")
+    if scored.misspelt_name:
+        causes.append("misspelt-name")
+    if scored.another_named:
+        causes.append("another-event-named")
+    return causes
 
 
 def _print_figures(title: str, results: list[tuple[Question, MatchResult]]) -> None:
@@ -305,10 +354,15 @@ def main() -> int:
         action="store_true",
         help="print the figures of models trained without each fifth of the development part",
     )
+    parser.add_argument(
+        "--misses",
+        action="store_true",
+        help="with --out-of-fold, list each question not answered with its event, and why",
+    )
     args = parser.parse_args()
     questions = load()
     if args.out_of_fold:
-        out_of_fold(questions)
+        out_of_fold(questions, args.misses)
         return 0
     chosen, best, at_levels = train(questions)
     levels, event, scope = chosen.levels, chosen.event, chosen.scope
