@@ -71,7 +71,7 @@ translation-counts: $(TOOLS)
 # The project's question set, then the sets written apart from it (see README).
 eval: $(TOOLS)
 	$(BIN)/python tests/eval/evaluate.py --questions tests/eval/fresh_s8.jsonl \
-		--questions tests/eval/negatives_s9.jsonl
+		--questions tests/eval/negatives_s9.jsonl --questions tests/eval/claimants_figures_s9.jsonl
 
 # Retrain the matcher's decision on the development questions (bot/matching/decision_model.json).
 train-matcher: $(TOOLS)
